@@ -1,0 +1,101 @@
+package normalize
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// SchemaVersion is the version of the unified record this package writes.
+const SchemaVersion = 1
+
+// Source names where a record came from. The zero value means "detect".
+type Source uint8
+
+const (
+	SourceAuto Source = iota
+	SourceS3Access
+	SourceCloudTrail
+)
+
+func (s Source) String() string {
+	switch s {
+	case SourceS3Access:
+		return "s3_access"
+	case SourceCloudTrail:
+		return "cloudtrail"
+	default:
+		return "auto"
+	}
+}
+
+// ParseSource reads the spelling used in configuration and on the CLI.
+func ParseSource(s string) (Source, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "auto":
+		return SourceAuto, nil
+	case "s3_access", "s3", "s3access":
+		return SourceS3Access, nil
+	case "cloudtrail":
+		return SourceCloudTrail, nil
+	}
+	return SourceAuto, fmt.Errorf("unknown source %q (want auto, s3_access or cloudtrail)", s)
+}
+
+// Options control enrichment and output. Use DefaultOptions and change what
+// you need: the zero value turns redaction off, which is never the default.
+type Options struct {
+	// DefaultRegion is the last-resort region (region_source "config").
+	DefaultRegion string
+	// Redact masks presigned-URL secrets and session tokens.
+	Redact bool
+	// IncludeRaw adds the original input as "raw" (redacted when Redact).
+	IncludeRaw bool
+	// KeyPath is a dotted path into the unified record ("bucket.name") whose
+	// value is returned as Output.Key; empty means no key.
+	KeyPath string
+}
+
+// DefaultOptions returns the options a user gets without configuring any.
+func DefaultOptions() Options {
+	return Options{Redact: true, KeyPath: "bucket.name"}
+}
+
+// ErrRejected is wrapped by every error that rejects an input, so callers
+// can tell bad input (dead-letter it) from a bug.
+var ErrRejected = errors.New("rejected")
+
+// RejectError says why one input could not be normalized.
+type RejectError struct {
+	Source Source // what the input was taken for
+	Reason string
+}
+
+func (e *RejectError) Error() string {
+	if e.Source == SourceAuto {
+		return e.Reason
+	}
+	return e.Source.String() + ": " + e.Reason
+}
+
+func (e *RejectError) Unwrap() error { return ErrRejected }
+
+func reject(src Source, format string, args ...any) *RejectError {
+	return &RejectError{Source: src, Reason: fmt.Sprintf(format, args...)}
+}
+
+// Output is one result of Normalize. Its byte slices are only valid until
+// the emit callback returns: copy what must outlive it.
+type Output struct {
+	Source Source
+	// JSON is the unified record, or nil when Err is set.
+	JSON []byte
+	// Key is the value found at Options.KeyPath (nil when absent).
+	Key []byte
+	// Err is a *RejectError when this input (or envelope element) was rejected.
+	Err error
+	// Input is the text that produced this output: the line, the JSON
+	// document, or the envelope element. It is NOT redacted; use
+	// AppendRedacted before it leaves the process.
+	Input []byte
+}

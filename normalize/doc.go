@@ -1,0 +1,10 @@
+// Package normalize turns one S3 server access-log line or one CloudTrail
+// record (or envelope of records) into the unified audit record described in
+// SCHEMA.md, encoded as compact JSON.
+//
+// It owns the access-log parser, the CloudTrail mapper, the operation map,
+// region and identity derivation, redaction of presigned-URL secrets, the JSON
+// encoder and the published JSON Schema (schema/unified-v1.json). It does no
+// I/O: callers hand it bytes and get bytes back, so the Fluent Bit plugin, the
+// CLI and the tests share one implementation.
+package normalize
