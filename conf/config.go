@@ -35,3 +35,48 @@ type Config struct {
 	SASLUsername  string
 	SASLPassword  string
 }
+
+// Source values; they match normalize.ParseSource's canonical spellings.
+const (
+	SourceAuto       = "auto"
+	SourceS3Access   = "s3_access"
+	SourceCloudTrail = "cloudtrail"
+)
+
+// Default returns the configuration a user gets without setting any key.
+// It has no Brokers, so it does not validate on its own.
+func Default() Config {
+	return Config{
+		Topic:           "aws.audit.normalized",
+		DLQTopic:        "aws.audit.dlq",
+		Source:          SourceAuto,
+		LogKeys:         []string{"log", "message"},
+		Redact:          true,
+		MessageKey:      "bucket.name",
+		Compression:     "none",
+		RequiredAcks:    "all",
+		BatchSize:       1000,
+		BatchBytes:      1048576,
+		BatchTimeout:    10 * time.Millisecond,
+		WriteTimeout:    10 * time.Second,
+		ClientID:        "awsaudit",
+		MetricsInterval: 60 * time.Second,
+		TLSVerify:       true,
+	}
+}
+
+// TopicFor returns the topic for records of the given source ("s3_access" or
+// "cloudtrail"), falling back to Topic when no per-source topic is set.
+func (c Config) TopicFor(source string) string {
+	switch source {
+	case SourceS3Access:
+		if c.TopicS3Access != "" {
+			return c.TopicS3Access
+		}
+	case SourceCloudTrail:
+		if c.TopicCloudTrail != "" {
+			return c.TopicCloudTrail
+		}
+	}
+	return c.Topic
+}

@@ -1,5 +1,18 @@
 // Package conf owns the awsaudit output configuration: the struct, its
 // defaults, parsing of Fluent Bit properties (case-insensitive keys) and
 // validation that reports every problem at once. Example Fluent Bit
-// configurations live in conf/examples.
+// configurations live in conf/examples; KEYS.md documents every property and
+// is generated from Keys (a test fails when it drifts).
+//
+// Durations accept Go syntax ("250ms", "10s", "1m30s") or, as Fluent Bit's
+// own intervals do, a bare number of seconds ("5", "0.5"). Booleans accept
+// on/off, true/false, yes/no and 1/0 in any case.
+//
+// The Kafka TLS properties are named Kafka.TLS, Kafka.TLS.CA_File, ... rather
+// than TLS, TLS.CA_File: Fluent Bit's core consumes tls and tls.* on every
+// output before a Go plugin can read them, and "tls on" on a plugin that did
+// not register TLS support makes Fluent Bit refuse to start.
+//
+// The SASL password never appears in String, GoString, any fmt verb, slog
+// output, JSON or Parse errors.
 package conf

@@ -1,0 +1,342 @@
+package conf
+
+import (
+	"bufio"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// coreOutputKeys are output properties Fluent Bit's core handles itself
+// (src/flb_output.c, flb_output_set_property) plus the section's own name
+// and YAML's processors; they are never passed to the plugin.
+var coreOutputKeys = map[string]bool{
+	"name": true, "match": true, "match_regex": true, "alias": true,
+	"log_level": true, "log_suppress_interval": true, "host": true,
+	"port": true, "retry_limit": true, "workers": true,
+	"storage.total_limit_size": true, "processors": true,
+}
+
+const pluginSO = "/usr/local/lib/fluent-bit/out_awsaudit.so"
+
+// fbConfig is what the example tests need from one Fluent Bit file.
+type fbConfig struct {
+	plugins []string            // .so paths, from plugins: or plugins_file
+	inputs  []map[string]string // keys lower-cased
+	outputs []map[string]string // awsaudit outputs only, keys as written
+}
+
+type classicSection struct {
+	name  string // upper-cased
+	props map[string]string
+}
+
+// readClassic is a small reader for Fluent Bit's classic format: [SECTION]
+// headers and indented "Key value" lines. It is strict where Fluent Bit is
+// (no tabs, indented keys) so the examples stay loadable.
+func readClassic(t *testing.T, file string) []classicSection {
+	t.Helper()
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []classicSection
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		line := sc.Text()
+		trimmed := strings.TrimSpace(line)
+		switch {
+		case trimmed == "" || strings.HasPrefix(trimmed, "#"):
+			continue
+		case strings.Contains(line, "\t"):
+			t.Fatalf("%s:%d: tab in classic config", file, n)
+		case strings.HasPrefix(line, "["):
+			if !strings.HasSuffix(trimmed, "]") {
+				t.Fatalf("%s:%d: bad section header %q", file, n, line)
+			}
+			out = append(out, classicSection{name: strings.ToUpper(strings.Trim(trimmed, "[]")), props: map[string]string{}})
+		case strings.HasPrefix(line, "@"):
+			t.Fatalf("%s:%d: directives are not used in the examples", file, n)
+		default:
+			if len(out) == 0 || !strings.HasPrefix(line, " ") {
+				t.Fatalf("%s:%d: property outside a section or not indented: %q", file, n, line)
+			}
+			key, value, ok := strings.Cut(trimmed, " ")
+			value = strings.TrimSpace(value)
+			if !ok || value == "" {
+				t.Fatalf("%s:%d: property without a value: %q", file, n, line)
+			}
+			s := &out[len(out)-1]
+			if _, dup := s.props[key]; dup {
+				t.Fatalf("%s:%d: duplicate key %s", file, n, key)
+			}
+			s.props[key] = value
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func loadClassic(t *testing.T, file string) fbConfig {
+	t.Helper()
+	var cfg fbConfig
+	for _, s := range readClassic(t, file) {
+		props := FromMap(s.props)
+		switch s.name {
+		case "SERVICE":
+			pf := props("plugins_file")
+			if pf == "" {
+				t.Fatalf("%s: [SERVICE] has no plugins_file", file)
+			}
+			for _, p := range readClassic(t, filepath.Join(filepath.Dir(file), pf)) {
+				if p.name != "PLUGINS" {
+					t.Fatalf("%s: unexpected section [%s]", pf, p.name)
+				}
+				cfg.plugins = append(cfg.plugins, FromMap(p.props)("Path"))
+			}
+		case "INPUT":
+			cfg.inputs = append(cfg.inputs, lowerKeys(s.props))
+		case "OUTPUT":
+			if strings.EqualFold(props("Name"), "awsaudit") {
+				cfg.outputs = append(cfg.outputs, s.props)
+			}
+		default:
+			t.Fatalf("%s: unexpected section [%s]", file, s.name)
+		}
+	}
+	return cfg
+}
+
+func loadYAML(t *testing.T, file string) fbConfig {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	if len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		t.Fatalf("%s: top level is not a mapping", file)
+	}
+	var cfg fbConfig
+	top := doc.Content[0]
+	for i := 0; i < len(top.Content); i += 2 {
+		key, val := top.Content[i].Value, top.Content[i+1]
+		switch key {
+		case "plugins":
+			for _, p := range val.Content {
+				cfg.plugins = append(cfg.plugins, p.Value)
+			}
+		case "service":
+			scalarMap(t, file, val)
+		case "pipeline":
+			for j := 0; j < len(val.Content); j += 2 {
+				for _, item := range val.Content[j+1].Content {
+					m := scalarMap(t, file, item)
+					switch val.Content[j].Value {
+					case "inputs":
+						cfg.inputs = append(cfg.inputs, lowerKeys(m))
+					case "outputs":
+						if strings.EqualFold(m["name"], "awsaudit") {
+							cfg.outputs = append(cfg.outputs, m)
+						}
+					default:
+						t.Fatalf("%s: unexpected pipeline section %q", file, val.Content[j].Value)
+					}
+				}
+			}
+		default:
+			t.Fatalf("%s: unexpected top-level key %q", file, key)
+		}
+	}
+	return cfg
+}
+
+// scalarMap reads a mapping of scalars by their raw text, which is what
+// Fluent Bit receives (it does not apply YAML's bool typing: "on" stays "on").
+func scalarMap(t *testing.T, file string, n *yaml.Node) map[string]string {
+	t.Helper()
+	if n.Kind != yaml.MappingNode {
+		t.Fatalf("%s:%d: want a mapping", file, n.Line)
+	}
+	m := map[string]string{}
+	for i := 0; i < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if v.Kind != yaml.ScalarNode {
+			t.Fatalf("%s:%d: %s is not a scalar", file, v.Line, k.Value)
+		}
+		if _, dup := m[k.Value]; dup {
+			t.Fatalf("%s:%d: duplicate key %s", file, k.Line, k.Value)
+		}
+		m[k.Value] = v.Value
+	}
+	return m
+}
+
+func lowerKeys(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[strings.ToLower(k)] = strings.ToLower(v)
+	}
+	return out
+}
+
+// checkExample validates one loaded file and returns its parsed outputs.
+//
+// The examples use TLS without Kafka.TLS.CA_File (MSK's certificates chain
+// to the system pool; the private-CA line is a comment), so no file has to
+// exist for them to validate and nothing is substituted here.
+func checkExample(t *testing.T, file string, cfg fbConfig) []Config {
+	t.Helper()
+	if len(cfg.plugins) != 1 || cfg.plugins[0] != pluginSO {
+		t.Errorf("%s: plugins = %v, want [%s]", file, cfg.plugins, pluginSO)
+	}
+	if len(cfg.outputs) != 1 {
+		t.Fatalf("%s: %d awsaudit outputs, want 1", file, len(cfg.outputs))
+	}
+	documented := map[string]bool{}
+	for _, k := range Keys() {
+		documented[strings.ToLower(k.Name)] = true
+	}
+	var parsed []Config
+	for _, out := range cfg.outputs {
+		for k := range out {
+			if lk := strings.ToLower(k); !documented[lk] && !coreOutputKeys[lk] {
+				t.Errorf("%s: output key %q is neither an awsaudit key nor a Fluent Bit core key", file, k)
+			}
+		}
+		c, err := Parse(FromMap(out))
+		if err != nil {
+			t.Errorf("%s: awsaudit output does not validate:\n%v", file, err)
+			continue
+		}
+		parsed = append(parsed, c)
+
+		// Every output must receive something.
+		match := FromMap(out)("Match")
+		matched := false
+		for _, in := range cfg.inputs {
+			if ok, _ := path.Match(match, in["tag"]); ok {
+				matched = true
+			}
+		}
+		if !matched {
+			t.Errorf("%s: output Match %q matches no input tag", file, match)
+		}
+	}
+	for _, in := range cfg.inputs {
+		if in["name"] != "tail" || in["db"] == "" || in["read_from_head"] != "on" {
+			t.Errorf("%s: want tail inputs with a DB and Read_from_Head on, got %v", file, in)
+		}
+	}
+	return parsed
+}
+
+func TestExamples(t *testing.T) {
+	// What the brief asks of each example, beyond validating.
+	expect := map[string]func(t *testing.T, c Config, out map[string]string){
+		"s3-access-tail": func(t *testing.T, c Config, _ map[string]string) {
+			if c.Source != SourceS3Access {
+				t.Errorf("Source = %s", c.Source)
+			}
+		},
+		"cloudtrail-files": func(t *testing.T, c Config, _ map[string]string) {
+			if c.Source != SourceCloudTrail {
+				t.Errorf("Source = %s", c.Source)
+			}
+		},
+		"both-per-source-topics": func(t *testing.T, c Config, out map[string]string) {
+			if c.Source != SourceAuto || c.TopicS3Access == "" || c.TopicCloudTrail == "" ||
+				c.TopicS3Access == c.TopicCloudTrail || !c.TLS || !c.TLSVerify ||
+				!strings.HasPrefix(c.SASLMechanism, "SCRAM-") || c.Compression != "zstd" ||
+				FromMap(out)("Workers") != "2" {
+				t.Errorf("not the per-source SASL/TLS/zstd/2-worker example: %v", c)
+			}
+			if c.SASLPassword != "${KAFKA_PASSWORD}" {
+				t.Error("the password should come from the environment")
+			}
+		},
+	}
+
+	files, err := filepath.Glob(filepath.Join("examples", "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, file := range files {
+		base := filepath.Base(file)
+		if base == "plugins.conf" {
+			continue // read through plugins_file
+		}
+		name := strings.TrimSuffix(strings.TrimSuffix(base, ".conf"), ".yaml")
+		check, ok := expect[name]
+		if !ok {
+			t.Errorf("%s: no expectations for this example; add them to TestExamples", file)
+			continue
+		}
+		seen[name] = true
+		t.Run(base, func(t *testing.T) {
+			var cfg fbConfig
+			switch filepath.Ext(base) {
+			case ".conf":
+				cfg = loadClassic(t, file)
+			case ".yaml":
+				cfg = loadYAML(t, file)
+			default:
+				t.Fatalf("unexpected file")
+			}
+			for i, c := range checkExample(t, file, cfg) {
+				check(t, c, cfg.outputs[i])
+			}
+		})
+	}
+	for name := range expect {
+		if !seen[name] {
+			t.Errorf("example %s is missing", name)
+		}
+	}
+}
+
+// TestExampleTwins keeps each .conf and its .yaml twin saying the same thing.
+func TestExampleTwins(t *testing.T) {
+	confs, err := filepath.Glob(filepath.Join("examples", "*.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, confFile := range confs {
+		if filepath.Base(confFile) == "plugins.conf" {
+			continue
+		}
+		yamlFile := strings.TrimSuffix(confFile, ".conf") + ".yaml"
+		t.Run(filepath.Base(confFile), func(t *testing.T) {
+			if _, err := os.Stat(yamlFile); err != nil {
+				t.Fatalf("no YAML twin: %v", err)
+			}
+			a, b := loadClassic(t, confFile), loadYAML(t, yamlFile)
+			if !reflect.DeepEqual(a.plugins, b.plugins) || !reflect.DeepEqual(a.inputs, b.inputs) {
+				t.Errorf("plugins or inputs differ:\n%v %v\n%v %v", a.plugins, a.inputs, b.plugins, b.inputs)
+			}
+			if !reflect.DeepEqual(lowerAll(a.outputs), lowerAll(b.outputs)) {
+				t.Errorf("outputs differ:\n%v\n%v", a.outputs, b.outputs)
+			}
+		})
+	}
+}
+
+func lowerAll(ms []map[string]string) []map[string]string {
+	out := make([]map[string]string, len(ms))
+	for i, m := range ms {
+		out[i] = lowerKeys(m)
+	}
+	return out
+}
