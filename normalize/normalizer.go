@@ -1,17 +1,48 @@
 package normalize
 
+import (
+	"bytes"
+
+	"github.com/valyala/fastjson"
+)
+
 // Normalizer turns inputs into unified records. It reuses buffers between
 // calls, so it is not safe for concurrent use: give each goroutine its own
 // (they are cheap) or pool them.
 type Normalizer struct {
-	opts Options
-	out  Output
-	buf  []byte
+	opts          Options
+	defaultRegion []byte
+
+	out     Output
+	u       unified
+	ct      cloudTrailParts
+	fields  [maxAccessFields][]byte
+	timeBuf [64]byte
+
+	buf     []byte // the encoded record handed out in Output.JSON
+	scratch []byte // redacted strings
+	decoded []byte // a percent-decoded object key
+	roleARN []byte // a role ARN built from its parts
+	lowered []byte
+	inner   []byte // an envelope element re-serialized for Output.Input
+
+	// encodeErr is set when encoding finds input the parser let through
+	// but JSON forbids; the record is then rejected.
+	encodeErr error
+
+	outer fastjson.Parser // the input document
+	elem  fastjson.Parser // a CloudWatch Logs message inside the document
+	keys  fastjson.Parser // the encoded record, for uncommon KeyPaths
 }
 
 // New returns a Normalizer with the given options.
 func New(opts Options) *Normalizer {
-	return &Normalizer{opts: opts, buf: make([]byte, 0, 4096)}
+	return &Normalizer{
+		opts:          opts,
+		defaultRegion: []byte(opts.DefaultRegion),
+		buf:           make([]byte, 0, 4096),
+		scratch:       make([]byte, 0, 1024),
+	}
 }
 
 // Options returns the options the Normalizer was made with.
@@ -26,13 +57,153 @@ func (n *Normalizer) Options() Options { return n.opts }
 // CloudTrail, anything else for an access-log line). recordRegion is a
 // region already on the Fluent Bit record (region_source "record"), or nil.
 func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, emit func(*Output)) {
-	n.out = Output{Source: hint, Input: input, Err: reject(hint, "not implemented yet")}
+	input = trimLineEnd(input)
+	src := hint
+	if src == SourceAuto {
+		src = DetectSource(input)
+	}
+	if src == SourceCloudTrail {
+		n.normalizeJSON(input, recordRegion, emit)
+		return
+	}
+	u := n.resetUnified(SourceS3Access, input)
+	if err := n.parseAccessLog(input, u); err != nil {
+		n.emitReject(err, SourceS3Access, input, emit)
+		return
+	}
+	n.finishRegion(u, recordRegion)
+	n.emitRecord(u, input, emit)
+}
+
+// DetectSource tells a CloudTrail-family JSON document from an access-log
+// line by its first non-blank byte.
+func DetectSource(input []byte) Source {
+	for _, c := range input {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{':
+			return SourceCloudTrail
+		default:
+			return SourceS3Access
+		}
+	}
+	return SourceS3Access
+}
+
+func trimLineEnd(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+func (n *Normalizer) resetUnified(src Source, raw []byte) *unified {
+	fields := n.u.extraFields[:0]
+	n.u = unified{source: src, raw: raw, extraFields: fields}
+	return &n.u
+}
+
+// finishRegion applies the precedence event > record > host > config.
+func (n *Normalizer) finishRegion(u *unified, recordRegion []byte) {
+	switch {
+	case len(u.region) > 0 && looksLikeRegionName(u.region):
+		u.regionSource = "event"
+	case len(recordRegion) > 0 && IsRegionCode(bytes.TrimSpace(recordRegion)):
+		u.region, u.regionSource = bytes.TrimSpace(recordRegion), "record"
+	default:
+		if len(u.region) > 0 && u.ct != nil {
+			// Not a region name: keep what CloudTrail said, out of the way.
+			u.ct.extra = append(u.ct.extra, keyValue{key: []byte("awsRegion"), value: n.ct.awsRegion})
+		}
+		u.region = nil
+		if r := HostRegion(u.reqHost); len(r) > 0 {
+			u.region, u.regionSource = r, "host"
+		} else if len(n.defaultRegion) > 0 {
+			u.region, u.regionSource = n.defaultRegion, "config"
+		}
+	}
+}
+
+func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
+	n.encodeErr = nil
+	n.buf = n.encodeUnified(n.buf[:0], u)
+	if n.encodeErr != nil {
+		n.emitReject(n.encodeErr, u.source, input, emit)
+		return
+	}
+	n.out = Output{Source: u.source, JSON: n.buf, Input: input}
+	if n.opts.KeyPath != "" {
+		n.out.Key = n.lookupKey(u, n.buf)
+	}
 	emit(&n.out)
 }
 
-// AppendRedacted appends s with the values of secret query parameters
-// (presigned-URL signatures, credentials, session tokens) replaced by
-// REDACTED, wherever a URL or query string appears in it.
-func AppendRedacted(dst, s []byte) []byte {
-	return append(dst, s...)
+func (n *Normalizer) emitReject(err error, src Source, input []byte, emit func(*Output)) {
+	n.out = Output{Source: src, Err: err, Input: input}
+	emit(&n.out)
+}
+
+// lower returns s in ASCII lower case, copying only when it has upper case.
+func (n *Normalizer) lower(s []byte) []byte {
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			n.lowered = appendLower(n.lowered[:0], s)
+			return n.lowered
+		}
+	}
+	return s
+}
+
+// decodeKey percent-decodes an access-log object key into scratch space.
+func (n *Normalizer) decodeKey(s []byte) []byte {
+	if bytes.IndexByte(s, '%') < 0 && bytes.IndexByte(s, '+') < 0 {
+		return s
+	}
+	n.decoded = percentDecode(n.decoded[:0], s)
+	return n.decoded
+}
+
+// redact masks secrets in s when redaction is on, copying only when needed.
+func (n *Normalizer) redact(s []byte) []byte {
+	if !n.opts.Redact || !needsRedaction(s) {
+		return s
+	}
+	n.scratch = AppendRedacted(n.scratch[:0], s)
+	return n.scratch
+}
+
+// maxRegionName bounds a region name; the longest real ones are about 15.
+const maxRegionName = 40
+
+// looksLikeRegionName accepts what CloudTrail may write as awsRegion:
+// lower-case words and digits joined by hyphens (us-east-1, and the
+// placeholders some published samples use). Upper case is folded on output.
+func looksLikeRegionName(b []byte) bool {
+	if len(b) == 0 || len(b) > maxRegionName {
+		return false
+	}
+	hyphen := false
+	prev := byte('-')
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		switch {
+		case 'a' <= c && c <= 'z':
+		case isDigit(c):
+			if i == 0 {
+				return false
+			}
+		case c == '-':
+			if prev == '-' {
+				return false
+			}
+			hyphen = true
+		default:
+			return false
+		}
+		prev = c
+	}
+	return hyphen && prev != '-'
 }

@@ -1,0 +1,420 @@
+package normalize
+
+import (
+	"bytes"
+	"time"
+)
+
+// Access-log field positions (REFERENCE.md section 1), counted from 1.
+const (
+	fieldBucketOwner = 1 + iota
+	fieldBucket
+	fieldTime
+	fieldRemoteIP
+	fieldRequester
+	fieldRequestID
+	fieldOperation
+	fieldKey
+	fieldRequestURI
+	fieldHTTPStatus
+	fieldErrorCode
+	fieldBytesSent
+	fieldObjectSize
+	fieldTotalTime
+	fieldTurnaround
+	fieldReferrer
+	fieldUserAgent
+	fieldVersionID
+	fieldHostID
+	fieldSignatureVersion
+	fieldCipherSuite
+	fieldAuthType
+	fieldHostHeader
+	fieldTLSVersion
+	fieldAccessPointARN
+	fieldACLRequired
+	// lastKnownField is the last field this version maps; later ones go to
+	// extra by position (field 27, a region code in current AWS examples,
+	// is not documented yet, so it is kept rather than guessed at).
+	lastKnownField = fieldACLRequired
+)
+
+// minAccessFields is the shortest line accepted: the 2009-era format ends
+// with the User-Agent, and real logs of that age are in the wild.
+const minAccessFields = fieldUserAgent
+
+// maxAccessFields bounds how many fields a line may have; AWS adds one every
+// few years, so 64 leaves decades of room while keeping the parser's
+// storage fixed.
+const maxAccessFields = 64
+
+// fieldNames label fields in error messages.
+var fieldNames = [...]string{
+	fieldTime: "time", fieldHTTPStatus: "HTTP status", fieldBytesSent: "bytes sent",
+	fieldObjectSize: "object size", fieldTotalTime: "total time", fieldTurnaround: "turn-around time",
+	fieldRequestURI: "Request-URI", fieldReferrer: "Referer", fieldUserAgent: "User-Agent",
+}
+
+func fieldName(i int) string {
+	if i < len(fieldNames) && fieldNames[i] != "" {
+		return fieldNames[i]
+	}
+	return "field"
+}
+
+// splitAccessLog cuts a line into fields. Quoted fields are closed by
+// looking at what must follow them, because S3 does not escape quotes
+// inside Request-URI, Referer or User-Agent.
+func splitAccessLog(line []byte, fields *[maxAccessFields][]byte) (int, error) {
+	n := 0
+	pos := 0
+	for {
+		for pos < len(line) && line[pos] == ' ' {
+			pos++
+		}
+		if pos >= len(line) {
+			return n, nil
+		}
+		if n == maxAccessFields {
+			return n, reject(SourceS3Access, "line has more than %d fields", maxAccessFields)
+		}
+		num := n + 1
+		var end int // fields[n] = line[pos:end]; the next field starts after end
+		switch {
+		case line[pos] == '[' && num == fieldTime:
+			close := bytes.IndexByte(line[pos:], ']')
+			if close < 0 {
+				return n, reject(SourceS3Access, "field %d (time): no closing ']'", num)
+			}
+			end = pos + close + 1
+			if !endsField(line, end) {
+				return n, reject(SourceS3Access, "field %d (time): no space after ']'", num)
+			}
+		case line[pos] == '"':
+			close := closingQuote(line, pos+1, num)
+			if close < 0 {
+				return n, reject(SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
+			}
+			fields[n] = line[pos+1 : close]
+			n++
+			pos = close + 1
+			continue
+		default:
+			end = len(line)
+			if sp := bytes.IndexByte(line[pos:], ' '); sp >= 0 {
+				end = pos + sp
+			}
+		}
+		fields[n] = line[pos:end]
+		n++
+		pos = end
+	}
+}
+
+// closingQuote finds the quote that closes the field opened just before
+// from, or -1. Each quoted field has its own rule for what follows it.
+func closingQuote(line []byte, from, num int) int {
+	switch num {
+	case fieldRequestURI:
+		// Closed by `" ` then the HTTP status (3 digits or "-") then a space.
+		for i := from; i < len(line); i++ {
+			q := bytes.IndexByte(line[i:], '"')
+			if q < 0 {
+				break
+			}
+			i += q
+			if followedByStatus(line, i+1) {
+				return i
+			}
+		}
+	case fieldReferrer:
+		// The User-Agent that follows always opens with a quote.
+		if i := bytes.Index(line[from:], []byte(`" "`)); i >= 0 {
+			return from + i
+		}
+	case fieldUserAgent:
+		// Nothing after the User-Agent is ever quoted, so its quote is the
+		// last one on the line that ends a field.
+		for i := len(line) - 1; i >= from; i-- {
+			if line[i] == '"' && endsField(line, i+1) {
+				return i
+			}
+		}
+		return -1
+	}
+	for i := from; i < len(line); i++ {
+		q := bytes.IndexByte(line[i:], '"')
+		if q < 0 {
+			break
+		}
+		i += q
+		if endsField(line, i+1) {
+			return i
+		}
+	}
+	return -1
+}
+
+func endsField(line []byte, i int) bool {
+	return i == len(line) || line[i] == ' '
+}
+
+func followedByStatus(line []byte, i int) bool {
+	if i >= len(line) || line[i] != ' ' {
+		return i == len(line)
+	}
+	i++
+	if i < len(line) && line[i] == '-' {
+		return endsField(line, i+1)
+	}
+	if i+3 <= len(line) && isDigit(line[i]) && isDigit(line[i+1]) && isDigit(line[i+2]) {
+		return endsField(line, i+3)
+	}
+	return false
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// present maps the log's "-" (unknown or not applicable) to absent.
+func present(b []byte) []byte {
+	if len(b) == 1 && b[0] == '-' {
+		return nil
+	}
+	return b
+}
+
+// parseAccessLog fills u from one access-log line.
+func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
+	f := &n.fields
+	count, err := splitAccessLog(line, f)
+	if err != nil {
+		return err
+	}
+	if count < minAccessFields {
+		return reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
+	}
+	field := func(i int) []byte {
+		if i > count {
+			return nil
+		}
+		return present(f[i-1])
+	}
+	if u.time, err = n.accessLogTime(f[fieldTime-1]); err != nil {
+		return err
+	}
+	if u.httpStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
+		return err
+	}
+	if u.httpStatus.ok && (u.httpStatus.v < 100 || u.httpStatus.v > 599) {
+		return reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.httpStatus.v)
+	}
+	if u.reqBytesSent, err = number(f[fieldBytesSent-1], fieldBytesSent); err != nil {
+		return err
+	}
+	if !u.reqBytesSent.ok {
+		u.reqBytesSent = optInt{ok: true} // the log writes "-" for zero bytes
+	}
+	if u.objectSize, err = number(field(fieldObjectSize), fieldObjectSize); err != nil {
+		return err
+	}
+	if u.reqTotalTime, err = number(field(fieldTotalTime), fieldTotalTime); err != nil {
+		return err
+	}
+	if u.reqTurnaround, err = number(field(fieldTurnaround), fieldTurnaround); err != nil {
+		return err
+	}
+
+	u.bucketOwner = field(fieldBucketOwner)
+	u.bucketName = field(fieldBucket)
+	u.clientIP = field(fieldRemoteIP)
+	u.hasPrincipal = true
+	ParseRequester(f[fieldRequester-1], &u.principal)
+	u.reqID = field(fieldRequestID)
+	u.operation = field(fieldOperation)
+	u.objectKey = field(fieldKey)
+	u.objectKeyEncoded = true
+	u.service = serviceS3
+
+	op := LookupOperation(u.operation, f[fieldKey-1], f[fieldRequestURI-1])
+	u.action = op.Action
+	if len(u.operation) > 0 {
+		u.readOnly = BoolOf(op.ReadOnly)
+	}
+
+	if uri := field(fieldRequestURI); len(uri) > 0 {
+		splitRequestLine(uri, u)
+	}
+	u.errorCode = field(fieldErrorCode)
+	u.outcome = outcomeOf(u.httpStatus, u.errorCode)
+	u.reqReferrer = field(fieldReferrer)
+	u.userAgent = field(fieldUserAgent)
+	u.objectVersionID = field(fieldVersionID)
+	u.reqHostID = field(fieldHostID)
+	u.reqSignature = field(fieldSignatureVersion)
+	u.reqCipherSuite = field(fieldCipherSuite)
+	u.reqAuthType = field(fieldAuthType)
+	u.reqHost = hostWithoutPort(field(fieldHostHeader))
+	u.reqTLSVersion = field(fieldTLSVersion)
+	u.reqAccessPointARN = field(fieldAccessPointARN)
+	if account := arnAccount(u.reqAccessPointARN); len(account) > 0 {
+		u.accountID = account
+	}
+	if count >= fieldACLRequired {
+		// AWS documents "-" here as "no ACL was required", not unknown.
+		u.reqACLRequired = BoolOf(string(f[fieldACLRequired-1]) == "Yes")
+	}
+	if count > lastKnownField {
+		u.extraFirstField = lastKnownField + 1
+		u.extraFields = append(u.extraFields[:0], f[lastKnownField:count]...)
+		for i, x := range u.extraFields {
+			u.extraFields[i] = present(x)
+		}
+	}
+	return nil
+}
+
+var serviceS3 = []byte("s3.amazonaws.com")
+
+func outcomeOf(status optInt, errorCode []byte) string {
+	if len(errorCode) > 0 || (status.ok && status.v >= 400) {
+		return "failure"
+	}
+	return "success"
+}
+
+// number parses a non-negative decimal field; "-" and absent give no value.
+func number(b []byte, num int) (optInt, error) {
+	b = present(b)
+	if len(b) == 0 {
+		return optInt{}, nil
+	}
+	if len(b) > 18 {
+		return optInt{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+	}
+	var v int64
+	for _, c := range b {
+		if !isDigit(c) {
+			return optInt{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+		}
+		v = v*10 + int64(c-'0')
+	}
+	return optInt{v: v, ok: true}, nil
+}
+
+func truncate(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// splitRequestLine cuts "GET /key?x HTTP/1.1" into method, URI, protocol.
+func splitRequestLine(line []byte, u *unified) {
+	sp := bytes.IndexByte(line, ' ')
+	if sp < 0 {
+		u.reqURI = line
+		return
+	}
+	u.reqMethod = line[:sp]
+	rest := line[sp+1:]
+	if last := bytes.LastIndexByte(rest, ' '); last >= 0 && bytes.HasPrefix(rest[last+1:], []byte("HTTP/")) {
+		u.reqURI, u.reqProtocol = rest[:last], rest[last+1:]
+		return
+	}
+	u.reqURI = rest
+}
+
+// hostWithoutPort drops ":port" from a Host header (IPv6 literals keep
+// their brackets).
+func hostWithoutPort(h []byte) []byte {
+	if i := bytes.LastIndexByte(h, ':'); i >= 0 && bytes.IndexByte(h[i:], ']') < 0 {
+		allDigits := i+1 < len(h)
+		for _, c := range h[i+1:] {
+			allDigits = allDigits && isDigit(c)
+		}
+		if allDigits {
+			return h[:i]
+		}
+	}
+	return h
+}
+
+// arnAccount returns the account field of an ARN (arn:P:S:R:ACCOUNT:...).
+func arnAccount(arn []byte) []byte {
+	if !bytes.HasPrefix(arn, []byte("arn:")) {
+		return nil
+	}
+	rest := arn
+	for i := 0; i < 4; i++ {
+		c := bytes.IndexByte(rest, ':')
+		if c < 0 {
+			return nil
+		}
+		rest = rest[c+1:]
+	}
+	if c := bytes.IndexByte(rest, ':'); c > 0 {
+		return rest[:c]
+	}
+	return nil
+}
+
+var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
+
+// accessLogTime converts "[06/Feb/2019:00:00:38 +0000]" to RFC 3339 UTC.
+func (n *Normalizer) accessLogTime(b []byte) ([]byte, error) {
+	bad := func() error {
+		return reject(SourceS3Access, "field 3 (time): %q is not [dd/Mon/yyyy:HH:MM:SS +hhmm]", truncate(b, 40))
+	}
+	if len(b) != 28 || b[0] != '[' || b[27] != ']' || b[3] != '/' || b[7] != '/' ||
+		b[12] != ':' || b[15] != ':' || b[18] != ':' || b[21] != ' ' || (b[22] != '+' && b[22] != '-') {
+		return nil, bad()
+	}
+	month := -1
+	for i, m := range months {
+		if string(b[4:7]) == m {
+			month = i + 1
+			break
+		}
+	}
+	day, ok1 := digits(b[1:3])
+	year, ok2 := digits(b[8:12])
+	hour, ok3 := digits(b[13:15])
+	minute, ok4 := digits(b[16:18])
+	sec, ok5 := digits(b[19:21])
+	offH, ok6 := digits(b[23:25])
+	offM, ok7 := digits(b[25:27])
+	if month < 0 || !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
+		!validDate(year, month, day) || hour > 23 || minute > 59 || sec > 59 || offH > 23 || offM > 59 {
+		return nil, bad()
+	}
+	if offH == 0 && offM == 0 {
+		// The common case, written without the time package.
+		t := n.timeBuf[:0]
+		t = append(t, b[8:12]...)
+		t = append(t, '-', byte('0'+month/10), byte('0'+month%10), '-')
+		t = append(t, b[1:3]...)
+		t = append(t, 'T')
+		t = append(t, b[13:21]...)
+		return append(t, 'Z'), nil
+	}
+	offset := (offH*60 + offM) * 60
+	if b[22] == '-' {
+		offset = -offset
+	}
+	t := time.Date(year, time.Month(month), day, hour, minute, sec, 0, time.FixedZone("", offset)).UTC()
+	if t.Year() < 0 || t.Year() > 9999 {
+		return nil, bad()
+	}
+	return t.AppendFormat(n.timeBuf[:0], time.RFC3339), nil
+}
+
+func digits(b []byte) (int, bool) {
+	v := 0
+	for _, c := range b {
+		if !isDigit(c) {
+			return 0, false
+		}
+		v = v*10 + int(c-'0')
+	}
+	return v, true
+}

@@ -1,0 +1,50 @@
+package normalize
+
+import "testing"
+
+var benchSink []byte
+
+func benchNormalize(b *testing.B, input string, src Source) {
+	b.Helper()
+	n := New(DefaultOptions())
+	line := []byte(input)
+	emit := func(o *Output) {
+		if o.Err != nil {
+			b.Fatal(o.Err)
+		}
+		benchSink = o.JSON
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(line)))
+	for b.Loop() {
+		n.Normalize(line, src, nil, emit)
+	}
+}
+
+// BenchmarkAccessLog is the plugin's hot path for access logs: parse,
+// enrich, redact and encode one realistic line.
+func BenchmarkAccessLog(b *testing.B) {
+	benchNormalize(b, benchAccessLogLine, SourceAuto)
+}
+
+// BenchmarkCloudTrail is the same for one S3 data event.
+func BenchmarkCloudTrail(b *testing.B) {
+	benchNormalize(b, benchCloudTrailEvent, SourceAuto)
+}
+
+// TestAccessLogAllocations holds the access-log path to its allocation
+// budget (at most 2 per line) as a test, so a regression fails CI rather
+// than waiting for someone to read a benchmark.
+func TestAccessLogAllocations(t *testing.T) {
+	n := New(DefaultOptions())
+	line := []byte(benchAccessLogLine)
+	emit := func(o *Output) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+	}
+	n.Normalize(line, SourceAuto, nil, emit) // warm the buffers
+	if allocs := testing.AllocsPerRun(200, func() { n.Normalize(line, SourceAuto, nil, emit) }); allocs > 2 {
+		t.Errorf("%.1f allocations per access-log line, want at most 2", allocs)
+	}
+}

@@ -1,0 +1,536 @@
+package normalize
+
+import (
+	"bytes"
+	"errors"
+	"net/netip"
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// normalizeJSON handles a CloudTrail-family document: one record, a
+// delivered log file {"Records":[...]}, an EventBridge event, or a
+// CloudWatch Logs subscription message.
+func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
+	doc, err := n.outer.ParseBytes(input)
+	if err != nil {
+		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
+		return
+	}
+	obj, err := doc.Object()
+	if err != nil {
+		n.emitReject(reject(SourceCloudTrail, "want a JSON object, got %s", doc.Type()), SourceCloudTrail, input, emit)
+		return
+	}
+	switch {
+	case obj.Get("Records") != nil:
+		records := obj.Get("Records")
+		if records.Type() != fastjson.TypeArray {
+			n.emitReject(reject(SourceCloudTrail, "Records: want an array, got %s", records.Type()), SourceCloudTrail, input, emit)
+			return
+		}
+		for _, rec := range records.GetArray() {
+			n.normalizeElement(rec, recordRegion, emit)
+		}
+	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
+		detail := obj.Get("detail")
+		if detail.Type() != fastjson.TypeObject || !looksLikeCloudTrail(detail) {
+			n.emitReject(reject(SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
+				obj.Get("detail-type").GetStringBytes()), SourceCloudTrail, input, emit)
+			return
+		}
+		n.normalizeRecord(detail, n.elementInput(detail), recordRegion, emit)
+	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
+		n.normalizeSubscription(doc, input, recordRegion, emit)
+	default:
+		n.normalizeRecord(doc, input, recordRegion, emit)
+	}
+}
+
+// elementInput re-serializes an element of an envelope so a dead letter or
+// raw copy holds that element alone, not the whole envelope.
+func (n *Normalizer) elementInput(v *fastjson.Value) []byte {
+	n.inner = v.MarshalTo(n.inner[:0])
+	return n.inner
+}
+
+func (n *Normalizer) normalizeElement(rec *fastjson.Value, recordRegion []byte, emit func(*Output)) {
+	input := n.elementInput(rec)
+	if rec.Type() != fastjson.TypeObject {
+		n.emitReject(reject(SourceCloudTrail, "Records element: want an object, got %s", rec.Type()), SourceCloudTrail, input, emit)
+		return
+	}
+	n.normalizeRecord(rec, input, recordRegion, emit)
+}
+
+// normalizeSubscription fans out a CloudWatch Logs subscription payload
+// (already gunzipped): every logEvents[].message is one CloudTrail record.
+func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
+	switch mt := string(doc.GetStringBytes("messageType")); mt {
+	case "CONTROL_MESSAGE":
+		return // CloudWatch Logs' reachability check carries no records
+	case "DATA_MESSAGE":
+	default:
+		n.emitReject(reject(SourceCloudTrail, "CloudWatch Logs messageType %q is not DATA_MESSAGE", truncate([]byte(mt), 40)), SourceCloudTrail, input, emit)
+		return
+	}
+	events := doc.Get("logEvents")
+	if events.Type() != fastjson.TypeArray {
+		n.emitReject(reject(SourceCloudTrail, "logEvents: want an array, got %s", events.Type()), SourceCloudTrail, input, emit)
+		return
+	}
+	for i, ev := range events.GetArray() {
+		msg := ev.Get("message")
+		if msg == nil || msg.Type() != fastjson.TypeString {
+			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want a string", i), SourceCloudTrail, n.elementInput(ev), emit)
+			continue
+		}
+		text := msg.GetStringBytes()
+		rec, err := n.elem.ParseBytes(text)
+		if err != nil {
+			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
+			continue
+		}
+		if rec.Type() != fastjson.TypeObject {
+			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()), SourceCloudTrail, text, emit)
+			continue
+		}
+		n.normalizeRecord(rec, text, recordRegion, emit)
+	}
+}
+
+// looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
+func looksLikeCloudTrail(v *fastjson.Value) bool {
+	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
+}
+
+func (n *Normalizer) normalizeRecord(rec *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
+	u := n.resetUnified(SourceCloudTrail, input)
+	if err := n.mapCloudTrail(rec, u); err != nil {
+		n.emitReject(err, SourceCloudTrail, input, emit)
+		return
+	}
+	n.finishRegion(u, recordRegion)
+	n.emitRecord(u, input, emit)
+}
+
+// ctError collects the first type error while visiting a record.
+type ctMapper struct {
+	n   *Normalizer
+	u   *unified
+	err error
+}
+
+// str returns a string field's bytes; null and absent give nil; any other
+// type is an error naming the key, so a malformed record is dead-lettered
+// with a reason instead of being half-mapped.
+func (m *ctMapper) str(key string, v *fastjson.Value) []byte {
+	if v == nil {
+		return nil
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		return v.GetStringBytes()
+	case fastjson.TypeNull:
+		return nil
+	}
+	if m.err == nil {
+		m.err = reject(SourceCloudTrail, "%s: want a string, got %s", key, v.Type())
+	}
+	return nil
+}
+
+func (m *ctMapper) boolean(key string, v *fastjson.Value) Bool {
+	if v == nil {
+		return BoolUnset
+	}
+	switch v.Type() {
+	case fastjson.TypeTrue:
+		return BoolTrue
+	case fastjson.TypeFalse:
+		return BoolFalse
+	case fastjson.TypeNull:
+		return BoolUnset
+	case fastjson.TypeString:
+		// Some producers write CloudTrail booleans as strings.
+		switch s := v.GetStringBytes(); {
+		case bytes.EqualFold(s, []byte("true")):
+			return BoolTrue
+		case bytes.EqualFold(s, []byte("false")):
+			return BoolFalse
+		}
+	}
+	if m.err == nil {
+		m.err = reject(SourceCloudTrail, "%s: want a boolean, got %s", key, v.Type())
+	}
+	return BoolUnset
+}
+
+// object returns v when it is an object, array or scalar worth copying;
+// null gives nil.
+func copied(v *fastjson.Value) *fastjson.Value {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	return v
+}
+
+// mapCloudTrail fills u from one CloudTrail record.
+func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
+	if !looksLikeCloudTrail(rec) {
+		return reject(SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
+	}
+	n.ct.reset()
+	ct := &n.ct
+	u.ct = ct
+	m := ctMapper{n: n, u: u}
+	var eventTime, fallbackTime []byte
+	var userIdentity, additional *fastjson.Value
+	var requestParams, responseElems *fastjson.Value
+	var errorCode, errorMessage []byte
+	readOnly := BoolUnset
+
+	obj, _ := rec.Object()
+	dups := newDuplicateKeys(obj)
+	obj.Visit(func(key []byte, v *fastjson.Value) {
+		if dups.repeated(key, v) {
+			return
+		}
+		switch string(key) {
+		case "eventVersion":
+			ct.eventVersion = m.str("eventVersion", v)
+		case "userIdentity":
+			userIdentity = v
+		case "eventTime":
+			eventTime = m.str("eventTime", v)
+		case "eventSource":
+			u.service = m.str("eventSource", v)
+		case "eventName":
+			u.operation = m.str("eventName", v)
+		case "awsRegion":
+			u.region = m.str("awsRegion", v)
+			ct.awsRegion = v
+		case "sourceIPAddress":
+			u.clientIP = m.str("sourceIPAddress", v)
+		case "userAgent":
+			u.userAgent = m.str("userAgent", v)
+		case "errorCode":
+			errorCode = m.str("errorCode", v)
+		case "errorMessage":
+			errorMessage = m.str("errorMessage", v)
+		case "requestParameters":
+			requestParams = v
+			ct.requestParameters = copied(v)
+		case "responseElements":
+			responseElems = v
+			ct.responseElements = copied(v)
+		case "additionalEventData":
+			additional = v
+			ct.additionalEventData = copied(v)
+		case "requestID":
+			u.reqID = m.str("requestID", v)
+		case "eventID":
+			ct.eventID = m.str("eventID", v)
+		case "readOnly":
+			readOnly = m.boolean("readOnly", v)
+		case "resources":
+			ct.resources = copied(v)
+		case "eventType":
+			ct.eventType = m.str("eventType", v)
+		case "managementEvent":
+			ct.managementEvent = m.boolean("managementEvent", v)
+		case "recipientAccountId":
+			ct.recipientAccountID = m.str("recipientAccountId", v)
+		case "sharedEventID":
+			ct.sharedEventID = m.str("sharedEventID", v)
+		case "vpcEndpointId":
+			u.reqVPCEndpointID = m.str("vpcEndpointId", v)
+		case "eventCategory":
+			ct.eventCategory = m.str("eventCategory", v)
+		case "tlsDetails":
+			ct.tlsDetails = copied(v)
+		case "sessionCredentialFromConsole":
+			ct.sessionCredentialFromConsole = copied(v)
+		case "@timestamp":
+			// Logstash's receive time: used only when eventTime is missing,
+			// and kept in extra like every key this version does not map.
+			if v.Type() == fastjson.TypeString {
+				fallbackTime = v.GetStringBytes()
+			}
+			ct.extra = append(ct.extra, keyValue{key, v})
+		default:
+			ct.extra = append(ct.extra, keyValue{key, v})
+		}
+	})
+	if m.err != nil {
+		return m.err
+	}
+
+	var err error
+	switch {
+	case len(eventTime) > 0:
+		if u.time, err = n.cloudTrailTime(eventTime, "eventTime"); err != nil {
+			return err
+		}
+	case len(fallbackTime) > 0:
+		if u.time, err = n.cloudTrailTime(fallbackTime, "@timestamp"); err != nil {
+			return err
+		}
+	}
+
+	u.actionFromInput = u.operation
+	u.errorCode, u.errorMessage = errorCode, errorMessage
+	u.outcome = "success"
+	if len(errorCode) > 0 || len(errorMessage) > 0 {
+		u.outcome = "failure"
+	}
+	u.readOnly = readOnly
+	if readOnly == BoolUnset && len(u.operation) > 0 {
+		u.readOnly = BoolOf(ActionReadOnly(u.operation))
+	}
+	u.accountID = ct.recipientAccountID
+
+	// A sourceIPAddress that is a service name means an AWS service called
+	// on the caller's behalf: that belongs in invoked_by, not ip.
+	if len(u.clientIP) > 0 && !looksLikeIP(u.clientIP) {
+		u.invokedBy = u.clientIP
+		u.clientIP = nil
+	}
+
+	if requestParams != nil && requestParams.Type() == fastjson.TypeObject {
+		u.bucketName = m.str("requestParameters.bucketName", requestParams.Get("bucketName"))
+		u.objectKey = m.str("requestParameters.key", requestParams.Get("key"))
+		u.objectVersionID = m.str("requestParameters.versionId", requestParams.Get("versionId"))
+		u.reqHost = hostWithoutPort(m.str("requestParameters.Host", requestParams.Get("Host")))
+	}
+	if len(u.objectVersionID) == 0 && responseElems != nil && responseElems.Type() == fastjson.TypeObject {
+		u.objectVersionID = m.str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
+	}
+	if additional != nil && additional.Type() == fastjson.TypeObject {
+		u.reqHostID = m.str("additionalEventData.x-amz-id-2", additional.Get("x-amz-id-2"))
+		u.reqSignature = m.str("additionalEventData.SignatureVersion", additional.Get("SignatureVersion"))
+		u.reqAuthType = m.str("additionalEventData.AuthenticationMethod", additional.Get("AuthenticationMethod"))
+		u.reqCipherSuite = m.str("additionalEventData.CipherSuite", additional.Get("CipherSuite"))
+		u.reqBytesSent = wholeNumber(additional.Get("bytesTransferredOut"))
+	}
+	if ct.tlsDetails != nil && ct.tlsDetails.Type() == fastjson.TypeObject {
+		u.reqTLSVersion = m.str("tlsDetails.tlsVersion", ct.tlsDetails.Get("tlsVersion"))
+		if len(u.reqCipherSuite) == 0 {
+			u.reqCipherSuite = m.str("tlsDetails.cipherSuite", ct.tlsDetails.Get("cipherSuite"))
+		}
+	}
+	if ct.resources != nil && ct.resources.Type() == fastjson.TypeArray {
+		for _, r := range ct.resources.GetArray() {
+			if string(r.GetStringBytes("type")) == "AWS::S3::AccessPoint" {
+				u.reqAccessPointARN = r.GetStringBytes("ARN")
+			}
+		}
+	}
+	if userIdentity != nil && userIdentity.Type() == fastjson.TypeObject {
+		n.mapUserIdentity(&m, userIdentity, u)
+	} else if userIdentity != nil && userIdentity.Type() != fastjson.TypeNull {
+		return reject(SourceCloudTrail, "userIdentity: want an object, got %s", userIdentity.Type())
+	}
+	return m.err
+}
+
+// principalTypes maps CloudTrail userIdentity.type onto the contract's set.
+var principalTypes = map[string]string{
+	"Root": PrincipalRoot, "IAMUser": PrincipalIAMUser, "AssumedRole": PrincipalAssumedRole,
+	"Role": PrincipalAssumedRole, "FederatedUser": PrincipalFederatedUser, "AWSAccount": PrincipalAWSAccount,
+	"AWSService": PrincipalAWSService, "IdentityCenterUser": PrincipalIdentityCenterUser,
+	"WebIdentityUser": PrincipalWebIdentityUser, "SAMLUser": PrincipalSAMLUser, "Unknown": PrincipalUnknown,
+}
+
+func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified) {
+	p := &u.principal
+	u.hasPrincipal = true
+	var typ, arn []byte
+	obj, _ := ui.Object()
+	dups := newDuplicateKeys(obj)
+	obj.Visit(func(key []byte, v *fastjson.Value) {
+		if dups.repeated(key, v) {
+			return
+		}
+		switch string(key) {
+		case "type":
+			typ = m.str("userIdentity.type", v)
+		case "principalId":
+			p.PrincipalID = m.str("userIdentity.principalId", v)
+		case "arn":
+			arn = m.str("userIdentity.arn", v)
+		case "accountId":
+			p.AccountID = m.str("userIdentity.accountId", v)
+		case "accessKeyId":
+			p.AccessKeyID = m.str("userIdentity.accessKeyId", v)
+		case "userName":
+			p.UserName = m.str("userIdentity.userName", v)
+		case "invokedBy":
+			u.invokedBy = m.str("userIdentity.invokedBy", v)
+		default:
+			// sessionContext, identityProvider, onBehalfOf...: partly mapped
+			// below, kept whole in extra so detections can use the rest.
+			n.ct.userIdentityExtra = append(n.ct.userIdentityExtra, keyValue{key, v})
+		}
+	})
+	if len(arn) > 0 {
+		ParseARN(arn, p)
+	}
+	if t, ok := principalTypes[string(typ)]; ok {
+		p.Type = t
+	} else if p.Type == "" {
+		p.Type = PrincipalUnknown
+	}
+	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == fastjson.TypeObject {
+		if issuer := sc.Get("sessionIssuer"); issuer != nil && string(issuer.GetStringBytes("type")) == "Role" {
+			if roleARN := issuer.GetStringBytes("arn"); len(roleARN) > 0 {
+				p.RoleARN = roleARN
+			}
+			if name := issuer.GetStringBytes("userName"); len(name) > 0 {
+				p.RoleName = name
+			}
+		}
+		if mfa := sc.Get("attributes", "mfaAuthenticated"); mfa != nil {
+			p.MFAAuthenticated = m.boolean("userIdentity.sessionContext.attributes.mfaAuthenticated", mfa)
+		}
+	}
+	switch p.Type {
+	case PrincipalAWSService:
+		if len(p.Service) == 0 {
+			p.Service = u.invokedBy
+		}
+	case PrincipalAssumedRole, PrincipalFederatedUser:
+		if len(p.SessionName) == 0 {
+			// principalId is "AROA...:SESSION" for role sessions.
+			if i := bytes.IndexByte(p.PrincipalID, ':'); i >= 0 {
+				p.SessionName = p.PrincipalID[i+1:]
+			}
+		}
+	}
+	p.Authenticated = BoolTrue
+	if string(p.AccountID) == "ANONYMOUS_PRINCIPAL" {
+		// S3 logs unauthenticated requests with this placeholder account.
+		*p = Principal{Type: PrincipalAnonymous, Authenticated: BoolFalse}
+	}
+}
+
+// looksLikeIP accepts IP literals, including the not-quite-valid ones that
+// anonymizers write (leading zeros), but not host or service names.
+func looksLikeIP(b []byte) bool {
+	if _, err := netip.ParseAddr(string(b)); err == nil {
+		return true
+	}
+	dots, colons := 0, 0
+	for _, c := range b {
+		switch {
+		case c == '.':
+			dots++
+		case c == ':':
+			colons++
+		case isDigit(c):
+		case colons > 0 && isHex(c):
+		default:
+			return false
+		}
+	}
+	return dots == 3 || colons >= 2
+}
+
+// wholeNumber reads a JSON number that holds an integer (CloudTrail writes
+// byte counts as 1234.0).
+func wholeNumber(v *fastjson.Value) optInt {
+	if v == nil || v.Type() != fastjson.TypeNumber {
+		return optInt{}
+	}
+	f, err := v.Float64()
+	if err != nil || f < 0 || f > 1<<53 || f != float64(int64(f)) {
+		return optInt{}
+	}
+	return optInt{v: int64(f), ok: true}
+}
+
+// cloudTrailTime accepts RFC 3339 (CloudTrail's own form) and the
+// "2006-01-02 15:04:05.999999999" form some exporters write, in UTC.
+func (n *Normalizer) cloudTrailTime(b []byte, key string) ([]byte, error) {
+	if isUTCRFC3339(b) {
+		return b, nil
+	}
+	s := string(b)
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		t, err = time.Parse("2006-01-02 15:04:05.999999999", s)
+	}
+	if err == nil && (t.UTC().Year() < 0 || t.UTC().Year() > 9999) {
+		err = errors.New("year out of range")
+	}
+	if err != nil {
+		return nil, reject(SourceCloudTrail, "%s: %q is not an RFC 3339 time", key, truncate(b, 40))
+	}
+	return t.UTC().AppendFormat(n.timeBuf[:0], time.RFC3339Nano), nil
+}
+
+// isUTCRFC3339 checks the shape 2006-01-02T15:04:05[.fff]Z without parsing.
+func isUTCRFC3339(b []byte) bool {
+	if len(b) < 20 || b[len(b)-1] != 'Z' {
+		return false
+	}
+	const shape = "dddd-dd-ddTdd:dd:dd"
+	for i := 0; i < len(shape); i++ {
+		if shape[i] == 'd' {
+			if !isDigit(b[i]) {
+				return false
+			}
+		} else if b[i] != shape[i] {
+			return false
+		}
+	}
+	year, _ := digits(b[0:4])
+	month, _ := digits(b[5:7])
+	day, _ := digits(b[8:10])
+	hour, _ := digits(b[11:13])
+	minute, _ := digits(b[14:16])
+	sec, _ := digits(b[17:19])
+	if !validDate(year, month, day) || hour > 23 || minute > 59 || sec > 59 {
+		return false
+	}
+	frac := b[len(shape) : len(b)-1]
+	if len(frac) == 0 {
+		return true
+	}
+	if frac[0] != '.' || len(frac) == 1 {
+		return false
+	}
+	for _, c := range frac[1:] {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// maxReason bounds a parser message quoted in a reject reason: it may
+// echo part of the input.
+const maxReason = 200
+
+func (n *Normalizer) redactString(s string) string {
+	if len(s) > maxReason {
+		s = s[:maxReason] + "..."
+	}
+	if !n.opts.Redact {
+		return s
+	}
+	return string(AppendRedacted(nil, []byte(s)))
+}
+
+// validDate reports whether year-month-day is a real calendar date.
+func validDate(year, month, day int) bool {
+	if month < 1 || month > 12 || day < 1 {
+		return false
+	}
+	days := [13]int{0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	return day <= days
+}

@@ -1,0 +1,96 @@
+package normalize
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestGolden runs every hand-written input in testdata through Normalize
+// and compares the outputs with testdata/NAME.golden (go test -update
+// rewrites them). .log and .jsonl files are read a line at a time, .json
+// files as one document. Every output must also match the schema and key
+// order, and none may carry a secret. Options per file come from the table.
+func TestGolden(t *testing.T) {
+	options := map[string]func(*Options){
+		"access_log_bytes.log": func(o *Options) { o.IncludeRaw = true },
+		"access_log_forms.log": func(o *Options) { o.DefaultRegion = "ca-central-1" },
+	}
+	inputs, err := filepath.Glob("testdata/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range inputs {
+		name := filepath.Base(path)
+		ext := filepath.Ext(name)
+		if ext != ".log" && ext != ".jsonl" && ext != ".json" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			opts := DefaultOptions()
+			if set := options[name]; set != nil {
+				set(&opts)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var docs [][]byte
+			if ext == ".json" {
+				docs = [][]byte{data}
+			} else {
+				for _, line := range bytes.Split(data, []byte("\n")) {
+					if len(line) == 0 || line[0] == '#' {
+						continue
+					}
+					docs = append(docs, line)
+				}
+			}
+			var got bytes.Buffer
+			n := New(opts)
+			for _, doc := range docs {
+				for _, r := range normalizeAll(n, doc, SourceAuto) {
+					if r.err != nil {
+						fmt.Fprintf(&got, "REJECT %s\n", r.err)
+						continue
+					}
+					validateUnified(t, r.json)
+					if err := unifiedKeyOrderErr(r.json); err != nil {
+						t.Errorf("key order: %v\n%s", err, r.json)
+					}
+					assertNoSecrets(t, doc, r.json)
+					fmt.Fprintf(&got, "%s\n", r.json)
+				}
+			}
+			golden := strings.TrimSuffix(path, ext) + ".golden"
+			if *update {
+				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test ./normalize -run TestGolden -update)", err)
+			}
+			if !bytes.Equal(got.Bytes(), want) {
+				gotLines, wantLines := strings.Split(got.String(), "\n"), strings.Split(string(want), "\n")
+				for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
+					var g, w string
+					if i < len(gotLines) {
+						g = gotLines[i]
+					}
+					if i < len(wantLines) {
+						w = wantLines[i]
+					}
+					if g != w {
+						t.Errorf("output %d differs from %s:\n got: %s\nwant: %s", i+1, golden, g, w)
+					}
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,217 @@
+package normalize
+
+import (
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
+
+// maxCopyDepth bounds recursion when copying CloudTrail subtrees; the
+// parser already refuses deeper documents, this keeps the encoder honest.
+const maxCopyDepth = 300
+
+// jsonValue writes "name": v when v is present.
+func (n *Normalizer) jsonValue(e *encoder, name string, v *fastjson.Value) {
+	if v == nil {
+		return
+	}
+	e.key(name)
+	e.b = n.appendValue(e.b, v, false)
+}
+
+// jsonValueKey writes a key taken from the input, then v.
+func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *fastjson.Value) {
+	e.keyBytes(key)
+	e.b = n.appendValue(e.b, v, IsSecretKey(key))
+}
+
+// appendValue copies a parsed JSON value. Strings are re-escaped (so the
+// output is valid UTF-8 whatever the input held) and redacted: a secret
+// key's string value is masked whole, any other string has the secret
+// parameters of URLs inside it masked.
+func (n *Normalizer) appendValue(dst []byte, v *fastjson.Value, secret bool) []byte {
+	return n.appendValueDepth(dst, v, secret, 0)
+}
+
+func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool, depth int) []byte {
+	if depth > maxCopyDepth {
+		return append(dst, "null"...)
+	}
+	switch v.Type() {
+	case fastjson.TypeString:
+		s := v.GetStringBytes()
+		if n.opts.Redact {
+			if secret && len(s) > 0 {
+				return append(dst, `"`+redactedValue+`"`...)
+			}
+			if needsRedaction(s) {
+				// Not n.scratch: a caller up the stack may be using it.
+				red := AppendRedacted(n.lowered[:0], s)
+				dst = appendJSONString(dst, red)
+				n.lowered = red
+				return dst
+			}
+		}
+		return appendJSONString(dst, s)
+	case fastjson.TypeObject:
+		obj, _ := v.Object()
+		dst = append(dst, '{')
+		first := true
+		dups := newDuplicateKeys(obj)
+		obj.Visit(func(key []byte, child *fastjson.Value) {
+			if dups.repeated(key, child) {
+				return
+			}
+			if !first {
+				dst = append(dst, ',')
+			}
+			first = false
+			dst = appendJSONString(dst, key)
+			dst = append(dst, ':')
+			dst = n.appendValueDepth(dst, child, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
+		})
+		return append(dst, '}')
+	case fastjson.TypeArray:
+		dst = append(dst, '[')
+		for i, child := range v.GetArray() {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = n.appendValueDepth(dst, child, secret, depth+1)
+		}
+		return append(dst, ']')
+	case fastjson.TypeNumber:
+		// Numbers keep their spelling, but the parser is lenient (it takes
+		// ".", "1e", "NaN"), so the spelling is checked before it is copied.
+		start := len(dst)
+		dst = v.MarshalTo(dst)
+		if !isJSONNumber(dst[start:]) {
+			if n.encodeErr == nil {
+				n.encodeErr = reject(SourceCloudTrail, "invalid JSON number %q", truncate(dst[start:], 40))
+			}
+			return append(dst[:start], '0')
+		}
+		return dst
+	default:
+		// true, false and null are literal.
+		return v.MarshalTo(dst)
+	}
+}
+
+// isJSONNumber checks b against the JSON number grammar (RFC 8259).
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && '1' <= b[i] && b[i] <= '9':
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i == len(b) || !isDigit(b[i]) {
+			return false
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i == len(b) || !isDigit(b[i]) {
+			return false
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	return i == len(b)
+}
+
+// lookupKey returns the value at Options.KeyPath in the record: fast for the
+// usual scalar paths, by re-reading the encoded JSON for any other.
+func (n *Normalizer) lookupKey(u *unified, encoded []byte) []byte {
+	switch n.opts.KeyPath {
+	case "bucket.name":
+		return u.bucketName
+	case "request.id":
+		return u.reqID
+	case "bucket.owner":
+		return u.bucketOwner
+	case "account_id":
+		return u.accountID
+	case "principal.arn":
+		return u.principal.ARN
+	case "client.ip":
+		return u.clientIP
+	case "source":
+		return []byte(u.source.String())
+	case "action":
+		if u.action == "" {
+			return u.actionFromInput
+		}
+		return []byte(u.action)
+	}
+	v, err := n.keys.ParseBytes(encoded)
+	if err != nil {
+		return nil
+	}
+	v = v.Get(strings.Split(n.opts.KeyPath, ".")...)
+	if v == nil {
+		return nil
+	}
+	if v.Type() == fastjson.TypeString {
+		return v.GetStringBytes()
+	}
+	return v.MarshalTo(nil)
+}
+
+// duplicateKeys tells, while visiting an object's keys in order, whether
+// a key was already seen: JSON with a repeated key means different things
+// to different readers, so the first occurrence wins everywhere and later
+// ones are dropped. Small objects are checked by a scan, large ones with a
+// set so a hostile object with many keys costs linear time.
+type duplicateKeys struct {
+	small [smallObject][]byte
+	n     int
+	seen  map[string]struct{}
+}
+
+// smallObject is the size up to which a scan beats building a set.
+const smallObject = 16
+
+func newDuplicateKeys(obj *fastjson.Object) duplicateKeys {
+	var d duplicateKeys
+	if obj.Len() > smallObject {
+		d.seen = make(map[string]struct{}, obj.Len())
+	}
+	return d
+}
+
+func (d *duplicateKeys) repeated(key []byte, _ *fastjson.Value) bool {
+	if d.seen == nil {
+		for _, k := range d.small[:d.n] {
+			if string(k) == string(key) {
+				return true
+			}
+		}
+		d.small[d.n] = key
+		d.n++
+		return false
+	}
+	if _, ok := d.seen[string(key)]; ok {
+		return true
+	}
+	d.seen[string(key)] = struct{}{}
+	return false
+}

@@ -1,0 +1,162 @@
+package normalize
+
+import "bytes"
+
+// redactedValue replaces every secret value.
+const redactedValue = "REDACTED"
+
+// secretParams are the query parameters whose values are secrets
+// (SCHEMA.md "Redaction"), lower-cased: SigV4 and SigV2 presigned URLs.
+var secretParams = []string{
+	"x-amz-signature",
+	"x-amz-security-token",
+	"x-amz-credential",
+	"signature",
+	"awsaccesskeyid",
+}
+
+// secretJSONKeys are CloudTrail keys whose string values are credentials
+// (AssumeRole and GetSessionToken responses log them), lower-cased.
+var secretJSONKeys = []string{
+	"sessiontoken",
+	"secretaccesskey",
+}
+
+// maxParamName bounds the parameter names we decode for comparison: every
+// secret name is shorter, so longer names are never secrets.
+const maxParamName = 64
+
+// isSecretParam reports whether a query parameter name (possibly
+// percent-encoded, any case) names a secret.
+func isSecretParam(name []byte) bool {
+	var buf [maxParamName]byte
+	lower, ok := foldName(buf[:0], name)
+	if !ok {
+		return false
+	}
+	for _, p := range secretParams {
+		if string(lower) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// IsSecretKey reports whether a JSON object key names a secret value: a
+// secret query parameter name or a credential field.
+func IsSecretKey(name []byte) bool {
+	if isSecretParam(name) {
+		return true
+	}
+	var buf [maxParamName]byte
+	lower, ok := foldName(buf[:0], name)
+	if !ok {
+		return false
+	}
+	for _, k := range secretJSONKeys {
+		if string(lower) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// foldName percent-decodes and lower-cases name into dst (which has room
+// for maxParamName bytes); ok is false when it does not fit.
+func foldName(dst, name []byte) ([]byte, bool) {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]) {
+			c = unhex(name[i+1])<<4 | unhex(name[i+2])
+			i += 2
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if len(dst) == cap(dst) {
+			return dst, false
+		}
+		dst = append(dst, c)
+	}
+	return dst, true
+}
+
+// needsRedaction is the cheap test run before the scan: every secret sits
+// after a '=' in a query string.
+func needsRedaction(s []byte) bool {
+	return bytes.IndexByte(s, '=') >= 0
+}
+
+// valueEnd marks the bytes that end a query parameter value inside free
+// text: a URL in a log line ends at a space or quote, in HTML at < or >.
+var valueEnd = byteSet("&; \t\n\r\"'#<>,\\")
+
+// nameEnd marks the bytes that end a parameter name.
+var nameEnd = byteSet("&; \t\n\r\"'#<>,\\=?/")
+
+// paramStart marks the separators after which a parameter name begins.
+var paramStart = byteSet("?&;")
+
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
+}
+
+// secretNameLengths lets the scan skip most parameters without folding
+// their names: only these lengths (or a percent-encoded name) can match.
+var secretNameLengths = func() (set [maxParamName + 1]bool) {
+	for _, p := range secretParams {
+		set[len(p)] = true
+	}
+	return set
+}()
+
+func maybeSecretParam(name []byte) bool {
+	if len(name) > maxParamName {
+		return false
+	}
+	return secretNameLengths[len(name)] || bytes.IndexByte(name, '%') >= 0
+}
+
+// AppendRedacted appends s with the values of secret query parameters
+// (presigned-URL signatures, credentials, session tokens) replaced by
+// REDACTED, wherever a URL or query string appears in it. Everything else
+// is copied unchanged.
+func AppendRedacted(dst, s []byte) []byte {
+	if !needsRedaction(s) {
+		return append(dst, s...)
+	}
+	start := 0 // s[start:] is not copied yet
+	// i is where a parameter name may begin: the start of s (a bare query
+	// string) or just after a separator.
+	i := 0
+	if paramStart[s[0]] {
+		i = 1
+	}
+	for i <= len(s) {
+		j := i
+		for j < len(s) && !nameEnd[s[j]] {
+			j++
+		}
+		if j < len(s) && s[j] == '=' && j > i && maybeSecretParam(s[i:j]) && isSecretParam(s[i:j]) {
+			k := j + 1
+			for k < len(s) && !valueEnd[s[k]] {
+				k++
+			}
+			dst = append(dst, s[start:j+1]...)
+			if k > j+1 {
+				dst = append(dst, redactedValue...)
+			}
+			start = k
+			j = k
+		}
+		// Move to just past the next separator.
+		for j < len(s) && !paramStart[s[j]] {
+			j++
+		}
+		i = j + 1
+	}
+	return append(dst, s[start:]...)
+}

@@ -1,0 +1,214 @@
+package normalize
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestAppendJSONString(t *testing.T) {
+	tests := []struct {
+		in, want string
+	}{
+		{"", `""`},
+		{"plain ascii text longer than eight bytes", `"plain ascii text longer than eight bytes"`},
+		{`quote " and backslash \`, `"quote \" and backslash \\"`},
+		{"tab\tnewline\ncr\r", `"tab\tnewline\ncr\r"`},
+		{"\x00\x01\x1f", `"\u0000\u0001\u001f"`},
+		{"café ✓", `"café ✓"`},
+		{"bad \xff byte", `"bad \ufffd byte"`},
+		{"truncated \xe2\x82", `"truncated \ufffd\ufffd"`},
+		{"line\u2028sep\u2029", `"line\u2028sep\u2029"`},
+		{"12345678\"12345678", `"12345678\"12345678"`},
+	}
+	for _, tt := range tests {
+		got := string(appendJSONString(nil, []byte(tt.in)))
+		if got != tt.want {
+			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
+		}
+		if !utf8.ValidString(got) || !json.Valid([]byte(got)) {
+			t.Errorf("appendJSONString(%q) is not valid UTF-8 JSON: %s", tt.in, got)
+		}
+	}
+}
+
+func TestAppendRedacted(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"no query", "/bucket/key", "/bucket/key"},
+		{"sigv4 all three", "/k?X-Amz-Credential=AKIA%2F1&X-Amz-Date=1&X-Amz-Security-Token=tok&X-Amz-Signature=abc",
+			"/k?X-Amz-Credential=REDACTED&X-Amz-Date=1&X-Amz-Security-Token=REDACTED&X-Amz-Signature=REDACTED"},
+		{"sigv2", "/k?Signature=abc%3D&Expires=1&AWSAccessKeyId=AKIA", "/k?Signature=REDACTED&Expires=1&AWSAccessKeyId=REDACTED"},
+		{"mixed case", "/k?x-AMZ-signature=abc&X-AMZ-SECURITY-TOKEN=t", "/k?x-AMZ-signature=REDACTED&X-AMZ-SECURITY-TOKEN=REDACTED"},
+		{"percent-encoded name", "/k?X%2DAmz%2DSignature=abc&x%2damz%2dcredential=c", "/k?X%2DAmz%2DSignature=REDACTED&x%2damz%2dcredential=REDACTED"},
+		{"lower-case token", "/k?x-amz-security-token=t", "/k?x-amz-security-token=REDACTED"},
+		{"empty value stays empty", "/k?X-Amz-Signature=&a=1", "/k?X-Amz-Signature=&a=1"},
+		{"similar names untouched", "/k?X-Amz-SignedHeaders=host&MySignature=1&Signatures=2", "/k?X-Amz-SignedHeaders=host&MySignature=1&Signatures=2"},
+		{"bare query string", "X-Amz-Signature=abc&b=2", "X-Amz-Signature=REDACTED&b=2"},
+		{"url inside text ends at space", `GET /k?Signature=abc HTTP/1.1`, `GET /k?Signature=REDACTED HTTP/1.1`},
+		{"url inside quotes", `"https://h/p?X-Amz-Signature=abc" "UA"`, `"https://h/p?X-Amz-Signature=REDACTED" "UA"`},
+		{"fragment ends value", "/k?Signature=abc#frag", "/k?Signature=REDACTED#frag"},
+		{"two urls", "a?Signature=1 b?Signature=2", "a?Signature=REDACTED b?Signature=REDACTED"},
+		{"semicolon separator", "/k?a=1;Signature=2", "/k?a=1;Signature=REDACTED"},
+		{"trailing separator", "/k?a=1&", "/k?a=1&"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := string(AppendRedacted(nil, []byte(tt.in))); got != tt.want {
+				t.Errorf("AppendRedacted(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestIsSecretKey(t *testing.T) {
+	for _, k := range []string{"sessionToken", "SessionToken", "secretAccessKey", "X-Amz-Signature", "x-amz-security-token", "AWSAccessKeyId"} {
+		if !IsSecretKey([]byte(k)) {
+			t.Errorf("IsSecretKey(%q) = false", k)
+		}
+	}
+	for _, k := range []string{"accessKeyId", "token", "expiration", "X-Amz-Date", strings.Repeat("a", 100)} {
+		if IsSecretKey([]byte(k)) {
+			t.Errorf("IsSecretKey(%q) = true", k)
+		}
+	}
+}
+
+func TestRedactOff(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Redact = false
+	res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
+	if len(res) != 1 || res[0].err != nil {
+		t.Fatalf("unexpected result %+v", res)
+	}
+	if !strings.Contains(string(res[0].json), benchAccessLogSignature) {
+		t.Errorf("Redact off must keep the URI as logged:\n%s", res[0].json)
+	}
+}
+
+func TestSplitAccessLogQuotes(t *testing.T) {
+	const head = `o b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - ID REST.GET.OBJECT k `
+	tests := []struct {
+		name             string
+		tail             string
+		uri, referer, ua string
+	}{
+		{"plain", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "ref" "ua" -`, "GET /k HTTP/1.1", "ref", "ua"},
+		{"quote in uri", `"GET /a" HTTP/1.1" 403 - 1 1 1 1 "ref" "ua" -`, `GET /a" HTTP/1.1`, "ref", "ua"},
+		{"quote then space then word in uri", `"GET /a" b HTTP/1.1" - - 1 1 1 1 "-" "ua"`, `GET /a" b HTTP/1.1`, "-", "ua"},
+		{"quotes in ua", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "a "b" c" - x`, "GET /k HTTP/1.1", "-", `a "b" c`},
+		{"ua starting with quote", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "-" ""Mozilla" -`, "GET /k HTTP/1.1", "-", `"Mozilla`},
+		{"empty referer", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "" "ua"`, "GET /k HTTP/1.1", "", "ua"},
+		{"quotes in referer", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "a"b"c" "ua"`, "GET /k HTTP/1.1", `a"b"c`, "ua"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var f [maxAccessFields][]byte
+			n, err := splitAccessLog([]byte(head+tt.tail), &f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n < fieldUserAgent {
+				t.Fatalf("%d fields", n)
+			}
+			got := []string{string(f[fieldRequestURI-1]), string(f[fieldReferrer-1]), string(f[fieldUserAgent-1])}
+			want := []string{tt.uri, tt.referer, tt.ua}
+			for i := range got {
+				if got[i] != want[i] {
+					t.Errorf("field %d = %q, want %q", []int{9, 16, 17}[i], got[i], want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestRejectsWrapErrRejected(t *testing.T) {
+	for _, in := range []string{"garbage", `{"eventName":1,"eventVersion":"1"}`, `{"no":"cloudtrail"}`, `{`} {
+		res := normalizeAll(New(DefaultOptions()), []byte(in), SourceAuto)
+		if len(res) != 1 || res[0].err == nil {
+			t.Fatalf("%q: want one reject, got %+v", in, res)
+		}
+		var re *RejectError
+		if !errors.Is(res[0].err, ErrRejected) || !errors.As(res[0].err, &re) || re.Reason == "" {
+			t.Errorf("%q: error %v is not a RejectError with a reason", in, res[0].err)
+		}
+		if string(res[0].input) != in {
+			t.Errorf("%q: Output.Input = %q, want the input", in, res[0].input)
+		}
+	}
+}
+
+func TestSourceHintAndRegionPrecedence(t *testing.T) {
+	line := []byte(benchAccessLogLine)
+	tests := []struct {
+		name         string
+		defaultRgn   string
+		recordRegion string
+		line         []byte
+		wantRegion   string
+		wantSource   string
+	}{
+		{"host beats config", "eu-north-1", "", line, "us-west-2", "host"},
+		{"record beats host", "eu-north-1", "ap-south-2", line, "ap-south-2", "record"},
+		{"bad record region ignored", "", "not a region", line, "us-west-2", "host"},
+		{"config when host is global", "eu-north-1", "", []byte(strings.Replace(benchAccessLogLine, "acme-docs.s3.us-west-2.amazonaws.com", "acme-docs.s3.amazonaws.com", 1)), "eu-north-1", "config"},
+		{"event beats record", "", "ap-south-2", []byte(benchCloudTrailEvent), "us-west-2", "event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.DefaultRegion = tt.defaultRgn
+			n := New(opts)
+			var rec map[string]any
+			n.Normalize(tt.line, SourceAuto, []byte(tt.recordRegion), func(o *Output) {
+				if o.Err != nil {
+					t.Fatal(o.Err)
+				}
+				rec = decode(t, o.JSON)
+			})
+			if rec["region"] != tt.wantRegion || rec["region_source"] != tt.wantSource {
+				t.Errorf("region %v (%v), want %s (%s)", rec["region"], rec["region_source"], tt.wantRegion, tt.wantSource)
+			}
+		})
+	}
+	// A forced source is obeyed even when the input looks like the other.
+	res := normalizeAll(New(DefaultOptions()), []byte(benchCloudTrailEvent), SourceS3Access)
+	if len(res) != 1 || res[0].err == nil {
+		t.Errorf("CloudTrail JSON forced to s3_access must be rejected, got %+v", res)
+	}
+}
+
+func TestKeyPath(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"bucket.name", "acme-docs"},
+		{"request.id", "7KQ2M9XW4TB1RZ8P"},
+		{"principal.role_name", "ReportReader"},
+		{"object.key", "q1/p&l 2024.pdf"},
+		{"http_status", "200"},
+		{"no.such.path", ""},
+	}
+	for _, tt := range tests {
+		opts := DefaultOptions()
+		opts.KeyPath = tt.path
+		res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
+		if got := string(res[0].key); got != tt.want {
+			t.Errorf("KeyPath %q: key %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}
+
+func TestIsJSONNumber(t *testing.T) {
+	for _, ok := range []string{"0", "-0", "12", "1.5", "-1.5e10", "1E+2", "0.0e-1"} {
+		if !isJSONNumber([]byte(ok)) {
+			t.Errorf("isJSONNumber(%q) = false", ok)
+		}
+	}
+	for _, bad := range []string{"", ".", "-", "01", "1.", ".5", "1e", "1e+", "NaN", "inf", "+1", "1..2", "0x10"} {
+		if isJSONNumber([]byte(bad)) {
+			t.Errorf("isJSONNumber(%q) = true", bad)
+		}
+	}
+}
