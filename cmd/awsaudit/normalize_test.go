@@ -1,0 +1,133 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const samplesDir = "../../../shared/samples"
+
+const goodLine = `5f1c7e2d9a8b4c3e6f0a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6 b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT k "GET /k?X-Amz-Signature=abc123secret HTTP/1.1" 200 - 113 - 7 - "-" "curl" -`
+
+func runCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(args, strings.NewReader(stdin), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestNormalizeStdinAndExitCodes(t *testing.T) {
+	code, out, errOut := runCLI(t, goodLine+"\n", "normalize")
+	if code != exitOK || strings.Count(out, "\n") != 1 || errOut != "" {
+		t.Fatalf("good input: code %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	if strings.Contains(out, "abc123secret") || !strings.Contains(out, "X-Amz-Signature=REDACTED") {
+		t.Errorf("secret not redacted: %s", out)
+	}
+
+	code, out, errOut = runCLI(t, goodLine+"\nnot a log line ?Signature=leaky\n\n"+goodLine+"\n", "normalize")
+	if code != exitRejected {
+		t.Errorf("exit %d, want %d when some inputs are rejected", code, exitRejected)
+	}
+	if strings.Count(out, "\n") != 2 {
+		t.Errorf("good lines must still be written, got %q", out)
+	}
+	var rej rejectLine
+	if err := json.Unmarshal([]byte(errOut), &rej); err != nil {
+		t.Fatalf("stderr is not one JSON line: %q", errOut)
+	}
+	if rej.Line != 2 || rej.File != "<stdin>" || rej.Error == "" || strings.Contains(rej.Input, "leaky") {
+		t.Errorf("reject line %+v: want line 2 of <stdin>, a reason, the input redacted", rej)
+	}
+
+	if code, _, _ := runCLI(t, "", "normalize", "--source", "nope"); code != exitUsage {
+		t.Errorf("bad --source: exit %d, want %d", code, exitUsage)
+	}
+	if code, _, errOut := runCLI(t, "", "normalize", filepath.Join(t.TempDir(), "missing")); code != exitUsage || errOut == "" {
+		t.Errorf("missing file: exit %d (%q), want %d", code, errOut, exitUsage)
+	}
+	if code, out, _ := runCLI(t, "", "normalize", "--help"); code != exitOK || !strings.Contains(out, "Exit status") {
+		t.Errorf("--help: exit %d, %q", code, out)
+	}
+	if code, _, _ := runCLI(t, "", "bogus"); code != exitUsage {
+		t.Errorf("unknown command: exit %d", code)
+	}
+}
+
+func TestNormalizeFlags(t *testing.T) {
+	_, out, _ := runCLI(t, goodLine, "normalize", "--redact=false", "--include-raw", "--default-region", "eu-west-3")
+	var rec map[string]any
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatal(err)
+	}
+	if rec["region"] != "eu-west-3" || rec["region_source"] != "config" {
+		t.Errorf("--default-region not applied: %v %v", rec["region"], rec["region_source"])
+	}
+	if raw, _ := rec["raw"].(string); !strings.Contains(raw, "abc123secret") {
+		t.Errorf("--redact=false --include-raw must keep the raw line as logged, got %q", raw)
+	}
+}
+
+func TestNormalizeGzipAndDocuments(t *testing.T) {
+	dir := t.TempDir()
+	doc := `{
+  "Records": [
+    {"eventVersion": "1.09", "eventName": "ListBuckets", "eventTime": "2025-01-01T00:00:00Z"},
+    {"eventVersion": "1.09", "eventName": "GetObject", "eventTime": "2025-01-01T00:00:01Z"}
+  ]
+}`
+	gz := filepath.Join(dir, "trail.json.gz")
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write([]byte(doc))
+	zw.Close()
+	if err := os.WriteFile(gz, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	jsonl := filepath.Join(dir, "records.jsonl")
+	os.WriteFile(jsonl, []byte(`{"eventVersion":"1.09","eventName":"A"}`+"\n"+`{"eventVersion":"1.09","eventName":"B"}`+"\n"), 0o644)
+	code, out, errOut := runCLI(t, "", "normalize", gz, jsonl)
+	if code != exitOK || strings.Count(out, "\n") != 4 {
+		t.Errorf("exit %d, %d records (want 4), stderr %q", code, strings.Count(out, "\n"), errOut)
+	}
+}
+
+// TestNormalizeSamples is the issue's acceptance run: the published samples
+// through the CLI, every input line normalized, exit 0.
+func TestNormalizeSamples(t *testing.T) {
+	if _, err := os.Stat(samplesDir); err != nil {
+		t.Skipf("samples not found at %s: %v", samplesDir, err)
+	}
+	files := []string{filepath.Join(samplesDir, "s3_access.log"), filepath.Join(samplesDir, "cloudtrail.jsonl")}
+	want := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.TrimSpace(line) != "" {
+				want++
+			}
+		}
+	}
+	code, out, errOut := runCLI(t, "", append([]string{"normalize"}, files...)...)
+	if code != exitOK || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	if got := strings.Count(out, "\n"); got != want {
+		t.Errorf("%d records for %d input lines", got, want)
+	}
+}
+
+func TestSchemaCommand(t *testing.T) {
+	code, out, _ := runCLI(t, "", "schema")
+	if code != exitOK || !json.Valid([]byte(out)) || !strings.Contains(out, "unified-v1.json") {
+		t.Errorf("schema: exit %d, %.100s", code, out)
+	}
+}
