@@ -1,0 +1,199 @@
+// Package test drives the real plugin .so through test/host/flbhost, a C
+// program that calls it exactly as Fluent Bit's Go proxy does.
+package test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// artifacts are built once per test binary into a temporary directory, so
+// tests never race with a developer's build/.
+var artifacts struct {
+	once     sync.Once
+	dir      string
+	so, host string
+	err      error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if artifacts.dir != "" {
+		os.RemoveAll(artifacts.dir)
+	}
+	os.Exit(code)
+}
+
+// build returns the plugin .so and the host, built with `make build host`.
+func build(t *testing.T) (so, host string) {
+	t.Helper()
+	artifacts.once.Do(func() {
+		for _, tool := range []string{"make", "cc"} {
+			if _, err := exec.LookPath(tool); err != nil {
+				artifacts.err = fmt.Errorf("%s not found in PATH: the plugin tests need make and a C compiler (apt-get install build-essential): %v", tool, err)
+				return
+			}
+		}
+		root, err := filepath.Abs("..")
+		if err != nil {
+			artifacts.err = err
+			return
+		}
+		if artifacts.dir, err = os.MkdirTemp("", "awsaudit-host-"); err != nil {
+			artifacts.err = err
+			return
+		}
+		cmd := exec.Command("make", "-C", root, "BUILD="+artifacts.dir, "build", "host")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			artifacts.err = fmt.Errorf("make build host: %v\n%s", err, out)
+			return
+		}
+		artifacts.so = filepath.Join(artifacts.dir, "out_awsaudit.so")
+		artifacts.host = filepath.Join(artifacts.dir, "flbhost")
+	})
+	if artifacts.err != nil {
+		t.Fatal(artifacts.err)
+	}
+	return artifacts.so, artifacts.host
+}
+
+// hostLine is one stdout line of flbhost: "kind key=value ...".
+type hostLine struct {
+	Kind   string
+	Fields map[string]string
+}
+
+type hostRun struct {
+	Stdout, Stderr string
+	Code           int // the host's exit status (0 all FLB_OK, 1 some not, 2 usage/load, 3 init)
+	Lines          []hostLine
+}
+
+// Find returns the lines of one kind (register, symbols, init, attempt,
+// flush, exit, summary).
+func (r *hostRun) Find(kind string) []hostLine {
+	var out []hostLine
+	for _, l := range r.Lines {
+		if l.Kind == kind {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// runHost runs flbhost with the built plugin; args follow -p PLUGIN.
+func runHost(t *testing.T, args ...string) *hostRun {
+	t.Helper()
+	so, host := build(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, host, append([]string{"-p", so}, args...)...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	r := &hostRun{Stdout: stdout.String(), Stderr: stderr.String()}
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+	case errors.As(err, &exit) && exit.Exited():
+		r.Code = exit.ExitCode()
+	default:
+		t.Fatalf("flbhost %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, r.Stdout, r.Stderr)
+	}
+	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
+	for sc.Scan() {
+		kind, rest, _ := strings.Cut(sc.Text(), " ")
+		l := hostLine{Kind: kind, Fields: map[string]string{}}
+		// description="..." is last on its line and may hold spaces.
+		if i := strings.Index(rest, `description="`); i >= 0 {
+			l.Fields["description"] = strings.TrimSuffix(rest[i+len(`description="`):], `"`)
+			rest = rest[:i]
+		}
+		for _, kv := range strings.Fields(rest) {
+			k, v, _ := strings.Cut(kv, "=")
+			l.Fields[k] = v
+		}
+		r.Lines = append(r.Lines, l)
+	}
+	return r
+}
+
+// linesFile writes a text file of lines for flbhost -l.
+func linesFile(t *testing.T, lines ...string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "input.log")
+	if err := os.WriteFile(p, []byte(strings.Join(lines, "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHostRegistersPlugin(t *testing.T) {
+	// No instance can start without Brokers, so this checks registration
+	// alone and needs no Kafka.
+	r := runHost(t, "-i", "Topic=aws.audit.normalized")
+	reg := r.Find("register")
+	if len(reg) != 1 {
+		t.Fatalf("want one register line, got %d\nstdout:\n%s\nstderr:\n%s", len(reg), r.Stdout, r.Stderr)
+	}
+	f := reg[0].Fields
+	if f["name"] != "awsaudit" || f["type"] != "2" || f["proxy"] != "11" || f["description"] == "" {
+		t.Errorf("register line = %v; want name=awsaudit type=2 (output) proxy=11 (Go) and a description", f)
+	}
+	sym := r.Find("symbols")
+	if len(sym) != 1 {
+		t.Fatalf("no symbols line\nstdout:\n%s", r.Stdout)
+	}
+	for _, s := range []string{"init", "flush_ctx", "flush", "exit_ctx", "exit", "unregister"} {
+		if sym[0].Fields[s] != "1" {
+			t.Errorf("plugin does not export the %s callback: %v", s, sym[0].Fields)
+		}
+	}
+}
+
+func TestHostInitFailsWithoutBrokers(t *testing.T) {
+	const password = "s3cr3t-P4ssw0rd"
+	in := linesFile(t, `{"eventVersion":"1.08"}`)
+	r := runHost(t,
+		"-i", "Topic=aws.audit.normalized,SASL_Mechanism=PLAIN,SASL_Username=u",
+		"-o", "SASL_Password="+password,
+		"-t", "cloudtrail", "-l", in)
+	if r.Code != 3 {
+		t.Errorf("exit status %d, want 3 (init failed)", r.Code)
+	}
+	inits := r.Find("init")
+	if len(inits) != 1 || inits[0].Fields["rc"] != "0" {
+		t.Errorf("init lines %v, want one with rc=0 (FLB_ERROR)", inits)
+	}
+	if n := len(r.Find("flush")); n != 0 {
+		t.Errorf("%d chunks flushed after a failed init", n)
+	}
+	if n := len(r.Find("exit")); n != 0 {
+		t.Errorf("exit called %d times for an instance that never started", n)
+	}
+	// The plugin reports the problem through Fluent Bit's logger, as an
+	// error of this instance, naming the missing key.
+	var found bool
+	for _, line := range strings.Split(r.Stderr, "\n") {
+		if strings.Contains(line, "[error] [output:awsaudit:awsaudit.0]") &&
+			strings.Contains(strings.ToLower(line), "brokers") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("no error line naming Brokers from the plugin\nstderr:\n%s", r.Stderr)
+	}
+	if strings.Contains(r.Stdout+r.Stderr, password) {
+		t.Errorf("the SASL password appears in the output\nstderr:\n%s", r.Stderr)
+	}
+}
