@@ -3,7 +3,6 @@ package normalize
 import (
 	"bytes"
 	"errors"
-	"net/netip"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -192,9 +191,10 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 	readOnly := BoolUnset
 
 	obj, _ := rec.Object()
-	dups := newDuplicateKeys(obj)
+	dups := n.newDuplicateKeys(obj)
+	defer dups.done()
 	obj.Visit(func(key []byte, v *fastjson.Value) {
-		if dups.repeated(key, v) {
+		if dups.repeated(key) {
 			return
 		}
 		switch string(key) {
@@ -348,9 +348,10 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified
 	u.hasPrincipal = true
 	var typ, arn []byte
 	obj, _ := ui.Object()
-	dups := newDuplicateKeys(obj)
+	dups := n.newDuplicateKeys(obj)
+	defer dups.done()
 	obj.Visit(func(key []byte, v *fastjson.Value) {
-		if dups.repeated(key, v) {
+		if dups.repeated(key) {
 			return
 		}
 		switch string(key) {
@@ -416,11 +417,9 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified
 }
 
 // looksLikeIP accepts IP literals, including the not-quite-valid ones that
-// anonymizers write (leading zeros), but not host or service names.
+// anonymizers write (leading zeros), but not host or service names. It is
+// a character-class test, not a parse: it must not allocate.
 func looksLikeIP(b []byte) bool {
-	if _, err := netip.ParseAddr(string(b)); err == nil {
-		return true
-	}
 	dots, colons := 0, 0
 	for _, c := range b {
 		switch {
@@ -429,12 +428,19 @@ func looksLikeIP(b []byte) bool {
 		case c == ':':
 			colons++
 		case isDigit(c):
-		case colons > 0 && isHex(c):
+		case isHex(c):
+			if colons == 0 && dots == 0 {
+				// IPv6 may start with a hex letter ("fe80::1").
+				continue
+			}
+			if dots > 0 {
+				return false
+			}
 		default:
 			return false
 		}
 	}
-	return dots == 3 || colons >= 2
+	return (dots == 3 && colons == 0) || colons >= 2
 }
 
 // wholeNumber reads a JSON number that holds an integer (CloudTrail writes

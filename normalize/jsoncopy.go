@@ -57,9 +57,10 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool
 		obj, _ := v.Object()
 		dst = append(dst, '{')
 		first := true
-		dups := newDuplicateKeys(obj)
+		dups := n.newDuplicateKeys(obj)
+		defer dups.done()
 		obj.Visit(func(key []byte, child *fastjson.Value) {
-			if dups.repeated(key, child) {
+			if dups.repeated(key) {
 				return
 			}
 			if !first {
@@ -179,39 +180,57 @@ func (n *Normalizer) lookupKey(u *unified, encoded []byte) []byte {
 // duplicateKeys tells, while visiting an object's keys in order, whether
 // a key was already seen: JSON with a repeated key means different things
 // to different readers, so the first occurrence wins everywhere and later
-// ones are dropped. Small objects are checked by a scan, large ones with a
-// set so a hostile object with many keys costs linear time.
+// ones are dropped. Keys seen are kept on the Normalizer's stack; a 256-bit
+// filter of key hashes skips the scan for almost every new key, and an
+// object with more keys than the filter can tell apart uses a set, so a
+// hostile object with many keys costs linear time.
 type duplicateKeys struct {
-	small [smallObject][]byte
-	n     int
-	seen  map[string]struct{}
+	n      *Normalizer
+	start  int
+	filter [4]uint64
+	set    map[string]struct{}
 }
 
-// smallObject is the size up to which a scan beats building a set.
-const smallObject = 16
+// filterKeys is how many keys the filter serves before a set takes over.
+const filterKeys = 64
 
-func newDuplicateKeys(obj *fastjson.Object) duplicateKeys {
-	var d duplicateKeys
-	if obj.Len() > smallObject {
-		d.seen = make(map[string]struct{}, obj.Len())
+func (n *Normalizer) newDuplicateKeys(obj *fastjson.Object) duplicateKeys {
+	d := duplicateKeys{n: n, start: len(n.seenKeys)}
+	if obj.Len() > filterKeys {
+		d.set = make(map[string]struct{}, obj.Len())
 	}
 	return d
 }
 
-func (d *duplicateKeys) repeated(key []byte, _ *fastjson.Value) bool {
-	if d.seen == nil {
-		for _, k := range d.small[:d.n] {
+func (d *duplicateKeys) repeated(key []byte) bool {
+	if d.set != nil {
+		if _, ok := d.set[string(key)]; ok {
+			return true
+		}
+		d.set[string(key)] = struct{}{}
+		return false
+	}
+	// A cheap hash: keys of one object rarely share length and both ends.
+	h := uint32(len(key)) * 0x9e3779b1
+	if len(key) > 0 {
+		h ^= uint32(key[0])<<8 | uint32(key[len(key)-1])
+		h *= 0x85ebca6b
+		h ^= h >> 13
+	}
+	word, bit := (h>>6)&3, uint64(1)<<(h&63)
+	if d.filter[word]&bit != 0 {
+		for _, k := range d.n.seenKeys[d.start:] {
 			if string(k) == string(key) {
 				return true
 			}
 		}
-		d.small[d.n] = key
-		d.n++
-		return false
 	}
-	if _, ok := d.seen[string(key)]; ok {
-		return true
-	}
-	d.seen[string(key)] = struct{}{}
+	d.filter[word] |= bit
+	d.n.seenKeys = append(d.n.seenKeys, key)
 	return false
+}
+
+// done forgets the object's keys.
+func (d *duplicateKeys) done() {
+	d.n.seenKeys = d.n.seenKeys[:d.start]
 }

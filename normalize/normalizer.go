@@ -24,6 +24,9 @@ type Normalizer struct {
 	decoded []byte // a percent-decoded object key
 	roleARN []byte // a role ARN built from its parts
 	lowered []byte
+	// seenKeys holds the keys of the JSON objects being copied, for
+	// duplicate detection (see duplicateKeys).
+	seenKeys [][]byte
 	inner   []byte // an envelope element re-serialized for Output.Input
 
 	// encodeErr is set when encoding finds input the parser let through

@@ -45,6 +45,9 @@ func isSecretParam(name []byte) bool {
 // IsSecretKey reports whether a JSON object key names a secret value: a
 // secret query parameter name or a credential field.
 func IsSecretKey(name []byte) bool {
+	if !maybeSecretKey(name) {
+		return false
+	}
 	if isSecretParam(name) {
 		return true
 	}
@@ -112,6 +115,22 @@ var secretNameLengths = func() (set [maxParamName + 1]bool) {
 	}
 	return set
 }()
+
+// secretKeyLengths is secretNameLengths plus the credential field names.
+var secretKeyLengths = func() (set [maxParamName + 1]bool) {
+	set = secretNameLengths
+	for _, k := range secretJSONKeys {
+		set[len(k)] = true
+	}
+	return set
+}()
+
+func maybeSecretKey(name []byte) bool {
+	if len(name) > maxParamName {
+		return false
+	}
+	return secretKeyLengths[len(name)] || bytes.IndexByte(name, '%') >= 0
+}
 
 func maybeSecretParam(name []byte) bool {
 	if len(name) > maxParamName {
