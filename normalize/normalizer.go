@@ -27,7 +27,7 @@ type Normalizer struct {
 	// seenKeys holds the keys of the JSON objects being copied, for
 	// duplicate detection (see duplicateKeys).
 	seenKeys [][]byte
-	inner   []byte // an envelope element re-serialized for Output.Input
+	inner    []byte // an envelope element re-serialized for Output.Input
 
 	// encodeErr is set when encoding finds input the parser let through
 	// but JSON forbids; the record is then rejected.

@@ -53,4 +53,7 @@ type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 var commands = map[string]command{
 	"normalize": runNormalize,
 	"schema":    runSchema,
+	"broker":    runBroker,
+	"consume":   runConsume,
+	"demo":      runDemo,
 }
