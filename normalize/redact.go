@@ -147,35 +147,35 @@ func AppendRedacted(dst, s []byte) []byte {
 	if !needsRedaction(s) {
 		return append(dst, s...)
 	}
+	// Every secret is a value after '=', so jump from '=' to '=' (a
+	// vectorized search) and look back for the name: it must start the
+	// string or follow a separator (?, &, ;), like a query parameter.
 	start := 0 // s[start:] is not copied yet
-	// i is where a parameter name may begin: the start of s (a bare query
-	// string) or just after a separator.
-	i := 0
-	if paramStart[s[0]] {
-		i = 1
-	}
-	for i <= len(s) {
-		j := i
-		for j < len(s) && !nameEnd[s[j]] {
-			j++
+	for from := 0; from < len(s); {
+		eq := bytes.IndexByte(s[from:], '=')
+		if eq < 0 {
+			break
 		}
-		if j < len(s) && s[j] == '=' && j > i && maybeSecretParam(s[i:j]) && isSecretParam(s[i:j]) {
-			k := j + 1
-			for k < len(s) && !valueEnd[s[k]] {
-				k++
-			}
-			dst = append(dst, s[start:j+1]...)
-			if k > j+1 {
-				dst = append(dst, redactedValue...)
-			}
-			start = k
-			j = k
+		eq += from
+		from = eq + 1
+		k := eq - 1
+		for k >= 0 && !nameEnd[s[k]] {
+			k--
 		}
-		// Move to just past the next separator.
-		for j < len(s) && !paramStart[s[j]] {
-			j++
+		name := s[k+1 : eq]
+		if len(name) == 0 || (k >= 0 && !paramStart[s[k]]) || !maybeSecretParam(name) || !isSecretParam(name) {
+			continue
 		}
-		i = j + 1
+		end := eq + 1
+		for end < len(s) && !valueEnd[s[end]] {
+			end++
+		}
+		dst = append(dst, s[start:eq+1]...)
+		if end > eq+1 {
+			dst = append(dst, redactedValue...)
+		}
+		start = end
+		from = end
 	}
 	return append(dst, s[start:]...)
 }
