@@ -4,4 +4,33 @@
 // dead-letters what cannot be normalized and counts what it did. A flush
 // reports success only after the broker acknowledged every message of the
 // chunk (at-least-once).
+//
+// Records: a string under a Log_Key (first match in Log_Key order) is a raw
+// line for the normalizer, with the configured Source as hint; a map there
+// is taken as a JSON document. A record whose keys are CloudTrail fields
+// (eventVersion, eventSource, eventName, userIdentity) or a CloudTrail
+// envelope (Records; detail-type with detail; messageType with logEvents)
+// is transcoded to JSON in key order and normalized as CloudTrail.
+// Anything else is dead-lettered.
+//
+// Messages: normalized records go to the source's topic with the
+// Message_Key value as key and headers source and schema_version. Dead
+// letters go to DLQ_Topic without key, with headers source and reason,
+// and a JSON value
+//
+//	{"reason", "tag", "time" (event time, RFC 3339), "source"
+//	 (s3_access, cloudtrail or unknown), "input" (redacted, valid UTF-8)}
+//
+// plus "input_encoding":"base64" for binary input (an undecodable chunk
+// tail) and "input_truncated":true with "input_size" when the input was cut
+// to keep the message under Batch_Bytes. With DLQ_Topic off they are
+// counted as dropped and logged (rate-limited).
+//
+// Outcome of a flush: StatusOK when every message was acknowledged (an
+// undecodable chunk tail is a dead letter, not a failure); StatusRetry for
+// any write failure that a later attempt may not meet (timeouts, broken
+// connections, leader or replica trouble, authorization, unknown topics);
+// StatusError only when Kafka refuses the messages themselves (too large,
+// invalid record or topic, unsupported compression), where redelivery
+// cannot help.
 package pipeline

@@ -1,0 +1,479 @@
+package pipeline
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/segmentio/kafka-go"
+	"github.com/vmihailenco/msgpack/v5"
+)
+
+// Reasons a record is dead-lettered without reaching the normalizer.
+const (
+	reasonNoLogKey   = "record has no log key (%s) and no CloudTrail fields"
+	reasonMalformed  = "malformed chunk at byte %d of %d: %v"
+	reasonBadRecord  = "malformed record: %v"
+	reasonTooLarge   = "record too large: %d bytes (limit %d, from Batch_Bytes)"
+	reasonInternal   = "internal error: %v"
+	reasonEmpty      = "empty record"
+	reasonEmptyOut   = "normalizer emitted an empty record"
+	reasonBadFields  = "cannot encode record fields: %v"
+	maxReasonBytes   = 1024
+	maxReasonHeader  = 256
+	maxTagBytes      = 256
+	msgOverhead      = 64      // per-message bytes kafka-go counts besides key, value and headers
+	maxRetainedBytes = 4 << 20 // a pooled state drops buffers grown larger than this
+)
+
+var schemaVersion = []byte(strconv.Itoa(normalize.SchemaVersion))
+
+// Headers of normalized messages are shared by every message: kafka-go
+// only reads them.
+var (
+	headersS3 = []kafka.Header{
+		{Key: "source", Value: []byte("s3_access")},
+		{Key: "schema_version", Value: schemaVersion},
+	}
+	headersCT = []kafka.Header{
+		{Key: "source", Value: []byte("cloudtrail")},
+		{Key: "schema_version", Value: schemaVersion},
+	}
+	headersUnknown = []kafka.Header{
+		{Key: "source", Value: []byte(sourceUnknown)},
+		{Key: "schema_version", Value: schemaVersion},
+	}
+)
+
+// sourceUnknown names the source of a dead letter whose source was never
+// determined (no log key, malformed chunk).
+const sourceUnknown = "unknown"
+
+func sourceName(s normalize.Source) string {
+	if s == normalize.SourceAuto {
+		return sourceUnknown
+	}
+	return s.String()
+}
+
+func headersFor(s normalize.Source) []kafka.Header {
+	switch s {
+	case normalize.SourceS3Access:
+		return headersS3
+	case normalize.SourceCloudTrail:
+		return headersCT
+	}
+	return headersUnknown
+}
+
+// span locates bytes in flushState.buf; n < 0 means nil.
+type span struct{ off, n int }
+
+// pending is a message whose bytes are in the arena; the kafka.Message is
+// built after the arena stops growing.
+type pending struct {
+	topic   int
+	dlq     bool
+	key     span
+	val     span
+	headers []kafka.Header
+}
+
+// flushState is everything one flush needs; states are pooled so that
+// concurrent flushes each get their own normalizer and buffers.
+type flushState struct {
+	p      *Pipeline
+	n      *normalize.Normalizer
+	emitFn func(*normalize.Output) // st.emit, bound once
+
+	tag    string
+	now    time.Time
+	evTime time.Time // time of the record being processed
+
+	buf  []byte // arena: every key and value of this flush
+	pend []pending
+	msgs []kafka.Message
+
+	tmp []byte // JSON of the record being processed
+	red []byte // redaction scratch
+
+	encBuf bytes.Buffer
+	enc    *msgpack.Encoder
+
+	in      int64
+	dropped int64
+}
+
+func (p *Pipeline) newState() *flushState {
+	st := &flushState{p: p, n: normalize.New(p.nopts)}
+	st.emitFn = st.emit
+	st.enc = msgpack.NewEncoder(&st.encBuf)
+	st.enc.SetSortMapKeys(true)
+	return st
+}
+
+func (st *flushState) reset(tag string) {
+	st.tag = tag
+	st.now = time.Now()
+	st.buf = st.buf[:0]
+	st.pend = st.pend[:0]
+	st.in, st.dropped = 0, 0
+}
+
+func (p *Pipeline) putState(st *flushState) {
+	clear(st.msgs) // drop references into the arena
+	st.msgs = st.msgs[:0]
+	clear(st.pend)
+	st.tag = ""
+	if cap(st.buf) > maxRetainedBytes {
+		st.buf = nil
+	}
+	if cap(st.tmp) > maxRetainedBytes {
+		st.tmp = nil
+	}
+	if cap(st.red) > maxRetainedBytes {
+		st.red = nil
+	}
+	if st.encBuf.Cap() > maxRetainedBytes {
+		st.encBuf = bytes.Buffer{}
+	}
+	p.states.Put(st)
+}
+
+func (st *flushState) put(b []byte) span {
+	off := len(st.buf)
+	st.buf = append(st.buf, b...)
+	return span{off, len(b)}
+}
+
+func (st *flushState) bytesOf(s span) []byte {
+	if s.n < 0 {
+		return nil
+	}
+	return st.buf[s.off : s.off+s.n : s.off+s.n]
+}
+
+// messages builds the kafka messages once every byte is in the arena, so
+// none of them points into a buffer that a later append moved.
+func (st *flushState) messages() []kafka.Message {
+	st.msgs = st.msgs[:0]
+	for i := range st.pend {
+		pd := &st.pend[i]
+		st.msgs = append(st.msgs, kafka.Message{
+			Topic:   st.p.topics[pd.topic],
+			Key:     st.bytesOf(pd.key),
+			Value:   st.bytesOf(pd.val),
+			Headers: pd.headers,
+			// Ingestion time, not the event's: old events (a backfill)
+			// would otherwise be deleted by time retention at once or be
+			// refused by brokers that bound timestamp skew.
+			Time: st.now,
+		})
+	}
+	return st.msgs
+}
+
+// commit adds a delivered flush's outcome to the pipeline's counters.
+func (st *flushState) commit(p *Pipeline) {
+	var dlq, bytesOut int64
+	for i := range st.pend {
+		pd := &st.pend[i]
+		bytesOut += int64(max(pd.key.n, 0) + pd.val.n)
+		if pd.dlq {
+			dlq++
+		} else {
+			p.c.out[pd.topic].Add(1)
+		}
+	}
+	p.c.deadLettered.Add(dlq)
+	p.c.bytesOut.Add(bytesOut)
+	p.c.dropped.Add(st.dropped)
+}
+
+type mark struct{ buf, pend int }
+
+// guard runs fn for one record; a panic undoes what fn added and
+// dead-letters the record instead, so one bad record cannot take the
+// chunk (or Fluent Bit) down.
+func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
+	m := mark{len(st.buf), len(st.pend)}
+	dropped := st.dropped
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		st.buf, st.pend, st.dropped = st.buf[:m.buf], st.pend[:m.pend], dropped
+		// The normalizer may be mid-way through its buffers: replace it.
+		st.n = normalize.New(p.nopts)
+		if binary {
+			if js, ok := safeTranscode(input); ok {
+				input, binary = js, false
+			}
+		}
+		p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonInternal, v), input, binary)
+	}()
+	fn()
+}
+
+// safeTranscode turns a record body into JSON for a dead letter, if that
+// works (it runs after a panic, so it must not panic itself).
+func safeTranscode(body []byte) (js []byte, ok bool) {
+	defer func() {
+		if recover() != nil {
+			js, ok = nil, false
+		}
+	}()
+	js, err := transcodeMap(nil, body)
+	return js, err == nil
+}
+
+// decodeChunk processes every event of a chunk; an undecodable rest is one
+// dead letter.
+func (p *Pipeline) decodeChunk(st *flushState, data []byte) {
+	r := mpReader{b: data}
+	for r.off < len(data) {
+		start := r.off
+		ev, err := r.nextEvent()
+		st.in++
+		if err != nil {
+			st.evTime = st.now
+			p.deadLetter(st, normalize.SourceAuto,
+				fmt.Sprintf(reasonMalformed, start, len(data), err), data[start:], true)
+			return
+		}
+		st.evTime = ev.time
+		p.guard(st, ev.body, true, func() { p.routeBody(st, ev.body) })
+	}
+}
+
+// processRecord handles one FlushRecords input.
+func (p *Pipeline) processRecord(st *flushState, rec *Record) {
+	st.in++
+	st.evTime = rec.Time
+	if st.evTime.IsZero() {
+		st.evTime = st.now
+	}
+	switch {
+	case rec.Line != nil:
+		p.guard(st, rec.Line, false, func() {
+			p.normalizeFn(st.n, rec.Line, p.hint, nil, st.emitFn)
+		})
+	case rec.Fields != nil:
+		st.encBuf.Reset()
+		if err := st.enc.Encode(rec.Fields); err != nil {
+			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadFields, err),
+				fmt.Appendf(nil, "%v", rec.Fields), false)
+			return
+		}
+		body := st.encBuf.Bytes()
+		p.guard(st, body, true, func() { p.routeBody(st, body) })
+	default:
+		p.deadLetter(st, normalize.SourceAuto, reasonEmpty, nil, false)
+	}
+}
+
+// strValue decodes a str/bin value from its raw msgpack bytes.
+func strValue(raw []byte) []byte {
+	r := mpReader{b: raw}
+	s, _ := r.str()
+	return s
+}
+
+// routeBody detects what a record is and hands it to the normalizer: a
+// line under a log key (the configured source hint applies), a record that
+// already carries CloudTrail fields or a CloudTrail envelope (transcoded to
+// JSON), or neither (dead letter).
+func (p *Pipeline) routeBody(st *flushState, body []byte) {
+	r := mpReader{b: body}
+	n, err := r.mapLen()
+	if err != nil {
+		p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+		return
+	}
+	best := len(p.logKeys) // index in LogKeys of the log key found so far
+	var logVal, region []byte
+	var cloudTrail, detailType, detail, messageType, logEvents bool
+	for range n {
+		kc, err := r.peek()
+		if err != nil {
+			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			return
+		}
+		var key []byte
+		if isStrCode(kc) {
+			key, err = r.str()
+		} else {
+			err = r.skip() // a non-string key is never one we look for
+		}
+		vstart := r.off
+		var vc byte
+		if err == nil {
+			vc, err = r.peek()
+		}
+		if err == nil {
+			err = r.skip()
+		}
+		if err != nil {
+			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			return
+		}
+		if key == nil {
+			continue
+		}
+		val := body[vstart:r.off]
+		isStr := isStrCode(vc)
+		for j := 0; j < best; j++ {
+			if bytes.Equal(key, p.logKeys[j]) {
+				if isStr || isMapCode(vc) {
+					best, logVal = j, val
+				}
+				break
+			}
+		}
+		if isStr && p.regionKey != nil && bytes.Equal(key, p.regionKey) {
+			region = strValue(val)
+		}
+		switch string(key) {
+		case "eventVersion", "eventSource", "eventName", "userIdentity", "Records":
+			cloudTrail = true
+		case "detail-type":
+			detailType = true
+		case "detail":
+			detail = true
+		case "messageType":
+			messageType = true
+		case "logEvents":
+			logEvents = true
+		}
+	}
+	switch {
+	case logVal != nil && isStrCode(logVal[0]):
+		p.normalizeFn(st.n, strValue(logVal), p.hint, region, st.emitFn)
+	case logVal != nil: // a map under the log key: its JSON is the document
+		if st.tmp, err = transcodeMap(st.tmp[:0], logVal); err != nil {
+			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			return
+		}
+		p.normalizeFn(st.n, st.tmp, p.hint, region, st.emitFn)
+	case cloudTrail || detailType && detail || messageType && logEvents:
+		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
+			p.deadLetter(st, normalize.SourceCloudTrail, fmt.Sprintf(reasonBadRecord, err), body, true)
+			return
+		}
+		p.normalizeFn(st.n, st.tmp, normalize.SourceCloudTrail, region, st.emitFn)
+	default:
+		reason := fmt.Sprintf(reasonNoLogKey, p.logKeyMsg)
+		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
+			p.deadLetter(st, normalize.SourceAuto, reason, body, true)
+			return
+		}
+		p.deadLetter(st, normalize.SourceAuto, reason, st.tmp, false)
+	}
+}
+
+// emit receives the normalizer's outputs.
+func (st *flushState) emit(o *normalize.Output) {
+	p := st.p
+	if o.Err != nil {
+		p.deadLetter(st, o.Source, o.Err.Error(), o.Input, false)
+		return
+	}
+	if len(o.JSON) == 0 {
+		p.deadLetter(st, o.Source, reasonEmptyOut, o.Input, false)
+		return
+	}
+	hdr := headersFor(o.Source)
+	size := len(o.Key) + len(o.JSON) + msgOverhead
+	for _, h := range hdr {
+		size += len(h.Key) + len(h.Value)
+	}
+	if size > p.maxMsg {
+		p.deadLetter(st, o.Source, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
+		return
+	}
+	pd := pending{topic: p.topicFor(o.Source), key: span{n: -1}, headers: hdr}
+	if len(o.Key) > 0 {
+		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
+	}
+	pd.val = st.put(o.JSON)
+	st.pend = append(st.pend, pd)
+}
+
+// deadLetter queues a DLQ message for one rejected input, or counts it as
+// dropped when dead-lettering is off. The value is a JSON object:
+//
+//	{"reason": "...", "tag": "...", "time": "<event time, RFC 3339>",
+//	 "source": "s3_access|cloudtrail|unknown", "input": "<redacted text>"}
+//
+// plus "input_encoding":"base64" when input is binary (a malformed chunk
+// tail or an undecodable record) and "input_truncated":true with
+// "input_size" (bytes before truncation) when input was cut to fit.
+func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason string, input []byte, binary bool) {
+	// Reasons can quote the input: redact them like the input.
+	st.red = normalize.AppendRedacted(st.red[:0], []byte(reason))
+	reason = string(truncateUTF8(st.red, maxReasonBytes))
+	if p.topicDLQ < 0 {
+		st.dropped++
+		if ok, n := p.dropLog.allow(time.Now()); ok {
+			p.log(LevelWarn, "dropping a rejected record (no DLQ topic): "+
+				string(truncateUTF8([]byte(reason), 200))+suppressedNote(n))
+		}
+		return
+	}
+	b := st.buf
+	off := len(b)
+	b = append(b, `{"reason":`...)
+	b = appendJSONString(b, []byte(reason))
+	b = append(b, `,"tag":`...)
+	b = appendJSONString(b, truncateUTF8([]byte(st.tag), maxTagBytes))
+	b = append(b, `,"time":"`...)
+	b = st.evTime.UTC().AppendFormat(b, time.RFC3339Nano)
+	b = append(b, `","source":"`...)
+	b = append(b, sourceName(src)...)
+	b = append(b, `","input":`...)
+	var cut bool
+	if binary {
+		raw := input
+		if lim := p.dlqInputLimit / 4 * 3; len(raw) > lim {
+			raw, cut = raw[:lim], true
+		}
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, raw)
+		b = append(b, `","input_encoding":"base64"`...)
+	} else {
+		st.red = normalize.AppendRedacted(st.red[:0], input)
+		b, cut = appendJSONStringLimit(b, st.red, p.dlqInputLimit)
+	}
+	if cut {
+		b = append(b, `,"input_truncated":true,"input_size":`...)
+		b = strconv.AppendInt(b, int64(len(input)), 10)
+	}
+	b = append(b, '}')
+	st.buf = b
+	st.pend = append(st.pend, pending{
+		topic: p.topicDLQ,
+		dlq:   true,
+		key:   span{n: -1},
+		val:   span{off, len(b) - off},
+		headers: []kafka.Header{
+			{Key: "source", Value: []byte(sourceName(src))},
+			{Key: "reason", Value: truncateUTF8([]byte(reason), maxReasonHeader)},
+		},
+	})
+}
+
+// truncateUTF8 cuts s to at most n bytes without splitting a character.
+func truncateUTF8(s []byte, n int) []byte {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

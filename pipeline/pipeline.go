@@ -1,0 +1,321 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/awsaudit/awsaudit/conf"
+	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/segmentio/kafka-go"
+)
+
+// Record is one already-decoded input for FlushRecords. Line wins when set:
+// it is the raw text (an access-log line or a CloudTrail JSON document), as
+// if found under the first Log_Key. Otherwise Fields is the record's map,
+// treated exactly like a decoded Fluent Bit record (log keys, Region_Key,
+// CloudTrail fields, envelopes); its keys are taken in sorted order. Time
+// zero means now.
+type Record struct {
+	Time   time.Time
+	Line   []byte
+	Fields map[string]any
+}
+
+type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.Source, recordRegion []byte, emit func(*normalize.Output))
+
+// Pipeline is one configured output: it normalizes records and writes them
+// to Kafka. All methods are safe for concurrent use.
+type Pipeline struct {
+	log       Logger
+	w         sender
+	transport *kafka.Transport // nil for test senders
+
+	hint        normalize.Source
+	nopts       normalize.Options
+	normalizeFn normalizeFunc // (*normalize.Normalizer).Normalize; tests inject faults
+	logKeys     [][]byte
+	logKeyMsg   string // for the "no log key" reason
+	regionKey   []byte
+
+	topics   []string // topic id -> name
+	topicS3  int
+	topicCT  int
+	topicDef int
+	topicDLQ int // -1: dead-lettering off
+
+	maxMsg        int // largest message we hand to the writer (bytes)
+	dlqInputLimit int // bound on the escaped input in a DLQ message
+	writeTimeout  time.Duration
+
+	states sync.Pool // *flushState
+	c      counters
+
+	mu     sync.RWMutex // held shared by flushes, exclusively by Close
+	closed bool
+
+	stopMetrics chan struct{}
+	metricsDone chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
+
+	dropLog  rateLimiter
+	writeLog rateLimiter
+}
+
+// New builds a pipeline from a configuration conf has already validated.
+// Zero values of the batch and timeout settings get kafka-friendly
+// defaults. It does not contact the brokers.
+func New(cfg conf.Config, log Logger) (*Pipeline, error) {
+	if log == nil {
+		log = func(Level, string) {}
+	}
+	w, transport, err := newWriter(cfg, log)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p, err := newPipeline(cfg, log, w)
+	if err != nil {
+		_ = w.Close()
+		return nil, err
+	}
+	p.transport = transport
+	return p, nil
+}
+
+// newPipeline wires everything but the Kafka writer, so tests and
+// benchmarks can pass their own sender.
+func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
+	hint, err := normalize.ParseSource(cfg.Source)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p := &Pipeline{
+		log:  log,
+		w:    w,
+		hint: hint,
+		nopts: normalize.Options{
+			DefaultRegion: cfg.DefaultRegion,
+			Redact:        cfg.Redact,
+			IncludeRaw:    cfg.IncludeRaw,
+			KeyPath:       cfg.MessageKey,
+		},
+		normalizeFn:  (*normalize.Normalizer).Normalize,
+		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
+		dropLog:      rateLimiter{interval: 10 * time.Second},
+		writeLog:     rateLimiter{interval: 10 * time.Second},
+	}
+	keys := cfg.LogKeys
+	if len(keys) == 0 {
+		keys = []string{"log", "message"}
+	}
+	for _, k := range keys {
+		p.logKeys = append(p.logKeys, []byte(k))
+	}
+	p.logKeyMsg = strings.Join(keys, ", ")
+	if cfg.RegionKey != "" {
+		p.regionKey = []byte(cfg.RegionKey)
+	}
+
+	if cfg.Topic == "" && (cfg.TopicS3Access == "" || cfg.TopicCloudTrail == "") {
+		return nil, errors.New("pipeline: no topic for some source (set Topic or both per-source topics)")
+	}
+	p.topicS3 = p.topicID(orString(cfg.TopicS3Access, cfg.Topic))
+	p.topicCT = p.topicID(orString(cfg.TopicCloudTrail, cfg.Topic))
+	p.topicDef = p.topicS3 // only for an Output without a source, which normalize does not emit
+	if cfg.Topic != "" {
+		p.topicDef = p.topicID(cfg.Topic)
+	}
+	p.topicDLQ = -1
+	if cfg.DLQTopic != "" {
+		p.topicDLQ = p.topicID(cfg.DLQTopic)
+	}
+	p.c.out = make([]atomic.Int64, len(p.topics))
+
+	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message
+	// above it outright, and the broker counts batch overhead on top.
+	batchBytes := orInt(cfg.BatchBytes, defaultBatchBytes)
+	p.maxMsg = max(batchBytes-512, 1024)
+	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
+
+	p.states.New = func() any { return p.newState() }
+
+	if cfg.MetricsInterval > 0 {
+		p.stopMetrics = make(chan struct{})
+		p.metricsDone = make(chan struct{})
+		go p.metricsLoop(cfg.MetricsInterval)
+	}
+	return p, nil
+}
+
+// topicID returns the id of a topic name, adding it on first use.
+func (p *Pipeline) topicID(name string) int {
+	for i, t := range p.topics {
+		if t == name {
+			return i
+		}
+	}
+	p.topics = append(p.topics, name)
+	return len(p.topics) - 1
+}
+
+func (p *Pipeline) topicFor(src normalize.Source) int {
+	switch src {
+	case normalize.SourceS3Access:
+		return p.topicS3
+	case normalize.SourceCloudTrail:
+		return p.topicCT
+	}
+	return p.topicDef
+}
+
+func (p *Pipeline) metricsLoop(every time.Duration) {
+	defer close(p.metricsDone)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-t.C:
+			p.log(LevelInfo, "counters: "+p.Stats().String())
+		case <-p.stopMetrics:
+			return
+		}
+	}
+}
+
+// Flush processes one Fluent Bit chunk (a concatenation of msgpack events)
+// and writes every resulting message. It does not retain data.
+func (p *Pipeline) Flush(data []byte, tag string) Status {
+	return p.run(tag, func(st *flushState) {
+		p.decodeChunk(st, data)
+	})
+}
+
+// FlushRecords is Flush for records that are already decoded (the CLI).
+func (p *Pipeline) FlushRecords(recs []Record, tag string) Status {
+	return p.run(tag, func(st *flushState) {
+		for i := range recs {
+			p.processRecord(st, &recs[i])
+		}
+	})
+}
+
+// run is the common flush: it builds the messages with fill, writes them
+// and maps the outcome to a Status.
+func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
+	p.mu.RLock()
+	defer p.mu.RUnlock()
+	if p.closed {
+		// Not delivered: let Fluent Bit keep the chunk.
+		return StatusRetry
+	}
+	st := p.states.Get().(*flushState)
+	defer p.putState(st)
+	st.reset(tag)
+	fill(st)
+	p.c.recordsIn.Add(st.in)
+
+	msgs := st.messages()
+	if len(msgs) == 0 {
+		st.commit(p)
+		p.c.flushesOK.Add(1)
+		return StatusOK
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
+	err := p.w.WriteMessages(ctx, msgs...)
+	cancel()
+	if err == nil {
+		st.commit(p)
+		p.c.flushesOK.Add(1)
+		return StatusOK
+	}
+	p.c.kafkaErrors.Add(1)
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// kafka-go may still be sending these bytes: never reuse them.
+		st.buf = nil
+	}
+	if permanent(err) {
+		p.c.flushesError.Add(1)
+		p.log(LevelError, fmt.Sprintf("dropping a chunk of %d messages (tag %s) that Kafka can never accept: %s (keep Batch_Bytes below the broker's message.max.bytes)",
+			len(msgs), tag, describeWriteError(err)))
+		return StatusError
+	}
+	p.c.flushesRetry.Add(1)
+	if ok, n := p.writeLog.allow(time.Now()); ok {
+		p.log(LevelWarn, fmt.Sprintf("writing %d messages failed; the chunk will be retried: %s%s",
+			len(msgs), describeWriteError(err), suppressedNote(n)))
+	}
+	return StatusRetry
+}
+
+// describeWriteError shortens kafka.WriteErrors (one entry per message) to
+// a count and the distinct causes.
+func describeWriteError(err error) string {
+	var werrs kafka.WriteErrors
+	if !errors.As(err, &werrs) {
+		return err.Error()
+	}
+	seen := map[string]bool{}
+	var causes []string
+	for _, e := range werrs {
+		if e != nil && !seen[e.Error()] && len(causes) < 3 {
+			seen[e.Error()] = true
+			causes = append(causes, e.Error())
+		}
+	}
+	return fmt.Sprintf("%d of %d messages failed: %s", werrs.Count(), len(werrs), strings.Join(causes, "; "))
+}
+
+func suppressedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return " (" + strconv.Itoa(n) + " similar messages suppressed)"
+}
+
+// Stats returns a snapshot of the counters.
+func (p *Pipeline) Stats() Stats {
+	s := Stats{
+		RecordsIn:    p.c.recordsIn.Load(),
+		RecordsOut:   make(map[string]int64, len(p.topics)),
+		DeadLettered: p.c.deadLettered.Load(),
+		Dropped:      p.c.dropped.Load(),
+		FlushesOK:    p.c.flushesOK.Load(),
+		FlushesRetry: p.c.flushesRetry.Load(),
+		FlushesError: p.c.flushesError.Load(),
+		KafkaErrors:  p.c.kafkaErrors.Load(),
+		BytesOut:     p.c.bytesOut.Load(),
+	}
+	for _, i := range []int{p.topicDef, p.topicS3, p.topicCT} {
+		s.RecordsOut[p.topics[i]] = p.c.out[i].Load()
+	}
+	return s
+}
+
+// Close waits for running flushes, stops the metrics logger, flushes and
+// closes the writer and logs the final counters. Later flushes return
+// StatusRetry. It is idempotent.
+func (p *Pipeline) Close() error {
+	p.closeOnce.Do(func() {
+		p.mu.Lock()
+		p.closed = true
+		p.mu.Unlock()
+		if p.stopMetrics != nil {
+			close(p.stopMetrics)
+			<-p.metricsDone
+		}
+		if err := p.w.Close(); err != nil {
+			p.closeErr = fmt.Errorf("pipeline: closing kafka writer: %w", err)
+		}
+		if p.transport != nil {
+			p.transport.CloseIdleConnections()
+		}
+		p.log(LevelInfo, "final counters: "+p.Stats().String())
+	})
+	return p.closeErr
+}

@@ -1,0 +1,287 @@
+// Package kafkatest runs an in-process Kafka (kfake, which speaks the real
+// wire protocol) for tests, reads topics back with franz-go, injects
+// produce failures, and builds Fluent Bit msgpack chunks.
+package kafkatest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Kafka error codes tests commonly inject.
+const (
+	CodeNotEnoughReplicas    int16 = 19
+	CodeNotLeaderOrFollower  int16 = 6
+	CodeRequestTimedOut      int16 = 7
+	CodeMessageTooLarge      int16 = 10
+	CodeTopicAuthorization   int16 = 29
+	CodeUnknownServerError   int16 = -1
+	CodeUnknownTopicOrPartit int16 = 3
+)
+
+// Timeout bounds every helper that waits on the cluster.
+var Timeout = 20 * time.Second
+
+// Cluster is a running kfake cluster that closes itself when the test ends.
+type Cluster struct {
+	*kfake.Cluster
+	tb testing.TB
+	// ClientOpts are added to the franz-go clients the helpers open (SASL,
+	// TLS for a cluster that requires them).
+	ClientOpts []kgo.Opt
+}
+
+// New starts a one-broker cluster on 127.0.0.1 (random port) with the
+// given topics, each with the given number of partitions.
+func New(tb testing.TB, partitions int32, topics ...string) *Cluster {
+	tb.Helper()
+	opts := []kfake.Opt{kfake.Ports(0)}
+	if len(topics) > 0 {
+		opts = append(opts, kfake.SeedTopics(partitions, topics...))
+	}
+	return NewWith(tb, opts...)
+}
+
+// NewWith starts a cluster with any kfake options (SASL, TLS, brokers).
+func NewWith(tb testing.TB, opts ...kfake.Opt) *Cluster {
+	tb.Helper()
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		tb.Fatalf("kafkatest: starting kfake: %v", err)
+	}
+	tb.Cleanup(c.Close)
+	return &Cluster{Cluster: c, tb: tb}
+}
+
+// Brokers returns the bootstrap addresses.
+func (c *Cluster) Brokers() []string { return c.ListenAddrs() }
+
+// Message is one record read back from a topic.
+type Message struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+	Key       []byte
+	Value     []byte
+	Headers   map[string]string // last value wins
+	Time      time.Time
+}
+
+// Consume reads every record currently in topic, from the start of every
+// partition up to the high watermark it finds first, ordered by
+// partition then offset.
+func (c *Cluster) Consume(tb testing.TB, topic string) []Message {
+	tb.Helper()
+	return Consume(tb, c.Brokers(), topic, c.ClientOpts...)
+}
+
+// Consume is Cluster.Consume for any broker list; opts go to the client.
+func Consume(tb testing.TB, brokers []string, topic string, opts ...kgo.Opt) []Message {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	defer cancel()
+	ends, err := endOffsets(ctx, brokers, topic, opts)
+	if err != nil {
+		tb.Fatalf("kafkatest: end offsets of %s: %v", topic, err)
+	}
+	want := map[int32]int64{}
+	offsets := map[int32]kgo.Offset{}
+	for p, end := range ends {
+		if end > 0 {
+			want[p] = end
+			offsets[p] = kgo.NewOffset().AtStart()
+		}
+	}
+	if len(want) == 0 {
+		return nil
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{
+		kgo.SeedBrokers(brokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}),
+		kgo.FetchMaxWait(100 * time.Millisecond),
+	}, opts...)...)
+	if err != nil {
+		tb.Fatalf("kafkatest: consumer: %v", err)
+	}
+	defer cl.Close()
+	var out []Message
+	for len(want) > 0 {
+		fs := cl.PollFetches(ctx)
+		if ctx.Err() != nil {
+			tb.Fatalf("kafkatest: consuming %s: timed out with %d partitions unfinished", topic, len(want))
+		}
+		for _, fe := range fs.Errors() {
+			tb.Fatalf("kafkatest: consuming %s[%d]: %v", fe.Topic, fe.Partition, fe.Err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			end, ok := want[r.Partition]
+			if !ok || r.Offset >= end {
+				return
+			}
+			m := Message{
+				Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
+				Key: r.Key, Value: r.Value, Time: r.Timestamp,
+				Headers: map[string]string{},
+			}
+			for _, h := range r.Headers {
+				m.Headers[h.Key] = string(h.Value)
+			}
+			out = append(out, m)
+			if r.Offset+1 >= end {
+				delete(want, r.Partition)
+			}
+		})
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Partition != out[j].Partition {
+			return out[i].Partition < out[j].Partition
+		}
+		return out[i].Offset < out[j].Offset
+	})
+	return out
+}
+
+// endOffsets returns the high watermark of each partition of topic.
+func endOffsets(ctx context.Context, brokers []string, topic string, opts []kgo.Opt) (map[int32]int64, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	meta := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(topic)
+	meta.Topics = append(meta.Topics, mt)
+	mresp, err := meta.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	lreq := kmsg.NewPtrListOffsetsRequest()
+	lt := kmsg.NewListOffsetsRequestTopic()
+	lt.Topic = topic
+	for _, t := range mresp.Topics {
+		if t.Topic == nil || *t.Topic != topic {
+			continue
+		}
+		if t.ErrorCode != 0 {
+			return nil, fmt.Errorf("metadata error code %d", t.ErrorCode)
+		}
+		for _, p := range t.Partitions {
+			lp := kmsg.NewListOffsetsRequestTopicPartition()
+			lp.Partition = p.Partition
+			lp.Timestamp = -1 // latest
+			lt.Partitions = append(lt.Partitions, lp)
+		}
+	}
+	if len(lt.Partitions) == 0 {
+		return nil, errors.New("topic not found")
+	}
+	lreq.Topics = append(lreq.Topics, lt)
+	lresp, err := lreq.RequestWith(ctx, cl)
+	if err != nil {
+		return nil, err
+	}
+	ends := map[int32]int64{}
+	for _, t := range lresp.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return nil, fmt.Errorf("list offsets %s[%d]: error code %d", topic, p.Partition, p.ErrorCode)
+			}
+			ends[p.Partition] = p.Offset
+		}
+	}
+	return ends, nil
+}
+
+// Fault is an injected produce failure; Remove ends it.
+type Fault struct {
+	active atomic.Bool
+	hits   atomic.Int64
+}
+
+// Remove stops the fault: later produce requests are handled normally.
+func (f *Fault) Remove() { f.active.Store(false) }
+
+// Hits is how many produce requests the fault answered.
+func (f *Fault) Hits() int64 { return f.hits.Load() }
+
+// FailProduce answers every produce request with the error code on every
+// partition (nothing is stored) until the fault is removed.
+func (c *Cluster) FailProduce(code int16) *Fault {
+	return c.failProduce(func(req *kmsg.ProduceRequest) (kmsg.Response, error) {
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, t := range req.Topics {
+			rt := kmsg.NewProduceResponseTopic()
+			rt.Topic, rt.TopicID = t.Topic, t.TopicID
+			for _, p := range t.Partitions {
+				rp := kmsg.NewProduceResponseTopicPartition()
+				rp.Partition = p.Partition
+				rp.ErrorCode = code
+				rp.BaseOffset = -1
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp, nil
+	})
+}
+
+// DropProduceConnections closes the client's connection on every produce
+// request (a broker that dies mid-request) until the fault is removed.
+func (c *Cluster) DropProduceConnections() *Fault {
+	return c.failProduce(func(*kmsg.ProduceRequest) (kmsg.Response, error) {
+		return nil, errors.New("kafkatest: connection dropped")
+	})
+}
+
+func (c *Cluster) failProduce(answer func(*kmsg.ProduceRequest) (kmsg.Response, error)) *Fault {
+	f := &Fault{}
+	f.active.Store(true)
+	c.ControlKey(int16(kmsg.Produce), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		if !f.active.Load() {
+			c.DropControl()
+			return nil, nil, false
+		}
+		c.KeepControl()
+		f.hits.Add(1)
+		resp, err := answer(kreq.(*kmsg.ProduceRequest))
+		return resp, err, true
+	})
+	return f
+}
+
+// CountProduce counts produce requests without changing them.
+func (c *Cluster) CountProduce() *atomic.Int64 {
+	var n atomic.Int64
+	c.ControlKey(int16(kmsg.Produce), func(kmsg.Request) (kmsg.Response, error, bool) {
+		n.Add(1)
+		return nil, nil, false
+	})
+	return &n
+}
+
+// Values returns the message values as strings (handy in failures).
+func Values(msgs []Message) []string {
+	out := make([]string, len(msgs))
+	for i, m := range msgs {
+		out[i] = string(m.Value)
+	}
+	return out
+}
+
+// CountDistinct counts distinct values (duplicates from retries collapse).
+func CountDistinct(msgs []Message) int {
+	vs := Values(msgs)
+	slices.Sort(vs)
+	return len(slices.Compact(vs))
+}
