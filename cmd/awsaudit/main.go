@@ -15,6 +15,9 @@ Usage:
   awsaudit normalize [flags] [FILE...]   print unified records (JSON lines)
   awsaudit ship [flags] [FILE...]        send unified records to Kafka
   awsaudit schema                        print the JSON Schema of the record
+  awsaudit demo [FILE...]                the pipeline against an in-memory Kafka
+  awsaudit broker [flags]                an in-memory Kafka on loopback (demos, benchmarks)
+  awsaudit consume [flags]               print a topic's messages
 
 Run "awsaudit COMMAND --help" for a command's flags.
 `
@@ -53,6 +56,7 @@ type command func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 var commands = map[string]command{
 	"normalize": runNormalize,
 	"schema":    runSchema,
+	"ship":      runShip,
 	"broker":    runBroker,
 	"consume":   runConsume,
 	"demo":      runDemo,
