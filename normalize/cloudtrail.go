@@ -191,12 +191,7 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 	readOnly := BoolUnset
 
 	obj, _ := rec.Object()
-	dups := n.newDuplicateKeys(obj)
-	defer dups.done()
-	obj.Visit(func(key []byte, v *fastjson.Value) {
-		if dups.repeated(key) {
-			return
-		}
+	n.visitFirst(obj, func(key []byte, v *fastjson.Value) {
 		switch string(key) {
 		case "eventVersion":
 			ct.eventVersion = m.str("eventVersion", v)
@@ -348,12 +343,7 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified
 	u.hasPrincipal = true
 	var typ, arn []byte
 	obj, _ := ui.Object()
-	dups := n.newDuplicateKeys(obj)
-	defer dups.done()
-	obj.Visit(func(key []byte, v *fastjson.Value) {
-		if dups.repeated(key) {
-			return
-		}
+	n.visitFirst(obj, func(key []byte, v *fastjson.Value) {
 		switch string(key) {
 		case "type":
 			typ = m.str("userIdentity.type", v)

@@ -57,12 +57,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool
 		obj, _ := v.Object()
 		dst = append(dst, '{')
 		first := true
-		dups := n.newDuplicateKeys(obj)
-		defer dups.done()
-		obj.Visit(func(key []byte, child *fastjson.Value) {
-			if dups.repeated(key) {
-				return
-			}
+		n.visitFirst(obj, func(key []byte, child *fastjson.Value) {
 			if !first {
 				dst = append(dst, ',')
 			}
@@ -175,6 +170,18 @@ func (n *Normalizer) lookupKey(u *unified, encoded []byte) []byte {
 		return v.GetStringBytes()
 	}
 	return v.MarshalTo(nil)
+}
+
+// visitFirst calls fn for each key of obj in order, skipping repeats of a
+// key already seen (see duplicateKeys).
+func (n *Normalizer) visitFirst(obj *fastjson.Object, fn func(key []byte, v *fastjson.Value)) {
+	dups := n.newDuplicateKeys(obj)
+	defer dups.done()
+	obj.Visit(func(key []byte, v *fastjson.Value) {
+		if !dups.repeated(key) {
+			fn(key, v)
+		}
+	})
 }
 
 // duplicateKeys tells, while visiting an object's keys in order, whether

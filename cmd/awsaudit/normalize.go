@@ -3,17 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/awsaudit/awsaudit/normalize"
-	"github.com/valyala/fastjson"
 )
 
 const normalizeUsage = `Usage: awsaudit normalize [flags] [FILE...]
@@ -35,9 +31,6 @@ Flags:
 // maxErrorInput bounds how much of a rejected input is echoed to stderr.
 const maxErrorInput = 512
 
-// maxLine bounds one input line (a CloudTrail record can be large).
-const maxLine = 64 << 20
-
 func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("normalize", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,13 +42,8 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprint(fs.Output(), normalizeUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
 	}
 	src, err := normalize.ParseSource(*source)
 	if err != nil {
@@ -103,83 +91,15 @@ type normalizeRun struct {
 }
 
 func (r *normalizeRun) file(name string, stdin io.Reader) error {
-	var in io.Reader = stdin
-	display := name
+	r.fileName = name
 	if name == "-" {
-		display = "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
+		r.fileName = "<stdin>"
 	}
-	br := bufio.NewReaderSize(in, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: %w", display, err)
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
-	}
-	r.fileName = display
-	if err := r.read(br); err != nil {
-		return fmt.Errorf("%s: %w", display, err)
-	}
-	return nil
-}
-
-// read feeds the stream to the normalizer. A stream that opens with '{' may
-// be one pretty-printed JSON document (a delivered CloudTrail file, an
-// EventBridge event) or JSON lines: the whole document is tried first.
-func (r *normalizeRun) read(br *bufio.Reader) error {
-	if first := firstNonSpace(br); first == '{' && r.src != normalize.SourceS3Access {
-		all, err := io.ReadAll(io.LimitReader(br, maxLine+1))
-		if err != nil {
-			return err
-		}
-		if len(all) <= maxLine && fastjson.ValidateBytes(all) == nil {
-			r.line = 1 + bytes.Count(leadingSpace(all), []byte{'\n'})
-			r.input(bytes.TrimSpace(all))
-			return nil
-		}
-		return r.lines(bufio.NewReader(io.MultiReader(bytes.NewReader(all), br)))
-	}
-	return r.lines(br)
-}
-
-func (r *normalizeRun) lines(br *bufio.Reader) error {
-	r.line = 0
-	var long []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line := chunk
-		if errors.Is(err, bufio.ErrBufferFull) || len(long) > 0 {
-			long = append(long, chunk...)
-			if len(long) > maxLine {
-				return fmt.Errorf("line %d is longer than %d bytes", r.line+1, maxLine)
-			}
-			if errors.Is(err, bufio.ErrBufferFull) {
-				continue
-			}
-			line = long
-		}
-		if len(line) > 0 {
-			r.line++
-			if len(bytes.TrimSpace(line)) > 0 {
-				r.input(line)
-			}
-		}
-		long = long[:0]
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return readInputs(name, stdin, r.src == normalize.SourceS3Access, func(input []byte, line int) error {
+		r.line = line
+		r.input(input)
+		return nil
+	})
 }
 
 func (r *normalizeRun) input(in []byte) {
@@ -211,26 +131,6 @@ type rejectLine struct {
 	Line  int    `json:"line"`
 	File  string `json:"file"`
 	Input string `json:"input"`
-}
-
-func firstNonSpace(br *bufio.Reader) byte {
-	for n := 1; ; n++ {
-		b, err := br.Peek(n)
-		if len(b) < n {
-			return 0
-		}
-		c := b[n-1]
-		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
-			return c
-		}
-		if err != nil || n >= br.Size() {
-			return 0
-		}
-	}
-}
-
-func leadingSpace(b []byte) []byte {
-	return b[:len(b)-len(bytes.TrimLeft(b, " \t\r\n"))]
 }
 
 func runSchema(args []string, _ io.Reader, stdout, stderr io.Writer) int {

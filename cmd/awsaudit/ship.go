@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/pipeline"
-	"github.com/valyala/fastjson"
 )
 
 const shipUsage = `Usage: awsaudit ship --brokers HOST:PORT[,...] [flags] [FILE...]
@@ -78,13 +76,8 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprint(fs.Output(), shipUsage)
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(stdout)
-			fs.Usage()
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args, stdout); done {
+		return code
 	}
 	if *batch < 1 || *retries < 0 {
 		fmt.Fprintln(stderr, "awsaudit ship: --batch must be at least 1 and --retries at least 0")
@@ -223,74 +216,17 @@ type shipper struct {
 }
 
 func (s *shipper) file(name string, stdin io.Reader) error {
-	var in io.Reader = stdin
-	display := name
-	if name == "-" {
-		display = "<stdin>"
-	} else {
-		f, err := os.Open(name)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		in = f
-	}
-	br := bufio.NewReaderSize(in, 256<<10)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return fmt.Errorf("%s: %w", display, err)
-		}
-		defer zr.Close()
-		br = bufio.NewReaderSize(zr, 256<<10)
-	}
-	if err := s.read(br); err != nil {
-		return fmt.Errorf("%s: %w", display, err)
-	}
-	return nil
+	return readInputs(name, stdin, s.linesOnly, s.addInput)
 }
 
-// read queues the stream's records: one pretty-printed JSON document (a
-// delivered CloudTrail file, an EventBridge event) is one record, anything
-// else one record per non-blank line.
+// read queues the records of an open stream (see eachInput).
 func (s *shipper) read(br *bufio.Reader) error {
-	if !s.linesOnly && firstNonSpace(br) == '{' {
-		all, err := io.ReadAll(io.LimitReader(br, maxLine+1))
-		if err != nil {
-			return err
-		}
-		if len(all) <= maxLine && fastjson.ValidateBytes(all) == nil {
-			return s.add(bytes.TrimSpace(all))
-		}
-		br = bufio.NewReader(io.MultiReader(bytes.NewReader(all), br))
-	}
-	var long []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line := chunk
-		if errors.Is(err, bufio.ErrBufferFull) || len(long) > 0 {
-			long = append(long, chunk...)
-			if len(long) > maxLine {
-				return fmt.Errorf("a line is longer than %d bytes", maxLine)
-			}
-			if errors.Is(err, bufio.ErrBufferFull) {
-				continue
-			}
-			line = long
-		}
-		if line = bytes.TrimRight(line, "\r\n"); len(bytes.TrimSpace(line)) > 0 {
-			if aerr := s.add(bytes.Clone(line)); aerr != nil {
-				return aerr
-			}
-		}
-		long = long[:0]
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
+	return eachInput(br, s.linesOnly, s.addInput)
+}
+
+// addInput queues a copy of one input: fn's bytes are reused by the reader.
+func (s *shipper) addInput(input []byte, _ int) error {
+	return s.add(bytes.Clone(input))
 }
 
 // add queues one record (owned by the shipper) and flushes full batches.

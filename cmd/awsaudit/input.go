@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/valyala/fastjson"
+)
+
+// maxLine bounds one input line or document (a CloudTrail file can be large).
+const maxLine = 64 << 20
+
+// parseFlags parses a command's flags the same way for every command:
+// --help prints the usage to stdout and succeeds, a bad flag is a usage
+// error. done is true when the command must return code now.
+func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return exitOK, false
+	case errors.Is(err, flag.ErrHelp):
+		fs.SetOutput(stdout)
+		fs.Usage()
+		return exitOK, true
+	default:
+		return exitUsage, true
+	}
+}
+
+// readInputs opens name ("-" is stdin; gzip is detected by its magic
+// bytes, not the file name) and calls fn for every input in it with the
+// line it starts on: the whole stream when it is one JSON document (a
+// delivered CloudTrail file, an EventBridge event) unless linesOnly, else
+// every non-blank line. fn's input is only valid during the call.
+func readInputs(name string, stdin io.Reader, linesOnly bool, fn func(input []byte, line int) error) error {
+	display := name
+	var in io.Reader = stdin
+	if name == "-" {
+		display = "<stdin>"
+	} else {
+		f, err := os.Open(name)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		in = f
+	}
+	br := bufio.NewReaderSize(in, 256<<10)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return fmt.Errorf("%s: %w", display, err)
+		}
+		defer zr.Close()
+		br = bufio.NewReaderSize(zr, 256<<10)
+	}
+	if err := eachInput(br, linesOnly, fn); err != nil {
+		return fmt.Errorf("%s: %w", display, err)
+	}
+	return nil
+}
+
+// eachInput is readInputs for an open stream.
+func eachInput(br *bufio.Reader, linesOnly bool, fn func(input []byte, line int) error) error {
+	if !linesOnly && firstNonSpace(br) == '{' {
+		all, err := io.ReadAll(io.LimitReader(br, maxLine+1))
+		if err != nil {
+			return err
+		}
+		if len(all) <= maxLine && fastjson.ValidateBytes(all) == nil {
+			line := 1 + bytes.Count(all[:len(all)-len(bytes.TrimLeft(all, " \t\r\n"))], []byte{'\n'})
+			return fn(bytes.TrimSpace(all), line)
+		}
+		// Not one document: JSON lines (or garbage), read line by line.
+		br = bufio.NewReader(io.MultiReader(bytes.NewReader(all), br))
+	}
+	var long []byte
+	for line := 1; ; line++ {
+		chunk, err := br.ReadSlice('\n')
+		text := chunk
+		if errors.Is(err, bufio.ErrBufferFull) || len(long) > 0 {
+			long = append(long, chunk...)
+			if len(long) > maxLine {
+				return fmt.Errorf("line %d is longer than %d bytes", line, maxLine)
+			}
+			if errors.Is(err, bufio.ErrBufferFull) {
+				line--
+				continue
+			}
+			text = long
+		}
+		if text = bytes.TrimRight(text, "\r\n"); len(bytes.TrimSpace(text)) > 0 {
+			if ferr := fn(text, line); ferr != nil {
+				return ferr
+			}
+		}
+		long = long[:0]
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func firstNonSpace(br *bufio.Reader) byte {
+	for n := 1; ; n++ {
+		b, err := br.Peek(n)
+		if len(b) < n {
+			return 0
+		}
+		c := b[n-1]
+		if c != ' ' && c != '\t' && c != '\r' && c != '\n' {
+			return c
+		}
+		if err != nil || n >= br.Size() {
+			return 0
+		}
+	}
+}
