@@ -11,14 +11,14 @@ import (
 // seen once through an access log and once through CloudTrail: the join keys
 // (request id, host id) match between the two.
 
-// benchAccessLogLine is one S3 server access-log line with all 27 fields:
+// benchPresignedLine is one S3 server access-log line with all 27 fields:
 // assumed-role requester, REST.GET.OBJECT of a URL-encoded key, a presigned
 // SigV4 Request-URI carrying all seven X-Amz-* query parameters (three of
 // them secrets to redact), a browser user agent and referrer, version id,
 // host id, regional virtual-hosted Host header, "-" access point and
 // aclRequired, and the trailing region field. It is split per field only for
 // reading; the constant is one line with single spaces.
-const benchAccessLogLine = "e3dbcb2e0eda7901fa50011facf65f8a440af31326f77b7a678fa193f624c6aa" + // 1 bucket owner
+const benchPresignedLine = "e3dbcb2e0eda7901fa50011facf65f8a440af31326f77b7a678fa193f624c6aa" + // 1 bucket owner
 	" acme-docs" + // 2 bucket
 	" [14/Mar/2024:09:26:53 +0000]" + // 3 time
 	" 198.51.100.23" + // 4 remote IP
@@ -50,9 +50,31 @@ const benchAccessLogLine = "e3dbcb2e0eda7901fa50011facf65f8a440af31326f77b7a678f
 	" -" + // 26 aclRequired
 	" us-west-2" // 27 newest field (a region code)
 
-// benchAccessLogSignature is the X-Amz-Signature value in benchAccessLogLine;
+// benchAccessLogSignature is the X-Amz-Signature value in benchPresignedLine;
 // tests check that no output carries it.
 const benchAccessLogSignature = "d2a05d1985e4dfee27965e00987f64dbf9dc30bd2dee406b39bd62a4e8b3241b"
+
+// benchAccessLogLine is the issue's "realistic ~700-byte line": an
+// assumed-role SDK GetObject of a versioned, URL-encoded key, signed in the
+// Authorization header (most traffic; presigned URLs are the rarer, longer
+// case measured by benchPresignedLine), with every field through 27.
+const benchAccessLogLine = "e3dbcb2e0eda7901fa50011facf65f8a440af31326f77b7a678fa193f624c6aa" + // 1 bucket owner
+	" acme-docs" + // 2 bucket
+	" [14/Mar/2024:09:26:53 +0000]" + // 3 time
+	" 198.51.100.23" + // 4 remote IP
+	" arn:aws:sts::210987654321:assumed-role/ReportReader/alice" + // 5 requester
+	" 7KQ2M9XW4TB1RZ8P" + // 6 request id
+	" REST.GET.OBJECT" + // 7 operation
+	" q1/p%26l%202024.pdf" + // 8 key
+	` "GET /q1/p%26l%202024.pdf?versionId=Bjg2dlhz5Dnrk9D3ANAwjRZ7vSrs1hH9 HTTP/1.1"` + // 9 Request-URI
+	" 200 - 482133 482133 87 21" + // 10-15 status, error, bytes, size, times
+	` "-"` + // 16 referrer
+	` "aws-sdk-java/2.25.11 Linux/6.1.79 OpenJDK_64-Bit_Server_VM/17.0.10+7-LTS Java/17.0.10 vendor/Amazon.com_Inc. exec-env/AWS_ECS_FARGATE io/sync http/Apache cfg/retry-mode/standard"` + // 17 user agent
+	" Bjg2dlhz5Dnrk9D3ANAwjRZ7vSrs1hH9" + // 18 version id
+	" z7hBUKIKRZTptgh28R2SI1vp4t4GT2muHSNeA1Q3k7Yz/1a6e5WPkjk3UPVBR++hktZi/fdJHjBj=" + // 19 host id
+	" SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader" + // 20-22
+	" acme-docs.s3.us-west-2.amazonaws.com" + // 23 Host header
+	" TLSv1.3 - - us-west-2" // 24-27
 
 // benchCloudTrailEvent is one compact CloudTrail S3 data event for the same
 // GetObject: AssumedRole with sessionContext/sessionIssuer, requestParameters,
@@ -85,8 +107,11 @@ const benchCloudTrailEvent = `{"eventVersion":"1.09",` +
 // TestBenchDataShape keeps the benchmark inputs what their comments say, so
 // numbers from different benchmarks stay comparable.
 func TestBenchDataShape(t *testing.T) {
-	if n := len(benchAccessLogLine); n < 600 || n > 1000 {
-		t.Errorf("benchAccessLogLine is %d bytes, want 600..1000", n)
+	if n := len(benchAccessLogLine); n < 650 || n > 750 {
+		t.Errorf("benchAccessLogLine is %d bytes, want about 700", n)
+	}
+	if m := baselineLineRE.FindStringSubmatch(benchPresignedLine); m == nil {
+		t.Error("benchPresignedLine does not match the 27-field access-log pattern")
 	}
 	if strings.ContainsAny(benchAccessLogLine, "\n\r\t") || strings.Contains(benchAccessLogLine, "  ") {
 		t.Error("benchAccessLogLine must be one line with single spaces")
@@ -100,8 +125,8 @@ func TestBenchDataShape(t *testing.T) {
 			t.Errorf("benchAccessLogLine: field %s is empty", name)
 		}
 	}
-	if !strings.Contains(benchAccessLogLine, "X-Amz-Signature="+benchAccessLogSignature) {
-		t.Error("benchAccessLogSignature is not the signature in benchAccessLogLine")
+	if !strings.Contains(benchPresignedLine, "X-Amz-Signature="+benchAccessLogSignature) {
+		t.Error("benchAccessLogSignature is not the signature in benchPresignedLine")
 	}
 
 	if n := len(benchCloudTrailEvent); n < 1400 || n > 1700 {

@@ -27,6 +27,12 @@ func BenchmarkAccessLog(b *testing.B) {
 	benchNormalize(b, benchAccessLogLine, SourceAuto)
 }
 
+// BenchmarkAccessLogPresigned is the same for a presigned-URL request, the
+// longest common line and the one with the most to redact.
+func BenchmarkAccessLogPresigned(b *testing.B) {
+	benchNormalize(b, benchPresignedLine, SourceAuto)
+}
+
 // BenchmarkCloudTrail is the same for one S3 data event.
 func BenchmarkCloudTrail(b *testing.B) {
 	benchNormalize(b, benchCloudTrailEvent, SourceAuto)

@@ -106,6 +106,7 @@ func looksLikeCloudTrail(v *fastjson.Value) bool {
 
 func (n *Normalizer) normalizeRecord(rec *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
+	n.redactStrings = n.opts.Redact
 	if err := n.mapCloudTrail(rec, u); err != nil {
 		n.emitReject(err, SourceCloudTrail, input, emit)
 		return

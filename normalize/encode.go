@@ -18,14 +18,17 @@ type encoder struct {
 }
 
 func (e *encoder) key(name string) {
+	// A local slice keeps the header in registers; appending to e.b
+	// directly writes it back to memory after every byte.
+	b := e.b
 	if e.first {
 		e.first = false
+		b = append(b, '"')
 	} else {
-		e.b = append(e.b, ',')
+		b = append(b, ',', '"')
 	}
-	e.b = append(e.b, '"')
-	e.b = append(e.b, name...)
-	e.b = append(e.b, '"', ':')
+	b = append(b, name...)
+	e.b = append(b, '"', ':')
 }
 
 // keyBytes writes a key that comes from the input, escaped.
@@ -69,8 +72,9 @@ func (e *encoder) str(name string, v []byte) {
 		return // the contract: absent, never "" or "-"
 	}
 	e.key(name)
-	if e.n != nil {
-		v = e.n.redact(v)
+	if e.n != nil && e.n.redactStrings {
+		e.b = appendRedactedJSONString(e.b, v)
+		return
 	}
 	e.b = appendJSONString(e.b, v)
 }
@@ -126,6 +130,26 @@ var jsonSafe = func() (t [256]bool) {
 // valid UTF-8 JSON whatever the input bytes were.
 func appendJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
+	dst = appendEscaped(dst, s)
+	return append(dst, '"')
+}
+
+// appendRedactedJSONString is appendJSONString of AppendRedacted(s) in one
+// pass: most strings hold no secret and are escaped straight from s.
+func appendRedactedJSONString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	pos := 0
+	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
+		dst = appendEscaped(dst, s[pos:start])
+		dst = append(dst, redactedValue...)
+		pos = end
+	}
+	dst = appendEscaped(dst, s[pos:])
+	return append(dst, '"')
+}
+
+// appendEscaped appends s escaped for the inside of a JSON string.
+func appendEscaped(dst, s []byte) []byte {
 	start := 0
 	i := 0
 	for i < len(s) {
@@ -175,8 +199,7 @@ func appendJSONString(dst, s []byte) []byte {
 		}
 		i += size
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return append(dst, s[start:]...)
 }
 
 // wordIsSafe reports whether all 8 bytes of w are printable ASCII other than

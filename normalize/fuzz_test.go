@@ -60,6 +60,7 @@ func addSeeds(f *testing.F, patterns ...string) {
 
 func FuzzAccessLog(f *testing.F) {
 	f.Add([]byte(benchAccessLogLine))
+	f.Add([]byte(benchPresignedLine))
 	addSeeds(f, "testdata/access_log_*.log", filepath.Join(samplesDir, "s3_access.log"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true

@@ -44,13 +44,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool
 			if secret && len(s) > 0 {
 				return append(dst, `"`+redactedValue+`"`...)
 			}
-			if needsRedaction(s) {
-				// Not n.scratch: a caller up the stack may be using it.
-				red := AppendRedacted(n.lowered[:0], s)
-				dst = appendJSONString(dst, red)
-				n.lowered = red
-				return dst
-			}
+			return appendRedactedJSONString(dst, s)
 		}
 		return appendJSONString(dst, s)
 	case fastjson.TypeObject:

@@ -20,7 +20,6 @@ type Normalizer struct {
 	timeBuf [64]byte
 
 	buf     []byte // the encoded record handed out in Output.JSON
-	scratch []byte // redacted strings
 	decoded []byte // a percent-decoded object key
 	roleARN []byte // a role ARN built from its parts
 	lowered []byte
@@ -28,6 +27,11 @@ type Normalizer struct {
 	// duplicate detection (see duplicateKeys).
 	seenKeys [][]byte
 	inner    []byte // an envelope element re-serialized for Output.Input
+
+	// redactStrings says whether the record being encoded may hold a
+	// secret in any string (see mayHoldSecret); always true for CloudTrail,
+	// whose JSON escapes can spell a secret the raw text does not show.
+	redactStrings bool
 
 	// encodeErr is set when encoding finds input the parser let through
 	// but JSON forbids; the record is then rejected.
@@ -44,7 +48,6 @@ func New(opts Options) *Normalizer {
 		opts:          opts,
 		defaultRegion: []byte(opts.DefaultRegion),
 		buf:           make([]byte, 0, 4096),
-		scratch:       make([]byte, 0, 1024),
 	}
 }
 
@@ -70,6 +73,7 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		return
 	}
 	u := n.resetUnified(SourceS3Access, input)
+	n.redactStrings = n.opts.Redact && mayHoldSecret(input)
 	if err := n.parseAccessLog(input, u); err != nil {
 		n.emitReject(err, SourceS3Access, input, emit)
 		return
@@ -164,16 +168,11 @@ func (n *Normalizer) decodeKey(s []byte) []byte {
 		return s
 	}
 	n.decoded = percentDecode(n.decoded[:0], s)
-	return n.decoded
-}
-
-// redact masks secrets in s when redaction is on, copying only when needed.
-func (n *Normalizer) redact(s []byte) []byte {
-	if !n.opts.Redact || !needsRedaction(s) {
-		return s
+	if n.opts.Redact && !n.redactStrings && mayHoldSecret(n.decoded) {
+		// Decoding can spell a secret ("%3FSignature%3D...") the line hid.
+		n.redactStrings = true
 	}
-	n.scratch = AppendRedacted(n.scratch[:0], s)
-	return n.scratch
+	return n.decoded
 }
 
 // maxRegionName bounds a region name; the longest real ones are about 15.

@@ -84,12 +84,6 @@ func foldName(dst, name []byte) ([]byte, bool) {
 	return dst, true
 }
 
-// needsRedaction is the cheap test run before the scan: every secret sits
-// after a '=' in a query string.
-func needsRedaction(s []byte) bool {
-	return bytes.IndexByte(s, '=') >= 0
-}
-
 // valueEnd marks the bytes that end a query parameter value inside free
 // text: a URL in a log line ends at a space or quote, in HTML at < or >.
 var valueEnd = byteSet("&; \t\n\r\"'#<>,\\")
@@ -144,38 +138,71 @@ func maybeSecretParam(name []byte) bool {
 // REDACTED, wherever a URL or query string appears in it. Everything else
 // is copied unchanged.
 func AppendRedacted(dst, s []byte) []byte {
-	if !needsRedaction(s) {
-		return append(dst, s...)
+	pos := 0
+	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
+		dst = append(dst, s[pos:start]...)
+		dst = append(dst, redactedValue...)
+		pos = end
 	}
-	// Every secret is a value after '=', so jump from '=' to '=' (a
-	// vectorized search) and look back for the name: it must start the
-	// string or follow a separator (?, &, ;), like a query parameter.
-	start := 0 // s[start:] is not copied yet
-	for from := 0; from < len(s); {
+	return append(dst, s[pos:]...)
+}
+
+// nextSecretValue finds the first non-empty secret parameter value in
+// s[from:] and returns its bounds, or -1, -1. Every secret is a value after
+// '=', so it jumps from '=' to '=' (a vectorized search) and looks back for
+// the name: it must start the string or follow a separator (?, &, ;), like
+// a query parameter.
+func nextSecretValue(s []byte, from int) (start, end int) {
+	for from < len(s) {
 		eq := bytes.IndexByte(s[from:], '=')
 		if eq < 0 {
 			break
 		}
 		eq += from
 		from = eq + 1
+		// Walk back over the name, no further than the longest secret name:
+		// base64 padding ("...abc=") would otherwise cost a long walk.
 		k := eq - 1
-		for k >= 0 && !nameEnd[s[k]] {
+		for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[s[k]] {
 			k--
 		}
 		name := s[k+1 : eq]
-		if len(name) == 0 || (k >= 0 && !paramStart[s[k]]) || !maybeSecretParam(name) || !isSecretParam(name) {
+		if len(name) == 0 || len(name) > maxParamName || (k >= 0 && !paramStart[s[k]]) || !maybeSecretParam(name) || !isSecretParam(name) {
 			continue
 		}
 		end := eq + 1
 		for end < len(s) && !valueEnd[s[end]] {
 			end++
 		}
-		dst = append(dst, s[start:eq+1]...)
 		if end > eq+1 {
-			dst = append(dst, redactedValue...)
+			return eq + 1, end
 		}
-		start = end
 		from = end
 	}
-	return append(dst, s[start:]...)
+	return -1, -1
+}
+
+// mayHoldSecret is a prefilter for a whole access-log line: it is false
+// only when no field of the line can hold a secret parameter, so per-field
+// redaction can be skipped. Every secret is a '=' after a secret name, and
+// a name inside a field is bounded by characters that also bound it in the
+// line (space, quote, separators), so checking each '=' of the line with
+// any preceding boundary is a superset of the per-field check.
+func mayHoldSecret(line []byte) bool {
+	for from := 0; from < len(line); {
+		eq := bytes.IndexByte(line[from:], '=')
+		if eq < 0 {
+			return false
+		}
+		eq += from
+		from = eq + 1
+		k := eq - 1
+		for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[line[k]] {
+			k--
+		}
+		if name := line[k+1 : eq]; len(name) > 0 && len(name) <= maxParamName && maybeSecretParam(name) && isSecretParam(name) {
+			return true
+		}
+	}
+	return false
 }

@@ -225,7 +225,11 @@ func (n *Normalizer) encodeExtra(e *encoder, u *unified) {
 			continue
 		}
 		e.keyBytes(strconv.AppendInt(num[:0], int64(u.extraFirstField+i), 10))
-		e.b = appendJSONString(e.b, n.redact(f))
+		if n.redactStrings {
+			e.b = appendRedactedJSONString(e.b, f)
+		} else {
+			e.b = appendJSONString(e.b, f)
+		}
 	}
 	if u.ct != nil {
 		for _, kv := range u.ct.extra {

@@ -80,7 +80,7 @@ func TestIsSecretKey(t *testing.T) {
 func TestRedactOff(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Redact = false
-	res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
+	res := normalizeAll(New(opts), []byte(benchPresignedLine), SourceAuto)
 	if len(res) != 1 || res[0].err != nil {
 		t.Fatalf("unexpected result %+v", res)
 	}
