@@ -1,0 +1,118 @@
+// Command broker runs an in-memory Kafka-protocol broker (kfake) on
+// 127.0.0.1 until it is interrupted or terminated. make bench-e2e runs it
+// in its own process, so its CPU time is not charged to the plugin host.
+//
+// It prints "listening 127.0.0.1:PORT" on stdout once it accepts
+// connections (and writes the address to -addr-file when given). On exit it
+// prints "topic NAME records N" for every seeded topic, counted from the
+// partitions' end offsets.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+func main() {
+	port := flag.Int("port", 0, "port to listen on (0: any free port)")
+	topics := flag.String("topics", "aws.audit.normalized,aws.audit.dlq", "comma-separated topics to create")
+	partitions := flag.Int("partitions", 3, "partitions per topic")
+	addrFile := flag.String("addr-file", "", "write the listening address to this file")
+	flag.Parse()
+
+	var names []string
+	for _, t := range strings.Split(*topics, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			names = append(names, t)
+		}
+	}
+	opts := []kfake.Opt{kfake.Ports(*port)}
+	if len(names) > 0 {
+		opts = append(opts, kfake.SeedTopics(int32(*partitions), names...))
+	}
+	c, err := kfake.NewCluster(opts...)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "broker: %v\n", err)
+		os.Exit(1)
+	}
+	defer c.Close()
+	addr := c.ListenAddrs()[0]
+	if *addrFile != "" {
+		tmp := *addrFile + ".tmp"
+		if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err == nil {
+			err = os.Rename(tmp, *addrFile)
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "broker: %v\n", err)
+			os.Exit(1)
+		}
+	}
+	fmt.Printf("listening %s\n", addr)
+
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	<-sig
+	for _, t := range names {
+		n, err := records(addr, t)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "broker: counting %s: %v\n", t, err)
+			continue
+		}
+		fmt.Printf("topic %s records %d\n", t, n)
+	}
+}
+
+// records sums the end offsets of topic's partitions.
+func records(addr, topic string) (int64, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
+	if err != nil {
+		return 0, err
+	}
+	defer cl.Close()
+	meta := kmsg.NewPtrMetadataRequest()
+	mt := kmsg.NewMetadataRequestTopic()
+	mt.Topic = kmsg.StringPtr(topic)
+	meta.Topics = append(meta.Topics, mt)
+	mresp, err := meta.RequestWith(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	req := kmsg.NewPtrListOffsetsRequest()
+	lt := kmsg.NewListOffsetsRequestTopic()
+	lt.Topic = topic
+	for _, t := range mresp.Topics {
+		for _, p := range t.Partitions {
+			lp := kmsg.NewListOffsetsRequestTopicPartition()
+			lp.Partition = p.Partition
+			lp.Timestamp = -1 // latest
+			lt.Partitions = append(lt.Partitions, lp)
+		}
+	}
+	req.Topics = append(req.Topics, lt)
+	resp, err := req.RequestWith(ctx, cl)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				return 0, fmt.Errorf("partition %d: error code %d", p.Partition, p.ErrorCode)
+			}
+			n += p.Offset
+		}
+	}
+	return n, nil
+}
