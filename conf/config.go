@@ -1,6 +1,10 @@
 package conf
 
-import "time"
+import (
+	"time"
+
+	"github.com/awsaudit/awsaudit/normalize"
+)
 
 // Config is one [OUTPUT] section of the awsaudit plugin (or the CLI's ship
 // command). Parse fills it from properties, applies defaults and validates.
@@ -9,6 +13,9 @@ type Config struct {
 	Topic           string // default topic for normalized records
 	TopicS3Access   string // overrides Topic for s3_access records
 	TopicCloudTrail string // overrides Topic for cloudtrail records
+	// TopicAlerts also receives every record with at least one alert; ""
+	// (the default) sends alerts nowhere else.
+	TopicAlerts     string
 	DLQTopic        string // "" when dead-lettering is off
 	Source          string // auto, s3_access or cloudtrail
 	LogKeys         []string
@@ -25,6 +32,18 @@ type Config struct {
 	WriteTimeout    time.Duration
 	ClientID        string
 	MetricsInterval time.Duration // 0 disables periodic counter logs
+
+	// OutputFormat is what the records are written as: "unified" (the
+	// default) or "ocsf" (normalize.ParseFormat reads it). The key is
+	// Format; the field cannot be, Config has a Format method.
+	OutputFormat string
+	// RulesFile is the YAML rules file the detections came from; "" when
+	// the built-in rules apply or detections are off.
+	RulesFile string
+	// Rules are the detections: the built-in rules, those of RulesFile, or
+	// none (every rule disabled) with Rules_File off. Compile them once per
+	// instance with normalize.NewRules (nil when none is enabled).
+	Rules normalize.RulesConfig
 
 	TLS           bool
 	TLSCAFile     string
@@ -61,9 +80,17 @@ func Default() Config {
 		WriteTimeout:    10 * time.Second,
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
+		OutputFormat:    FormatUnified,
+		Rules:           normalize.DefaultRulesConfig(),
 		TLSVerify:       true,
 	}
 }
+
+// Format values; they match normalize.ParseFormat's spellings.
+const (
+	FormatUnified = "unified"
+	FormatOCSF    = "ocsf"
+)
 
 // TopicFor returns the topic for records of the given source ("s3_access" or
 // "cloudtrail"), falling back to Topic when no per-source topic is set.

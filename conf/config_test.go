@@ -22,6 +22,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize"
 )
 
 var update = flag.Bool("update", false, "rewrite KEYS.md from MarkdownTable()")
@@ -86,6 +88,8 @@ func TestDefaults(t *testing.T) {
 		WriteTimeout:    10 * time.Second,
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
+		OutputFormat:    "unified",
+		Rules:           normalize.DefaultRulesConfig(),
 		TLSVerify:       true,
 	}
 	if !reflect.DeepEqual(got, want) {

@@ -2,7 +2,9 @@
 // defaults, parsing of Fluent Bit properties (case-insensitive keys) and
 // validation that reports every problem at once. Example Fluent Bit
 // configurations live in conf/examples; KEYS.md documents every property and
-// is generated from Keys (a test fails when it drifts).
+// is generated from Keys (a test fails when it drifts). The detection rules
+// file (Rules_File) is YAML, loaded by LoadRules over the built-in rules;
+// rules.example.yaml spells out every default.
 //
 // Durations accept Go syntax ("250ms", "10s", "1m30s") or, as Fluent Bit's
 // own intervals do, a bare number of seconds ("5", "0.5"). Booleans accept

@@ -2,6 +2,8 @@ package conf
 
 import (
 	"strings"
+
+	"github.com/awsaudit/awsaudit/normalize"
 )
 
 // Property names. Parse reads exactly these (plus the rejected legacyTLSKeys)
@@ -11,6 +13,7 @@ const (
 	keyTopic           = "Topic"
 	keyTopicS3Access   = "Topic_S3_Access"
 	keyTopicCloudTrail = "Topic_CloudTrail"
+	keyTopicAlerts     = "Topic_Alerts"
 	keyDLQTopic        = "DLQ_Topic"
 	keySource          = "Source"
 	keyLogKey          = "Log_Key"
@@ -27,6 +30,8 @@ const (
 	keyWriteTimeout    = "Write_Timeout"
 	keyMetricsInterval = "Metrics_Interval"
 	keyClientID        = "Client_ID"
+	keyFormat          = "Format"
+	keyRulesFile       = "Rules_File"
 
 	// The Kafka TLS keys carry a "Kafka." prefix because Fluent Bit's core
 	// claims every output property named tls or tls.* for its own
@@ -73,14 +78,17 @@ func Keys() []KeyDoc {
 		doc(keyTopic, "aws.audit.normalized", "Topic for normalized records. Kafka topic names are 1-249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`."),
 		doc(keyTopicS3Access, "", "Topic for records normalized from S3 server access logs; unset uses `Topic`."),
 		doc(keyTopicCloudTrail, "", "Topic for records normalized from CloudTrail; unset uses `Topic`."),
-		doc(keyDLQTopic, "aws.audit.dlq", "Dead-letter topic for input that cannot be normalized; `off` (or `false`, `none`, `no`) disables dead-lettering. Must differ from the record topics."),
+		doc(keyTopicAlerts, "", "Topic that also receives every record with at least one alert (see `Rules_File`); unset sends alerts nowhere else. Must differ from the record topics."),
+		doc(keyDLQTopic, "aws.audit.dlq", "Dead-letter topic for input that cannot be normalized; `off` (or `false`, `none`, `no`) disables dead-lettering. Must differ from the record and alert topics."),
 		doc(keySource, "auto", "What the input holds: `auto` (detect per record), `s3_access` or `cloudtrail`."),
 		doc(keyLogKey, "log,message", "Record key(s) holding the raw log line or JSON, tried in order; a comma-separated list is allowed."),
 		doc(keyDefaultRegion, "", "Region used when a record carries none, e.g. `us-east-1`, `us-gov-west-1`, `cn-north-1`."),
 		doc(keyRegionKey, "", "Record key holding the region (for example one added by a filter); unset means not used."),
 		doc(keyRedact, "on", "Mask presigned-URL signatures and session tokens. Booleans accept on/off, true/false, yes/no, 1/0."),
 		doc(keyIncludeRaw, "off", "Add the original input to the record as `raw` (redacted when `Redact` is on)."),
-		doc(keyMessageKey, "bucket.name", "Dotted path into the normalized record whose value becomes the Kafka message key; `none` (or `off`) sends no key."),
+		doc(keyMessageKey, "bucket.name", "Dotted path into the normalized record whose value becomes the Kafka message key; `none` (or `off`) sends no key. Paths name unified-record fields whatever the `Format`; `correlation_id` keeps an access-log record and its CloudTrail twin in one partition."),
+		doc(keyFormat, "unified", "What records are written as: `unified` (the awsaudit record) or `ocsf` (OCSF "+normalize.OCSFVersion+" API Activity, class_uid 6003)."),
+		doc(keyRulesFile, "", "YAML file of detection rules (the `alerts` field); unset uses the built-in rules, `off` (or `false`, `none`, `no`) disables detections. Read and checked at start-up."),
 		doc(keyCompression, "none", "Kafka compression codec: `none`, `gzip`, `snappy`, `lz4` or `zstd`."),
 		doc(keyRequiredAcks, "all", "Acknowledgements to wait for: `all` (`-1`), `one` (`1`) or `none` (`0`)."),
 		doc(keyBatchSize, "1000", "Maximum messages per Kafka batch (1-1000000)."),

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize"
 )
 
 // KeyError is one problem with one property. Parse returns every KeyError it
@@ -72,9 +74,19 @@ func Parse(get func(key string) string) (Config, error) {
 			c.DLQTopic = p.topic(keyDLQTopic, c.DLQTopic)
 		}
 	}
+	c.TopicAlerts = p.topic(keyTopicAlerts, "")
+	if c.TopicAlerts != "" {
+		// Alerts are copies; in a record topic every alert would arrive twice.
+		for _, t := range []string{c.Topic, c.TopicS3Access, c.TopicCloudTrail} {
+			if t == c.TopicAlerts {
+				p.fail(keyTopicAlerts, "%q is also a record topic; alerts need a topic of their own", c.TopicAlerts)
+				break
+			}
+		}
+	}
 	if c.DLQTopic != "" {
 		// Failed input mixed into the normalized stream would poison it.
-		for _, t := range []string{c.Topic, c.TopicS3Access, c.TopicCloudTrail} {
+		for _, t := range []string{c.Topic, c.TopicS3Access, c.TopicCloudTrail, c.TopicAlerts} {
 			if t == c.DLQTopic {
 				p.fail(keyDLQTopic, "%q is also a record topic; dead letters need a topic of their own", c.DLQTopic)
 				break
@@ -142,6 +154,11 @@ func Parse(get func(key string) string) (Config, error) {
 	if v := p.str(keyClientID); v != "" {
 		c.ClientID = v
 	}
+
+	c.OutputFormat = p.oneOf(keyFormat, c.OutputFormat, map[string]string{
+		"unified": FormatUnified, "ocsf": FormatOCSF,
+	}, "unified, ocsf")
+	p.rules(&c)
 
 	p.tls(&c)
 	p.sasl(&c)
@@ -455,6 +472,32 @@ func (p *parser) sasl(c *Config) {
 	if c.SASLPassword == "" {
 		p.fail(keySASLPassword, "is required with %s", keySASLMechanism)
 	}
+}
+
+// rules reads Rules_File: unset keeps the built-in rules, an off spelling
+// disables every rule, anything else is a rules file, loaded now so a bad
+// file fails the instance at start-up with every problem listed.
+func (p *parser) rules(c *Config) {
+	v := p.str(keyRulesFile)
+	switch {
+	case v == "":
+		return
+	case isOff(v):
+		c.Rules = normalize.RulesConfig{}
+		return
+	}
+	rules, err := LoadRules(v)
+	if err != nil {
+		if joined, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range joined.Unwrap() {
+				p.failErr(keyRulesFile, e)
+			}
+		} else {
+			p.failErr(keyRulesFile, err)
+		}
+		return
+	}
+	c.RulesFile, c.Rules = v, rules
 }
 
 // splitList splits a comma-separated value, trimming entries and dropping

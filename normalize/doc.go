@@ -4,7 +4,10 @@
 //
 // It owns the access-log parser, the CloudTrail mapper, the operation map,
 // region and identity derivation, redaction of presigned-URL secrets, the JSON
-// encoder and the published JSON Schema (schema/unified-v1.json). It does no
+// encoder and the published JSON Schema (schema/unified-v1.json), the
+// correlation_id that joins the two sources (correlation.go), the detections
+// behind the "alerts" field (rules.go, detect.go) and the OCSF API Activity
+// encoder (ocsf.go, Options.Format). It does no
 // I/O: callers hand it bytes and get bytes back, so the Fluent Bit plugin, the
 // CLI and the tests share one implementation.
 package normalize

@@ -14,10 +14,14 @@ import (
 // rewrites them). .log and .jsonl files are read a line at a time, .json
 // files as one document. Every output must also match the schema and key
 // order, and none may carry a secret. Options per file come from the table.
+// TestGoldenOCSF runs the same inputs through Format ocsf.
 func TestGolden(t *testing.T) {
 	options := map[string]func(*Options){
 		"access_log_bytes.log": func(o *Options) { o.IncludeRaw = true },
 		"access_log_forms.log": func(o *Options) { o.DefaultRegion = "ca-central-1" },
+		// The detections files run with the test rules (ocsf_test.go).
+		"detections_access_log.log":   func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
+		"detections_cloudtrail.jsonl": func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
 	}
 	inputs, err := filepath.Glob("testdata/*")
 	if err != nil {
@@ -93,4 +97,12 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustRules(c RulesConfig) *Rules {
+	r, err := NewRules(c)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

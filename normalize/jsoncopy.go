@@ -132,6 +132,8 @@ func isJSONNumber(b []byte) bool {
 // usual scalar paths, by re-reading the encoded JSON for any other.
 func (n *Normalizer) lookupKey(u *unified, encoded []byte) []byte {
 	switch n.opts.KeyPath {
+	case "correlation_id":
+		return u.correlationID
 	case "bucket.name":
 		return u.bucketName
 	case "request.id":
@@ -152,6 +154,22 @@ func (n *Normalizer) lookupKey(u *unified, encoded []byte) []byte {
 		}
 		return []byte(u.action)
 	}
+	return n.lookupEncodedKey(encoded)
+}
+
+// fastKeyPath reports the KeyPaths lookupKey answers from the record
+// without reading the encoded JSON.
+func fastKeyPath(path string) bool {
+	switch path {
+	case "correlation_id", "bucket.name", "request.id", "bucket.owner", "account_id",
+		"principal.arn", "client.ip", "source", "action":
+		return true
+	}
+	return false
+}
+
+// lookupEncodedKey finds n.opts.KeyPath in an encoded unified record.
+func (n *Normalizer) lookupEncodedKey(encoded []byte) []byte {
 	v, err := n.keys.ParseBytes(encoded)
 	if err != nil {
 		return nil

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"bytes"
+	"time"
 
 	"github.com/valyala/fastjson"
 )
@@ -19,10 +20,20 @@ type Normalizer struct {
 	fields  [maxAccessFields][]byte
 	timeBuf [64]byte
 
-	buf     []byte // the encoded record handed out in Output.JSON
-	decoded []byte // a percent-decoded object key
-	roleARN []byte // a role ARN built from its parts
-	lowered []byte
+	rules *Rules
+	// now is the clock for records without a time (tests replace it).
+	now func() time.Time
+
+	buf    []byte // the encoded record handed out in Output.JSON
+	corrID []byte // the record's correlation_id
+	keyBuf []byte // the unified record, for KeyPath lookups in OCSF mode
+	// detectRoleARN is the role ARN built for allow-list matching.
+	detectRoleARN []byte
+	alertNames    [numAlerts]string // backs Output.Alerts
+	ocsfUse       ocsfPrincipalUse  // what the OCSF actor took from the principal
+	decoded       []byte            // a percent-decoded object key
+	roleARN       []byte            // a role ARN built from its parts
+	lowered       []byte
 	// seenKeys holds the keys of the JSON objects being copied, for
 	// duplicate detection (see duplicateKeys).
 	seenKeys [][]byte
@@ -47,6 +58,8 @@ func New(opts Options) *Normalizer {
 	return &Normalizer{
 		opts:          opts,
 		defaultRegion: []byte(opts.DefaultRegion),
+		rules:         opts.Rules,
+		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
 	}
 }
@@ -133,17 +146,46 @@ func (n *Normalizer) finishRegion(u *unified, recordRegion []byte) {
 }
 
 func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
+	u.correlationID = n.correlationID(u)
+	if n.rules != nil {
+		u.alerts = n.detect(n.rules, u)
+	}
 	n.encodeErr = nil
-	n.buf = n.encodeUnified(n.buf[:0], u)
+	if n.opts.Format == FormatOCSF {
+		n.buf = n.encodeOCSF(n.buf[:0], u)
+	} else {
+		n.buf = n.encodeUnified(n.buf[:0], u)
+	}
 	if n.encodeErr != nil {
 		n.emitReject(n.encodeErr, u.source, input, emit)
 		return
 	}
 	n.out = Output{Source: u.source, JSON: n.buf, Input: input}
+	if u.alerts != 0 {
+		n.out.Alerts = n.appendAlertNames(u.alerts)
+	}
 	if n.opts.KeyPath != "" {
-		n.out.Key = n.lookupKey(u, n.buf)
+		encoded := n.buf
+		if n.opts.Format != FormatUnified && !fastKeyPath(n.opts.KeyPath) {
+			// KeyPath names a unified-record field whatever the format.
+			n.keyBuf = n.encodeUnified(n.keyBuf[:0], u)
+			encoded = n.keyBuf
+		}
+		n.out.Key = n.lookupKey(u, encoded)
 	}
 	emit(&n.out)
+}
+
+// appendAlertNames lists the names in s, in output order, in space the
+// Normalizer owns.
+func (n *Normalizer) appendAlertNames(s alertSet) []string {
+	names := n.alertNames[:0]
+	for a := Alert(0); a < numAlerts; a++ {
+		if s.has(a) {
+			names = append(names, alertNames[a])
+		}
+	}
+	return names
 }
 
 func (n *Normalizer) emitReject(err error, src Source, input []byte, emit func(*Output)) {

@@ -140,7 +140,7 @@ func checkNoDuplicateKeys(doc []byte) error {
 // the top level).
 var unifiedKeyOrder = map[string][]string{
 	"": {"schema_version", "source", "time", "action", "operation", "service", "read_only", "outcome",
-		"http_status", "error_code", "error_message", "region", "region_source", "account_id", "bucket",
+		"http_status", "error_code", "error_message", "region", "region_source", "account_id", "correlation_id", "bucket",
 		"object", "principal", "client", "request", "cloudtrail", "alerts", "extra", "raw"},
 	"bucket": {"name", "owner"},
 	"object": {"key", "version_id", "size"},
@@ -225,7 +225,7 @@ const (
 	schemaExampleS3Full = `{"schema_version":1,"source":"s3_access","time":"2023-11-02T17:45:09Z",` +
 		`"action":"PutObject","operation":"REST.PUT.OBJECT","service":"s3.amazonaws.com","read_only":false,` +
 		`"outcome":"failure","http_status":403,"error_code":"AccessDenied","region":"eu-central-2","region_source":"host",` +
-		`"account_id":"555566667777",` +
+		`"account_id":"555566667777","correlation_id":"0123456789abcdef0123456789abcdef",` +
 		`"bucket":{"name":"ledger-archive","owner":"0f9e8d7c6b5a49382716051f2e3d4c5b6a79880716253f4e5d6c7b8a99a0b1c2"},` +
 		`"object":{"key":"2023/11/ledger (1).csv","version_id":"nT0sX3mQe7JcLq1vPz9aYb2RkW4dHgUf","size":0},` +
 		`"principal":{"type":"IAMUser","arn":"arn:aws:iam::555566667777:user/ops/ci-uploader","partition":"aws",` +
@@ -244,6 +244,7 @@ const (
 		`"action":"DeleteObject","operation":"DeleteObject","service":"s3.amazonaws.com","read_only":false,` +
 		`"outcome":"success","error_code":"NoSuchKey","error_message":"The specified key does not exist.",` +
 		`"region":"us-gov-west-1","region_source":"event","account_id":"555566667777",` +
+		`"correlation_id":"fedcba9876543210fedcba9876543210",` +
 		`"bucket":{"name":"ledger-archive"},"object":{"key":"tmp/a b.txt","version_id":"v2"},` +
 		`"principal":{"type":"AssumedRole","arn":"arn:aws-us-gov:sts::555566667777:assumed-role/Deployer/gh-run-42",` +
 		`"partition":"aws-us-gov","account_id":"555566667777","principal_id":"AROAEXAMPLEID0000001:gh-run-42",` +
@@ -396,6 +397,9 @@ func TestSchemaRejects(t *testing.T) {
 		"dash string":                mut(map[string]any{"error_code": "-"}),
 		"dash nested string":         mut(map[string]any{"request.referrer": "-"}),
 		"dash alert":                 mut(map[string]any{"alerts": []any{"-"}}),
+		"correlation_id upper case":  mut(map[string]any{"correlation_id": "0123456789ABCDEF0123456789ABCDEF"}),
+		"correlation_id too short":   mut(map[string]any{"correlation_id": "0123456789abcdef"}),
+		"correlation_id empty":       mut(map[string]any{"correlation_id": ""}),
 		"empty string":               mut(map[string]any{"action": ""}),
 		"empty nested string":        mut(map[string]any{"object.version_id": ""}),
 		"unknown top-level key":      mut(map[string]any{"bucket_name": "ledger-archive"}),

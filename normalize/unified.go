@@ -60,6 +60,11 @@ type unified struct {
 
 	ct *cloudTrailParts
 
+	// correlationID is the record's correlation_id (see AppendCorrelationID).
+	correlationID []byte
+	// alerts are the detections that fired.
+	alerts alertSet
+
 	// Access-log fields past the known ones, numbered from extraFirstField.
 	extraFields     [][]byte
 	extraFirstField int
@@ -117,6 +122,12 @@ func (n *Normalizer) encodeUnified(dst []byte, u *unified) []byte {
 		e.constStr("region_source", u.regionSource)
 	}
 	e.str("account_id", u.accountID)
+	if len(u.correlationID) > 0 {
+		e.key("correlation_id")
+		e.b = append(e.b, '"')
+		e.b = append(e.b, u.correlationID...) // hex: nothing to escape
+		e.b = append(e.b, '"')
+	}
 
 	m := e.openObject("bucket")
 	e.str("name", u.bucketName)
@@ -168,6 +179,11 @@ func (n *Normalizer) encodeUnified(dst []byte, u *unified) []byte {
 
 	if u.ct != nil {
 		n.encodeCloudTrail(&e, u.ct)
+	}
+
+	if u.alerts != 0 {
+		e.key("alerts")
+		e.b = appendAlerts(e.b, u.alerts, "")
 	}
 
 	n.encodeExtra(&e, u)
@@ -250,4 +266,25 @@ func (n *Normalizer) encodeExtra(e *encoder, u *unified) {
 		}
 	}
 	e.closeObject(m)
+}
+
+// appendAlerts appends the names in s as a JSON array of strings, each
+// prefixed with prefix.
+func appendAlerts(dst []byte, s alertSet, prefix string) []byte {
+	dst = append(dst, '[')
+	first := true
+	for a := Alert(0); a < numAlerts; a++ {
+		if !s.has(a) {
+			continue
+		}
+		if !first {
+			dst = append(dst, ',')
+		}
+		first = false
+		dst = append(dst, '"')
+		dst = append(dst, prefix...)
+		dst = append(dst, alertNames[a]...)
+		dst = append(dst, '"')
+	}
+	return append(dst, ']')
 }

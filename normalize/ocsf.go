@@ -1,0 +1,713 @@
+package normalize
+
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/valyala/fastjson"
+)
+
+// OCSFVersion is the OCSF schema version of Format ocsf output
+// (metadata.version); testdata/ocsf holds that version's JSON Schema of
+// the API Activity class, which every test output is validated against.
+const OCSFVersion = "1.3.0"
+
+// OCSF API Activity constants.
+const (
+	ocsfCategoryUID = 6
+	ocsfClassUID    = 6003
+	ocsfAccountAWS  = 10        // account.type_id "AWS Account"
+	ocsfUnknown     = "unknown" // stands in for a required value the source lacks
+)
+
+// OCSF activity_id values of API Activity.
+const (
+	ocsfActivityUnknown = 0
+	ocsfActivityCreate  = 1
+	ocsfActivityRead    = 2
+	ocsfActivityUpdate  = 3
+	ocsfActivityDelete  = 4
+	ocsfActivityOther   = 99
+)
+
+// ocsfActivityCaption is the caption OCSF gives an activity_id.
+func ocsfActivityCaption(activity int) string {
+	switch activity {
+	case ocsfActivityCreate:
+		return "Create"
+	case ocsfActivityRead:
+		return "Read"
+	case ocsfActivityUpdate:
+		return "Update"
+	case ocsfActivityDelete:
+		return "Delete"
+	case ocsfActivityOther:
+		return "Other"
+	}
+	return "Unknown"
+}
+
+// Verb prefixes of write actions, by OCSF activity. A prefix must be
+// followed by an upper-case letter or end the name.
+var (
+	ocsfCreateVerbs = []string{"Create", "Copy", "Upload", "Complete"}
+	ocsfDeleteVerbs = []string{"Delete", "Abort", "Remove"}
+	ocsfUpdateVerbs = []string{
+		"Put", "Update", "Set", "Modify", "Stop", "Start", "Enable", "Disable", "Attach", "Detach",
+		"Add", "Associate", "Disassociate", "Tag", "Untag", "Restore", "Replace", "Reset", "Change",
+	}
+)
+
+// ocsfHTTPMethods are the http_request.http_method values OCSF allows.
+var ocsfHTTPMethods = []string{"OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE", "TRACE", "CONNECT"}
+
+// ocsfActivity maps the record onto API Activity's activity_id: reads are
+// Read; writes by the verb of their action (PutObject creates); writes
+// with an unknown verb or without an action (lifecycle) are Other.
+func ocsfActivity(u *unified) int {
+	if u.readOnly == BoolTrue {
+		return ocsfActivityRead
+	}
+	if u.action != "" {
+		return ocsfWriteActivity(u.action)
+	}
+	action := present(u.actionFromInput)
+	if len(action) == 0 {
+		if u.readOnly == BoolFalse || len(present(u.operation)) > 0 {
+			return ocsfActivityOther
+		}
+		return ocsfActivityUnknown
+	}
+	if u.readOnly == BoolUnset && ActionReadOnly(action) {
+		return ocsfActivityRead
+	}
+	return ocsfWriteActivity(action)
+}
+
+func ocsfWriteActivity[S ~string | ~[]byte](action S) int {
+	if string(action) == "PutObject" {
+		return ocsfActivityCreate
+	}
+	for _, group := range [...]struct {
+		verbs    []string
+		activity int
+	}{{ocsfCreateVerbs, ocsfActivityCreate}, {ocsfDeleteVerbs, ocsfActivityDelete}, {ocsfUpdateVerbs, ocsfActivityUpdate}} {
+		for _, v := range group.verbs {
+			if hasVerb(action, v) {
+				return group.activity
+			}
+		}
+	}
+	return ocsfActivityOther
+}
+
+// hasVerb reports whether name starts with the word verb.
+func hasVerb[S ~string | ~[]byte](name S, verb string) bool {
+	if len(name) < len(verb) || string(name[:len(verb)]) != verb {
+		return false
+	}
+	return len(name) == len(verb) || ('A' <= name[len(verb)] && name[len(verb)] <= 'Z')
+}
+
+// partitionOf returns the ARN partition of a region (aws-cn for cn-*,
+// aws-us-gov for us-gov-*, ...), else the principal's, else aws.
+func partitionOf(region, principalPartition []byte) string {
+	switch {
+	case bytes.HasPrefix(region, []byte("cn-")):
+		return "aws-cn"
+	case bytes.HasPrefix(region, []byte("us-gov-")):
+		return "aws-us-gov"
+	case bytes.HasPrefix(region, []byte("us-isob-")):
+		return "aws-iso-b"
+	case bytes.HasPrefix(region, []byte("us-iso-")):
+		return "aws-iso"
+	case bytes.HasPrefix(region, []byte("eu-isoe-")):
+		return "aws-iso-e"
+	case bytes.HasPrefix(region, []byte("us-isof-")):
+		return "aws-iso-f"
+	case bytes.HasPrefix(region, []byte("eusc-")):
+		return "aws-eusc"
+	}
+	if len(region) == 0 {
+		switch string(principalPartition) {
+		case "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc":
+			return string(principalPartition)
+		}
+	}
+	return "aws"
+}
+
+// encodeOCSF appends u as one OCSF API Activity event (see the README's
+// mapping table). Values come from the same fields, with the same
+// redaction, as the unified record; what OCSF has no place for goes under
+// "unmapped" with its unified-record name.
+func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
+	e := encoder{b: dst, first: true, n: n}
+	e.b = append(e.b, '{')
+
+	activity := ocsfActivity(u)
+	e.intConst("activity_id", int64(activity))
+	switch {
+	case activity != ocsfActivityOther:
+		e.constStr("activity_name", ocsfActivityCaption(activity))
+	case u.action != "":
+		e.constStr("activity_name", u.action)
+	case len(present(u.actionFromInput)) > 0:
+		e.str("activity_name", u.actionFromInput)
+	case len(present(u.operation)) > 0:
+		e.str("activity_name", u.operation)
+	default:
+		e.constStr("activity_name", "Other")
+	}
+	e.intConst("category_uid", ocsfCategoryUID)
+	e.constStr("category_name", "Application Activity")
+	e.intConst("class_uid", ocsfClassUID)
+	e.constStr("class_name", "API Activity")
+	e.intConst("type_uid", ocsfClassUID*100+int64(activity))
+	e.key("type_name")
+	e.b = append(e.b, `"API Activity: `...)
+	e.b = append(e.b, ocsfActivityCaption(activity)...)
+	e.b = append(e.b, '"')
+
+	severity := SeverityInformational
+	if u.alerts != 0 && n.rules != nil {
+		for a := Alert(0); a < numAlerts; a++ {
+			if u.alerts.has(a) && n.rules.severity[a] > severity {
+				severity = n.rules.severity[a]
+			}
+		}
+	}
+	e.intConst("severity_id", int64(severity))
+	e.constStr("severity", severity.caption())
+
+	switch u.outcome {
+	case "success":
+		e.intConst("status_id", 1)
+		e.constStr("status", "Success")
+	case "failure":
+		e.intConst("status_id", 2)
+		e.constStr("status", "Failure")
+	default:
+		e.intConst("status_id", 0)
+		e.constStr("status", "Unknown")
+	}
+	e.str("status_code", u.errorCode)
+	e.str("status_detail", u.errorMessage)
+
+	ms, ok := epochMillis(u.time)
+	if !ok {
+		ms = n.now().UnixMilli() // OCSF requires a time; the record had none
+	}
+	e.intConst("time", ms)
+
+	n.ocsfMetadata(&e, u)
+
+	m := e.openObject("cloud")
+	e.constStr("provider", "AWS")
+	if len(u.region) > 0 {
+		e.key("region")
+		e.b = appendJSONString(e.b, n.lower(u.region))
+	}
+	ocsfAccount(&e, "account", u.accountID)
+	e.closeObject(m)
+
+	n.ocsfActor(&e, u)
+
+	m = e.openObject("api")
+	switch {
+	case u.action != "":
+		e.constStr("operation", u.action)
+	case len(present(u.actionFromInput)) > 0:
+		e.str("operation", u.actionFromInput)
+	case len(present(u.operation)) > 0:
+		e.str("operation", u.operation)
+	default:
+		e.constStr("operation", ocsfUnknown)
+	}
+	mm := e.openObject("service")
+	e.str("name", u.service)
+	e.closeObject(mm)
+	mm = e.openObject("request")
+	e.str("uid", u.reqID)
+	e.closeObject(mm)
+	mm = e.openObject("response")
+	e.integer("code", u.httpStatus)
+	e.str("error", u.errorCode)
+	e.str("error_message", u.errorMessage)
+	e.closeObject(mm)
+	e.closeObject(m)
+
+	m = e.openObject("src_endpoint")
+	e.str("ip", u.clientIP)
+	e.str("svc_name", u.invokedBy)
+	if e.first && u.hasPrincipal {
+		e.str("svc_name", u.principal.Service)
+	}
+	if e.first {
+		e.constStr("name", ocsfUnknown) // OCSF requires a source
+	}
+	e.closeObject(m)
+
+	m = e.openObject("dst_endpoint")
+	if len(u.reqHost) > 0 {
+		e.key("hostname")
+		e.b = appendJSONString(e.b, n.lower(u.reqHost))
+	}
+	e.str("svc_name", u.service)
+	e.closeObject(m)
+
+	urlWritten, methodWritten := n.ocsfHTTPRequest(&e, u)
+
+	ctResources := n.ocsfResources(&e, u)
+
+	if n.opts.IncludeRaw {
+		e.str("raw_data", u.raw)
+	}
+
+	n.ocsfUnmapped(&e, u, urlWritten, methodWritten, ctResources)
+
+	e.b = append(e.b, '}')
+	return e.b
+}
+
+func (e *encoder) intConst(name string, v int64) {
+	e.key(name)
+	e.b = strconv.AppendInt(e.b, v, 10)
+}
+
+// arrayObject starts an object inside an array (after '[').
+func (e *encoder) arrayObject(first bool) {
+	if !first {
+		e.b = append(e.b, ',')
+	}
+	e.b = append(e.b, '{')
+	e.first = true
+}
+
+func ocsfAccount(e *encoder, name string, uid []byte) {
+	if len(present(uid)) == 0 {
+		return
+	}
+	m := e.openObject(name)
+	e.str("uid", uid)
+	e.constStr("type", "AWS Account")
+	e.intConst("type_id", ocsfAccountAWS)
+	e.closeObject(m)
+}
+
+func (n *Normalizer) ocsfMetadata(e *encoder, u *unified) {
+	m := e.openObject("metadata")
+	e.constStr("version", OCSFVersion)
+	p := e.openObject("product")
+	if u.source == SourceCloudTrail {
+		e.constStr("name", "CloudTrail")
+	} else {
+		e.constStr("name", "Amazon S3")
+	}
+	e.constStr("vendor_name", "AWS")
+	f := e.openObject("feature")
+	if u.source == SourceCloudTrail {
+		if u.ct != nil {
+			e.str("name", u.ct.eventCategory)
+		}
+	} else {
+		e.constStr("name", "Server Access Logging")
+	}
+	e.closeObject(f)
+	e.closeObject(p)
+	e.key("profiles")
+	e.b = append(e.b, `["cloud"]`...)
+	if u.ct != nil {
+		e.str("uid", u.ct.eventID)
+	}
+	if len(u.correlationID) > 0 {
+		e.key("correlation_uid")
+		e.b = append(e.b, '"')
+		e.b = append(e.b, u.correlationID...)
+		e.b = append(e.b, '"')
+	}
+	e.str("event_code", u.operation)
+	e.constStr("log_name", u.source.String())
+	if u.ct != nil {
+		e.str("log_version", u.ct.eventVersion)
+	}
+	e.str("original_time", u.time)
+	if u.alerts != 0 {
+		e.key("labels")
+		e.b = appendAlerts(e.b, u.alerts, "alert:")
+	}
+	e.closeObject(m)
+}
+
+// ocsfUserType maps principal.type onto user.type_id (0 Unknown, 1 User,
+// 2 Admin, 3 System, 99 Other); the sibling type is the caption, or the
+// principal type for Other.
+func ocsfUserType(t string) (int64, string) {
+	switch t {
+	case PrincipalIAMUser:
+		return 1, "User"
+	case PrincipalRoot:
+		return 2, "Admin"
+	case PrincipalAWSService:
+		return 3, "System"
+	case PrincipalUnknown, "":
+		return 0, "Unknown"
+	}
+	return 99, t
+}
+
+// ocsfPrincipalUse records which principal fields the actor took, so the
+// rest goes to unmapped.
+type ocsfPrincipalUse struct {
+	principalID, canonicalID, service bool
+	name                              string // "user_name", "session_name", "role_name", "service"
+	typeMapped                        bool   // type_id is not Other: the type itself goes to unmapped
+}
+
+func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
+	m := e.openObject("actor")
+	p := &u.principal
+	if u.hasPrincipal {
+		n.ocsfUse = ocsfPrincipalUse{}
+		use := &n.ocsfUse
+		um := e.openObject("user")
+		typeID, typ := ocsfUserType(p.Type)
+		use.typeMapped = typeID != 99
+		e.intConst("type_id", typeID)
+		e.constStr("type", typ)
+		switch {
+		case len(p.ARN) > 0:
+			e.str("uid", p.ARN)
+			if len(p.PrincipalID) > 0 {
+				e.str("uid_alt", p.PrincipalID)
+				use.principalID = true
+			}
+		case len(p.PrincipalID) > 0:
+			e.str("uid", p.PrincipalID)
+			use.principalID = true
+		case len(p.CanonicalID) > 0:
+			e.str("uid", p.CanonicalID)
+			use.canonicalID = true
+		case p.Type == PrincipalAnonymous:
+			e.constStr("uid", "ANONYMOUS_PRINCIPAL") // CloudTrail's spelling
+		}
+		switch {
+		case len(p.UserName) > 0:
+			e.str("name", p.UserName)
+			use.name = "user_name"
+		case len(p.SessionName) > 0:
+			e.str("name", p.SessionName)
+			use.name = "session_name"
+		case len(p.RoleName) > 0:
+			e.str("name", p.RoleName)
+			use.name = "role_name"
+		case len(p.Service) > 0:
+			e.str("name", p.Service)
+			use.name = "service"
+			use.service = true
+		}
+		ocsfAccount(e, "account", p.AccountID)
+		if len(p.ARN) == 0 && len(p.PrincipalID) == 0 && len(p.CanonicalID) == 0 &&
+			p.Type != PrincipalAnonymous && use.name == "" && len(p.AccountID) == 0 {
+			e.constStr("name", ocsfUnknown) // OCSF wants a uid, name or account
+		}
+		e.str("credential_uid", p.AccessKeyID)
+		e.closeObject(um)
+
+		sm := e.openObject("session")
+		n.roleARN = p.AppendRoleARN(n.roleARN[:0])
+		e.str("issuer", n.roleARN)
+		e.boolean("is_mfa", p.MFAAuthenticated)
+		e.closeObject(sm)
+	}
+	e.str("app_name", u.invokedBy)
+	if e.first {
+		um := e.openObject("user") // OCSF requires an actor
+		e.intConst("type_id", 0)
+		e.constStr("type", "Unknown")
+		e.constStr("name", ocsfUnknown)
+		e.closeObject(um)
+	}
+	e.closeObject(m)
+}
+
+// ocsfHTTPRequest writes http_request and reports whether the URI went to
+// http_request.url and the method to http_method (else both go to
+// unmapped).
+func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, methodWritten bool) {
+	m := e.openObject("http_request")
+	method := present(u.reqMethod)
+	for _, ok := range ocsfHTTPMethods {
+		if string(method) == ok {
+			e.str("http_method", method)
+			methodWritten = true
+			break
+		}
+	}
+	uri := present(u.reqURI)
+	var path, query []byte
+	path = uri
+	if q := bytes.IndexByte(uri, '?'); q >= 0 {
+		path, query = uri[:q], uri[q+1:]
+	}
+	host := present(u.reqHost)
+	if len(path) > 0 || (len(host) > 0 && len(uri) > 0) {
+		urlWritten = true
+		um := e.openObject("url")
+		if len(host) > 0 {
+			e.key("url_string")
+			e.b = append(e.b, '"')
+			if len(present(u.reqTLSVersion)) > 0 {
+				e.b = append(e.b, "https://"...)
+			} else {
+				e.b = append(e.b, "http://"...)
+			}
+			e.b = appendEscaped(e.b, n.lower(host))
+			if len(uri) > 0 && uri[0] != '/' {
+				e.b = append(e.b, '/')
+			}
+			e.b = n.appendStringBody(e.b, uri)
+			e.b = append(e.b, '"')
+			e.key("hostname")
+			e.b = appendJSONString(e.b, n.lower(host))
+		}
+		e.str("path", path)
+		e.str("query_string", query)
+		e.closeObject(um)
+	}
+	e.str("user_agent", u.userAgent)
+	e.str("referrer", u.reqReferrer)
+	if proto := present(u.reqProtocol); len(proto) > 0 {
+		if v, ok := bytes.CutPrefix(proto, []byte("HTTP/")); ok && len(v) > 0 {
+			e.str("version", v)
+		} else {
+			e.str("version", proto)
+		}
+	}
+	e.closeObject(m)
+	return urlWritten, methodWritten
+}
+
+// appendStringBody appends s escaped for the inside of a JSON string,
+// redacted like every other string of the record.
+func (n *Normalizer) appendStringBody(dst, s []byte) []byte {
+	if !n.redactStrings {
+		return appendEscaped(dst, s)
+	}
+	pos := 0
+	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
+		dst = appendEscaped(dst, s[pos:start])
+		dst = append(dst, redactedValue...)
+		pos = end
+	}
+	return appendEscaped(dst, s[pos:])
+}
+
+// ocsfResources writes resources: CloudTrail's own list when it has one
+// (it then reports true), else the bucket, object and access point of the
+// request.
+func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool) {
+	mark := objectMark{pos: len(e.b), parentFirst: e.first}
+	e.key("resources")
+	e.b = append(e.b, '[')
+	count := 0
+	if u.ct != nil && u.ct.resources != nil && u.ct.resources.Type() == fastjson.TypeArray {
+		for _, r := range u.ct.resources.GetArray() {
+			if r.Type() != fastjson.TypeObject {
+				continue
+			}
+			arn := stringValue(r.Get("ARN"))
+			if len(arn) == 0 {
+				continue
+			}
+			typ := stringValue(r.Get("type"))
+			e.arrayObject(count == 0)
+			count++
+			e.str("uid", arn)
+			e.str("name", s3ResourceName(typ, arn))
+			e.str("type", typ)
+			if acct := stringValue(r.Get("accountId")); len(acct) > 0 {
+				om := e.openObject("owner")
+				ocsfAccount(e, "account", acct)
+				e.closeObject(om)
+			}
+			e.b = append(e.b, '}')
+		}
+	}
+	fromCloudTrail = count > 0
+	if count == 0 {
+		partition := partitionOf(n.lower(u.region), u.principal.Partition)
+		bucket := present(u.bucketName)
+		if len(bucket) > 0 {
+			e.arrayObject(count == 0)
+			count++
+			e.key("uid")
+			e.b = append(e.b, `"arn:`...)
+			e.b = append(e.b, partition...)
+			e.b = append(e.b, ":s3:::"...)
+			e.b = n.appendStringBody(e.b, bucket)
+			e.b = append(e.b, '"')
+			e.str("name", bucket)
+			e.constStr("type", "AWS::S3::Bucket")
+			e.constStr("cloud_partition", partition)
+			if len(present(u.bucketOwner)) > 0 {
+				om := e.openObject("owner")
+				e.str("uid", u.bucketOwner)
+				e.closeObject(om)
+			}
+			e.b = append(e.b, '}')
+		}
+		key := present(u.objectKey)
+		if u.objectKeyEncoded {
+			key = n.decodeKey(key)
+		}
+		if len(key) > 0 {
+			e.arrayObject(count == 0)
+			count++
+			if len(bucket) > 0 {
+				e.key("uid")
+				e.b = append(e.b, `"arn:`...)
+				e.b = append(e.b, partition...)
+				e.b = append(e.b, ":s3:::"...)
+				e.b = n.appendStringBody(e.b, bucket)
+				e.b = append(e.b, '/')
+				e.b = n.appendStringBody(e.b, key)
+				e.b = append(e.b, '"')
+			}
+			e.str("name", key)
+			e.constStr("type", "AWS::S3::Object")
+			e.constStr("cloud_partition", partition)
+			e.str("version", u.objectVersionID)
+			e.b = append(e.b, '}')
+		}
+		if ap := present(u.reqAccessPointARN); len(ap) > 0 {
+			e.arrayObject(count == 0)
+			count++
+			e.str("uid", ap)
+			e.constStr("type", "AWS::S3::AccessPoint")
+			e.b = append(e.b, '}')
+		}
+	}
+	if count == 0 {
+		e.b = e.b[:mark.pos]
+		e.first = mark.parentFirst
+		return false
+	}
+	e.b = append(e.b, ']')
+	e.first = false
+	return fromCloudTrail
+}
+
+func stringValue(v *fastjson.Value) []byte {
+	if v == nil || v.Type() != fastjson.TypeString {
+		return nil
+	}
+	return v.GetStringBytes()
+}
+
+// s3ResourceName is the bucket name of an AWS::S3::Bucket ARN and the key
+// of an AWS::S3::Object ARN; nil for other types.
+func s3ResourceName(typ, arn []byte) []byte {
+	i := bytes.Index(arn, []byte(":::"))
+	if i < 0 {
+		return nil
+	}
+	res := arn[i+3:]
+	switch string(typ) {
+	case "AWS::S3::Bucket":
+		return res
+	case "AWS::S3::Object":
+		if slash := bytes.IndexByte(res, '/'); slash >= 0 {
+			return res[slash+1:]
+		}
+	}
+	return nil
+}
+
+// ocsfUnmapped writes what the event has no attribute for, keyed and
+// nested as in the unified record.
+func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWritten, ctResources bool) {
+	m := e.openObject("unmapped")
+	if len(u.region) > 0 {
+		e.constStr("region_source", u.regionSource)
+	}
+	e.boolean("read_only", u.readOnly)
+
+	om := e.openObject("object")
+	if ctResources {
+		e.str("version_id", u.objectVersionID) // derived resources carry it as version
+	}
+	e.integer("size", u.objectSize)
+	e.closeObject(om)
+
+	if u.hasPrincipal {
+		p := &u.principal
+		use := &n.ocsfUse
+		pm := e.openObject("principal")
+		if use.typeMapped {
+			e.constStr("type", p.Type)
+		}
+		e.str("partition", p.Partition)
+		if !use.principalID {
+			e.str("principal_id", p.PrincipalID)
+		}
+		if use.name != "role_name" {
+			e.str("role_name", p.RoleName)
+		}
+		if use.name != "session_name" {
+			e.str("session_name", p.SessionName)
+		}
+		if use.name != "user_name" {
+			e.str("user_name", p.UserName)
+		}
+		if !use.canonicalID {
+			e.str("canonical_id", p.CanonicalID)
+		}
+		if !use.service {
+			e.str("service", p.Service)
+		}
+		e.boolean("authenticated", p.Authenticated)
+		e.closeObject(pm)
+	}
+
+	rm := e.openObject("request")
+	e.str("host_id", u.reqHostID)
+	if !methodWritten {
+		e.str("method", u.reqMethod)
+	}
+	if !urlWritten {
+		e.str("uri", u.reqURI)
+	}
+	e.integer("bytes_sent", u.reqBytesSent)
+	e.integer("total_time_ms", u.reqTotalTime)
+	e.integer("turnaround_ms", u.reqTurnaround)
+	e.str("signature_version", u.reqSignature)
+	e.str("auth_type", u.reqAuthType)
+	e.str("tls_version", u.reqTLSVersion)
+	e.str("cipher_suite", u.reqCipherSuite)
+	e.boolean("acl_required", u.reqACLRequired)
+	e.str("vpc_endpoint_id", u.reqVPCEndpointID)
+	e.closeObject(rm)
+
+	if c := u.ct; c != nil {
+		cm := e.openObject("cloudtrail")
+		e.str("event_type", c.eventType)
+		e.boolean("management_event", c.managementEvent)
+		if !bytes.Equal(c.recipientAccountID, u.accountID) {
+			e.str("recipient_account_id", c.recipientAccountID)
+		}
+		e.str("shared_event_id", c.sharedEventID)
+		n.jsonValue(e, "request_parameters", c.requestParameters)
+		n.jsonValue(e, "response_elements", c.responseElements)
+		n.jsonValue(e, "additional_event_data", c.additionalEventData)
+		if !ctResources {
+			n.jsonValue(e, "resources", c.resources)
+		}
+		n.jsonValue(e, "tls_details", c.tlsDetails)
+		n.jsonValue(e, "session_credential_from_console", c.sessionCredentialFromConsole)
+		e.closeObject(cm)
+	}
+
+	n.encodeExtra(e, u)
+	e.closeObject(m)
+}

@@ -1,0 +1,439 @@
+package normalize
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+)
+
+var ocsfSchema struct {
+	once sync.Once
+	sch  *jsonschema.Schema
+	err  error
+}
+
+// compiledOCSFSchema compiles testdata/ocsf's JSON Schema of API Activity
+// (the OCSF server's export, see TestGenerateOCSFSchema) as draft-07, the
+// dialect it declares.
+func compiledOCSFSchema() (*jsonschema.Schema, error) {
+	ocsfSchema.once.Do(func() {
+		f, err := os.Open(ocsfSchemaFile)
+		if err != nil {
+			ocsfSchema.err = err
+			return
+		}
+		defer f.Close()
+		doc, err := jsonschema.UnmarshalJSON(f)
+		if err != nil {
+			ocsfSchema.err = err
+			return
+		}
+		c := jsonschema.NewCompiler()
+		c.DefaultDraft(jsonschema.Draft7)
+		const id = "https://schema.ocsf.io/schema/classes/api_activity"
+		if err := c.AddResource(id, doc); err != nil {
+			ocsfSchema.err = err
+			return
+		}
+		ocsfSchema.sch, ocsfSchema.err = c.Compile(id)
+	})
+	return ocsfSchema.sch, ocsfSchema.err
+}
+
+// validateOCSFErr reports why doc is not a valid OCSF API Activity event.
+func validateOCSFErr(doc []byte) error {
+	sch, err := compiledOCSFSchema()
+	if err != nil {
+		return fmt.Errorf("compiling %s: %w", ocsfSchemaFile, err)
+	}
+	if err := checkNoDuplicateKeys(doc); err != nil {
+		return err
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
+	if err != nil {
+		return fmt.Errorf("not JSON: %w", err)
+	}
+	if err := sch.Validate(v); err != nil {
+		var ve *jsonschema.ValidationError
+		if errors.As(err, &ve) {
+			return fmt.Errorf("%#v", ve)
+		}
+		return err
+	}
+	return nil
+}
+
+func validateOCSF(t testing.TB, doc []byte) {
+	t.Helper()
+	if err := validateOCSFErr(doc); err != nil {
+		t.Errorf("event does not match %s: %v\ndocument: %s", ocsfSchemaFile, err, doc)
+	}
+}
+
+// testRulesConfig is the rules file the golden tests use: the defaults,
+// plus allow-lists for buckets that the testdata inputs touch.
+func testRulesConfig() RulesConfig {
+	c := DefaultRulesConfig()
+	c.AccessDenied.Rate.Threshold = 2
+	c.Buckets = []BucketConfig{
+		{Name: "acme-data", Requesters: []string{"role:DataReader", "arn:aws:iam::111122223333:user/ops-*"}, Writers: []string{"role:DataWriter"}},
+		{Name: "team-*", Requesters: []string{"arn:aws:iam::123456789012:role/AWSReservedSSO_*"}},
+		{Name: "logs-bucket", Requesters: []string{"user:ops"}},
+	}
+	return c
+}
+
+func testRules(t testing.TB) *Rules {
+	t.Helper()
+	r, err := NewRules(testRulesConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestOCSFSchemaIsStrict keeps the validation honest: the shipped schema
+// must reject events that break OCSF, or every other OCSF test proves
+// nothing.
+func TestOCSFSchemaIsStrict(t *testing.T) {
+	n := New(Options{Redact: true, Format: FormatOCSF})
+	var good []byte
+	n.Normalize([]byte(benchAccessLogLine), SourceAuto, nil, func(o *Output) { good = bytes.Clone(o.JSON) })
+	validateOCSF(t, good)
+	mutations := map[string]func(m map[string]any){
+		"class_uid":            func(m map[string]any) { m["class_uid"] = 3001 },
+		"activity_id":          func(m map[string]any) { m["activity_id"] = 7 },
+		"no actor":             func(m map[string]any) { delete(m, "actor") },
+		"empty actor":          func(m map[string]any) { m["actor"] = map[string]any{} },
+		"unknown top-level":    func(m map[string]any) { m["bucket"] = "x" },
+		"unknown in object":    func(m map[string]any) { m["api"].(map[string]any)["name"] = "x" },
+		"time as string":       func(m map[string]any) { m["time"] = "2024-03-14T09:26:53Z" },
+		"no metadata.product":  func(m map[string]any) { delete(m["metadata"].(map[string]any), "product") },
+		"no cloud.provider":    func(m map[string]any) { delete(m["cloud"].(map[string]any), "provider") },
+		"empty src_endpoint":   func(m map[string]any) { m["src_endpoint"] = map[string]any{} },
+		"http method":          func(m map[string]any) { m["http_request"].(map[string]any)["http_method"] = "PATCH" },
+		"resources not array":  func(m map[string]any) { m["resources"] = map[string]any{"uid": "x"} },
+		"request without uid":  func(m map[string]any) { m["api"].(map[string]any)["request"] = map[string]any{} },
+		"severity_id too high": func(m map[string]any) { m["severity_id"] = 7 },
+	}
+	for name, mutate := range mutations {
+		var m map[string]any
+		if err := json.Unmarshal(good, &m); err != nil {
+			t.Fatal(err)
+		}
+		mutate(m)
+		doc, _ := json.Marshal(m)
+		if validateOCSFErr(doc) == nil {
+			t.Errorf("%s: the OCSF schema accepted %s", name, doc)
+		}
+	}
+}
+
+// TestGoldenOCSF runs every testdata input through Format ocsf with the
+// test rules and compares with testdata/ocsf/NAME.golden (-update rewrites
+// them). Every event must match the OCSF schema and hold no secret.
+func TestGoldenOCSF(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range inputs {
+		name := filepath.Base(path)
+		ext := filepath.Ext(name)
+		if ext != ".log" && ext != ".jsonl" && ext != ".json" {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Format = FormatOCSF
+			opts.Rules = testRules(t)
+			if name == "access_log_bytes.log" {
+				opts.IncludeRaw = true
+			}
+			n := New(opts)
+			n.now = func() time.Time { return time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) }
+			var got bytes.Buffer
+			for _, doc := range goldenDocs(t, path) {
+				for _, r := range normalizeAll(n, doc, SourceAuto) {
+					if r.err != nil {
+						fmt.Fprintf(&got, "REJECT %s\n", r.err)
+						continue
+					}
+					validateOCSF(t, r.json)
+					assertNoSecrets(t, doc, r.json)
+					fmt.Fprintf(&got, "%s\n", r.json)
+				}
+			}
+			compareGolden(t, filepath.Join("testdata", "ocsf", strings.TrimSuffix(name, ext)+".golden"), got.Bytes())
+		})
+	}
+}
+
+// goldenDocs reads a testdata input the way TestGolden does: .json files
+// whole, others a line at a time without blank and # lines.
+func goldenDocs(t *testing.T, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Ext(path) == ".json" {
+		return [][]byte{data}
+	}
+	var docs [][]byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		docs = append(docs, line)
+	}
+	return docs
+}
+
+// compareGolden compares got with the golden file, or rewrites it with
+// -update.
+func compareGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./normalize -run 'TestGolden' -update)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
+		var g, w string
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			t.Errorf("output %d differs from %s:\n got: %s\nwant: %s", i+1, golden, g, w)
+		}
+	}
+}
+
+// TestSamplesOCSF puts every published sample through Format ocsf: each
+// event must match the OCSF schema.
+func TestSamplesOCSF(t *testing.T) {
+	requireSamples(t)
+	opts := DefaultOptions()
+	opts.Format = FormatOCSF
+	opts.Rules = testRules(t)
+	n := New(opts)
+	var docs [][]byte
+	docs = append(docs, readLines(t, filepath.Join(samplesDir, "s3_access.log"))...)
+	docs = append(docs, readLines(t, filepath.Join(samplesDir, "cloudtrail.jsonl"))...)
+	envelopes, _ := filepath.Glob(filepath.Join(samplesDir, "cloudtrail_envelopes", "*"))
+	for _, f := range envelopes {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs = append(docs, b)
+	}
+	events := 0
+	for _, doc := range docs {
+		if len(bytes.TrimSpace(doc)) == 0 || doc[0] == '#' {
+			continue
+		}
+		for _, r := range normalizeAll(n, doc, SourceAuto) {
+			if r.err != nil {
+				continue
+			}
+			events++
+			validateOCSF(t, r.json)
+			assertNoSecrets(t, doc, r.json)
+		}
+	}
+	if events == 0 {
+		t.Fatal("no sample produced an event")
+	}
+}
+
+// TestOCSFMapping spot-checks the mapping of the README's example request.
+func TestOCSFMapping(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Format = FormatOCSF
+	opts.Rules = testRules(t)
+	n := New(opts)
+	check := func(doc []byte, want map[string]any) {
+		t.Helper()
+		rs := normalizeAll(n, doc, SourceAuto)
+		if len(rs) != 1 || rs[0].err != nil {
+			t.Fatalf("got %+v", rs)
+		}
+		validateOCSF(t, rs[0].json)
+		m := decode(t, rs[0].json)
+		for path, w := range want {
+			got := get(m, path)
+			if i, ok := w.(int); ok {
+				w = float64(i) // encoding/json decodes numbers as float64
+			}
+			if fmt.Sprint(got) != fmt.Sprint(w) {
+				t.Errorf("%s = %v, want %v\n%s", path, got, w, rs[0].json)
+			}
+		}
+	}
+	check([]byte(readmeAccessLogLine), map[string]any{
+		"class_uid": 6003, "category_uid": 6, "activity_id": 2, "type_uid": 600302,
+		"type_name":                    "API Activity: Read",
+		"time":                         1741010709000,
+		"status_id":                    1,
+		"severity_id":                  2, // presigned_url + slow_request
+		"metadata.version":             OCSFVersion,
+		"metadata.product.name":        "Amazon S3",
+		"metadata.correlation_uid":     readmeCorrelationID,
+		"metadata.labels":              []any{"alert:slow_request", "alert:presigned_url"},
+		"actor.user.uid":               "arn:aws:sts::111122223333:assumed-role/DataReader/carol@example.com",
+		"actor.user.name":              "carol@example.com",
+		"actor.user.type_id":           99,
+		"actor.user.type":              "AssumedRole",
+		"actor.user.account.uid":       "111122223333",
+		"actor.session.issuer":         "arn:aws:iam::111122223333:role/DataReader",
+		"api.operation":                "GetObject",
+		"api.service.name":             "s3.amazonaws.com",
+		"api.request.uid":              "9Q2W3E4R5T6Y7U8I",
+		"api.response.code":            200,
+		"src_endpoint.ip":              "203.0.113.7",
+		"dst_endpoint.hostname":        "acme-reports.s3.eu-west-1.amazonaws.com",
+		"http_request.http_method":     "GET",
+		"http_request.version":         "1.1",
+		"http_request.url.path":        "/q1/summary%202025.csv",
+		"http_request.url.hostname":    "acme-reports.s3.eu-west-1.amazonaws.com",
+		"cloud.provider":               "AWS",
+		"cloud.region":                 "eu-west-1",
+		"unmapped.request.host_id":     "AbCdEfGhIjKlMnOp=",
+		"unmapped.request.auth_type":   "QueryString",
+		"unmapped.principal.role_name": "DataReader",
+		"unmapped.extra.27":            "eu-west-1",
+		"unmapped.region_source":       "host",
+	})
+	check([]byte(readmeCloudTrailEvent), map[string]any{
+		"activity_id":                        2,
+		"metadata.product.name":              "CloudTrail",
+		"metadata.product.feature.name":      "Data",
+		"metadata.uid":                       "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+		"metadata.log_version":               "1.09",
+		"metadata.correlation_uid":           readmeCorrelationID,
+		"actor.user.uid_alt":                 "AROAEXAMPLEID:carol@example.com",
+		"actor.user.credential_uid":          "ASIAEXAMPLE",
+		"actor.session.is_mfa":               true,
+		"cloud.account.uid":                  "111122223333",
+		"cloud.account.type_id":              10,
+		"unmapped.cloudtrail.event_type":     "AwsApiCall",
+		"unmapped.request.signature_version": "SigV4",
+	})
+}
+
+// TestOCSFActivity covers the activity_id mapping.
+func TestOCSFActivity(t *testing.T) {
+	cases := []struct {
+		u    unified
+		want int
+	}{
+		{unified{action: "GetObject", readOnly: BoolTrue}, ocsfActivityRead},
+		{unified{action: "PutObject", readOnly: BoolFalse}, ocsfActivityCreate},
+		{unified{action: "CopyObject", readOnly: BoolFalse}, ocsfActivityCreate},
+		{unified{action: "CompleteMultipartUpload", readOnly: BoolFalse}, ocsfActivityCreate},
+		{unified{action: "DeleteObjects", readOnly: BoolFalse}, ocsfActivityDelete},
+		{unified{action: "AbortMultipartUpload", readOnly: BoolFalse}, ocsfActivityDelete},
+		{unified{action: "PutBucketPolicy", readOnly: BoolFalse}, ocsfActivityUpdate},
+		{unified{action: "RestoreObject", readOnly: BoolFalse}, ocsfActivityUpdate},
+		{unified{actionFromInput: []byte("StopLogging"), readOnly: BoolFalse}, ocsfActivityUpdate},
+		{unified{actionFromInput: []byte("ConsoleLogin"), readOnly: BoolFalse}, ocsfActivityOther},
+		{unified{actionFromInput: []byte("ListBuckets")}, ocsfActivityRead},
+		{unified{actionFromInput: []byte("Putter"), readOnly: BoolFalse}, ocsfActivityOther},
+		{unified{operation: []byte("S3.EXPIRE.OBJECT"), readOnly: BoolFalse}, ocsfActivityOther},
+		{unified{}, ocsfActivityUnknown},
+	}
+	for _, c := range cases {
+		if got := ocsfActivity(&c.u); got != c.want {
+			t.Errorf("%q/%q read_only=%d: activity %d, want %d", c.u.action, c.u.actionFromInput, c.u.readOnly, got, c.want)
+		}
+	}
+}
+
+// TestOCSFKeyPath: Message_Key paths name unified-record fields in every
+// format.
+func TestOCSFKeyPath(t *testing.T) {
+	for _, path := range []string{"bucket.name", "principal.role_name", "correlation_id", "request.host_id"} {
+		var keys [2]string
+		for i, f := range []Format{FormatUnified, FormatOCSF} {
+			n := New(Options{Redact: true, KeyPath: path, Format: f})
+			rs := normalizeAll(n, []byte(readmeAccessLogLine), SourceAuto)
+			keys[i] = string(rs[0].key)
+		}
+		if keys[0] == "" || keys[0] != keys[1] {
+			t.Errorf("KeyPath %s: unified %q, ocsf %q", path, keys[0], keys[1])
+		}
+	}
+}
+
+// TestOCSFWithoutTime: OCSF requires time; a record without one gets the
+// normalization time and no original_time.
+func TestOCSFWithoutTime(t *testing.T) {
+	n := New(Options{Redact: true, Format: FormatOCSF})
+	n.now = func() time.Time { return time.UnixMilli(1700000000123) }
+	rs := normalizeAll(n, []byte(`{"eventVersion":"1.09","eventName":"ListBuckets"}`), SourceAuto)
+	if len(rs) != 1 || rs[0].err != nil {
+		t.Fatalf("%+v", rs)
+	}
+	validateOCSF(t, rs[0].json)
+	m := decode(t, rs[0].json)
+	if get(m, "time") != float64(1700000000123) || get(m, "metadata.original_time") != nil {
+		t.Errorf("time fallback: %s", rs[0].json)
+	}
+	if get(m, "actor.user.name") != "unknown" || get(m, "src_endpoint.name") != "unknown" {
+		t.Errorf("required actor/src_endpoint placeholders: %s", rs[0].json)
+	}
+}
+
+func TestOCSFAllocations(t *testing.T) {
+	n := New(Options{Redact: true, KeyPath: "bucket.name", Format: FormatOCSF})
+	line := []byte(benchAccessLogLine)
+	emit := func(o *Output) {
+		if o.Err != nil {
+			t.Fatal(o.Err)
+		}
+	}
+	n.Normalize(line, SourceAuto, nil, emit)
+	if allocs := testing.AllocsPerRun(200, func() { n.Normalize(line, SourceAuto, nil, emit) }); allocs > 0 {
+		t.Errorf("%.1f allocations per OCSF access-log line, want 0", allocs)
+	}
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]Format{"": FormatUnified, "unified": FormatUnified, " OCSF ": FormatOCSF} {
+		if got, err := ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseFormat("cef"); err == nil {
+		t.Error("ParseFormat(cef) succeeded")
+	}
+	if FormatOCSF.String() != "ocsf" || FormatUnified.String() != "unified" {
+		t.Error("Format.String")
+	}
+}
