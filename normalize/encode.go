@@ -139,7 +139,8 @@ func appendJSONString(dst, s []byte) []byte {
 func appendRedactedJSONString(dst, s []byte) []byte {
 	dst = append(dst, '"')
 	pos := 0
-	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
+	sc := secretScanner{s: s}
+	for start, end := sc.next(0); start >= 0; start, end = sc.next(end) {
 		dst = appendEscaped(dst, s[pos:start])
 		dst = append(dst, redactedValue...)
 		pos = end

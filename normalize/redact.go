@@ -133,13 +133,16 @@ func maybeSecretParam(name []byte) bool {
 	return secretNameLengths[len(name)] || bytes.IndexByte(name, '%') >= 0
 }
 
-// AppendRedacted appends s with the values of secret query parameters
-// (presigned-URL signatures, credentials, session tokens) replaced by
-// REDACTED, wherever a URL or query string appears in it. Everything else
-// is copied unchanged.
+// AppendRedacted appends s with every secret value replaced by REDACTED:
+// secret query parameters (presigned-URL signatures, credentials, session
+// tokens) wherever a URL or query string appears, and the string values of
+// secret JSON keys ("sessionToken": "...") wherever JSON text appears, also
+// JSON nested in a JSON string (\"sessionToken\":\"...\"). Everything
+// else is copied unchanged.
 func AppendRedacted(dst, s []byte) []byte {
 	pos := 0
-	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
+	sc := secretScanner{s: s}
+	for start, end := sc.next(0); start >= 0; start, end = sc.next(end) {
 		dst = append(dst, s[pos:start]...)
 		dst = append(dst, redactedValue...)
 		pos = end
@@ -147,12 +150,124 @@ func AppendRedacted(dst, s []byte) []byte {
 	return append(dst, s[pos:]...)
 }
 
-// nextSecretValue finds the first non-empty secret parameter value in
+// secretScanner yields the secret values of s in order, merging the query
+// and JSON scanners. It remembers each scanner's next find, so a text with
+// many secrets is still scanned in linear time.
+type secretScanner struct {
+	s                  []byte
+	qStart, qEnd       int
+	jStart, jEnd       int
+	qScanned, jScanned bool
+}
+
+// next returns the first secret value starting at or after from.
+func (sc *secretScanner) next(from int) (start, end int) {
+	if !sc.qScanned || (sc.qStart >= 0 && sc.qStart < from) {
+		sc.qStart, sc.qEnd = nextQuerySecret(sc.s, from)
+		sc.qScanned = true
+	}
+	if !sc.jScanned || (sc.jStart >= 0 && sc.jStart < from) {
+		sc.jStart, sc.jEnd = nextJSONSecret(sc.s, from)
+		sc.jScanned = true
+	}
+	switch {
+	case sc.qStart < 0:
+		return sc.jStart, sc.jEnd
+	case sc.jStart < 0 || sc.qStart <= sc.jStart:
+		return sc.qStart, sc.qEnd
+	default:
+		return sc.jStart, sc.jEnd
+	}
+}
+
+// nextSecretValue returns the first secret value in s[from:], or -1, -1.
+func nextSecretValue(s []byte, from int) (start, end int) {
+	sc := secretScanner{s: s}
+	return sc.next(from)
+}
+
+// nextJSONSecret finds the first non-empty string value of a secret key in
+// JSON text in s[from:]: "key": "value", or the same with escaped quotes
+// (\"key\":\"value\") for JSON carried inside a JSON string. It anchors on
+// each ':' (a vectorized search) and looks back for the quoted key.
+func nextJSONSecret(s []byte, from int) (start, end int) {
+	for from < len(s) {
+		colon := bytes.IndexByte(s[from:], ':')
+		if colon < 0 {
+			break
+		}
+		colon += from
+		from = colon + 1
+		// The key's closing quote, possibly escaped, before optional blanks.
+		k := colon - 1
+		for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
+			k--
+		}
+		if k < 0 || s[k] != '"' {
+			continue
+		}
+		escaped := k > 0 && s[k-1] == '\\'
+		nameEnd := k
+		if escaped {
+			nameEnd = k - 1
+		}
+		open := bytes.LastIndexByte(s[max(0, nameEnd-maxParamName-2):nameEnd], '"')
+		if open < 0 {
+			continue
+		}
+		open += max(0, nameEnd-maxParamName-2)
+		nameStart := open + 1
+		if escaped && (open == 0 || s[open-1] != '\\') {
+			continue
+		}
+		if !IsSecretKey(s[nameStart:nameEnd]) {
+			continue
+		}
+		// The value must be a string: an opening quote (escaped alike).
+		v := colon + 1
+		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
+			v++
+		}
+		if escaped {
+			if v+1 >= len(s) || s[v] != '\\' || s[v+1] != '"' {
+				continue
+			}
+			v += 2
+			// Ends at the next escaped quote.
+			e := bytes.Index(s[v:], []byte(`\"`))
+			if e < 0 {
+				e = len(s) - v
+			}
+			if e > 0 {
+				return v, v + e
+			}
+			continue
+		}
+		if v >= len(s) || s[v] != '"' {
+			continue
+		}
+		v++
+		e := v
+		for e < len(s) && s[e] != '"' {
+			if s[e] == '\\' {
+				e++
+			}
+			e++
+		}
+		e = min(e, len(s))
+		if e > v {
+			return v, e
+		}
+	}
+	return -1, -1
+}
+
+// nextQuerySecret finds the first non-empty secret parameter value in
 // s[from:] and returns its bounds, or -1, -1. Every secret is a value after
 // '=', so it jumps from '=' to '=' (a vectorized search) and looks back for
 // the name: it must start the string or follow a separator (?, &, ;), like
 // a query parameter.
-func nextSecretValue(s []byte, from int) (start, end int) {
+func nextQuerySecret(s []byte, from int) (start, end int) {
 	for from < len(s) {
 		eq := bytes.IndexByte(s[from:], '=')
 		if eq < 0 {
@@ -189,6 +304,9 @@ func nextSecretValue(s []byte, from int) (start, end int) {
 // line (space, quote, separators), so checking each '=' of the line with
 // any preceding boundary is a superset of the per-field check.
 func mayHoldSecret(line []byte) bool {
+	if start, _ := nextJSONSecret(line, 0); start >= 0 {
+		return true
+	}
 	for from := 0; from < len(line); {
 		eq := bytes.IndexByte(line[from:], '=')
 		if eq < 0 {

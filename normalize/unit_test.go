@@ -54,6 +54,11 @@ func TestAppendRedacted(t *testing.T) {
 		{"two urls", "a?Signature=1 b?Signature=2", "a?Signature=REDACTED b?Signature=REDACTED"},
 		{"semicolon separator", "/k?a=1;Signature=2", "/k?a=1;Signature=REDACTED"},
 		{"trailing separator", "/k?a=1&", "/k?a=1&"},
+		{"json session token", `{"sessionToken": "FwoG/abc\"def","expiration":"x"}`, `{"sessionToken": "REDACTED","expiration":"x"}`},
+		{"json secret key any case", `{"SecretAccessKey":"wJalr"}`, `{"SecretAccessKey":"REDACTED"}`},
+		{"json nested in a string", `{"message":"{\"sessionToken\":\"abc\",\"a\":1}"}`, `{"message":"{\"sessionToken\":\"REDACTED\",\"a\":1}"}`},
+		{"json non-string value kept", `{"sessionToken":null,"accessKeyId":"AKIA"}`, `{"sessionToken":null,"accessKeyId":"AKIA"}`},
+		{"json and query together", `{"u":"/k?Signature=s1","sessionToken":"t1"}`, `{"u":"/k?Signature=REDACTED","sessionToken":"REDACTED"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
