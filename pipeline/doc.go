@@ -26,11 +26,28 @@
 // to keep the message under Batch_Bytes. With DLQ_Topic off they are
 // counted as dropped and logged (rate-limited).
 //
-// Outcome of a flush: StatusOK when every message was acknowledged (an
-// undecodable chunk tail is a dead letter, not a failure); StatusRetry for
-// any write failure that a later attempt may not meet (timeouts, broken
-// connections, leader or replica trouble, authorization, unknown topics);
-// StatusError only when Kafka refuses the messages themselves (too large,
-// invalid record or topic, unsupported compression), where redelivery
-// cannot help.
+// Writing: a chunk is already a batch, so a flush sends it at once with
+// kafka-go's Client.Produce (see chunkProducer): messages are placed with
+// the CRC32 balancer (librdkafka's consistent_random) over cached
+// partition counts, grouped per topic partition, cut into requests of at
+// most Batch_Size messages and Batch_Bytes bytes, and sent concurrently;
+// the flush waits for every response within Write_Timeout. Batch_Timeout
+// is accepted but has no effect.
+//
+// A record the broker refuses on its own (MESSAGE_TOO_LARGE,
+// RECORD_LIST_TOO_LARGE, INVALID_RECORD; found by splitting the refused
+// request) is replaced by a dead letter with the reason ("record too large
+// for the broker: N bytes") and a truncated, redacted copy; if the DLQ
+// refuses that, by a minimal dead letter (reason, sizes, the first KiB);
+// if that fails too, or DLQ_Topic is off, it is dropped with a warning.
+// Such a record never fails the flush: nothing would ever deliver it.
+//
+// Outcome of a flush: StatusOK when every message was acknowledged, or
+// replaced as above (an undecodable chunk tail is a dead letter, not a
+// failure); StatusRetry for any write failure that a later attempt may
+// not meet (timeouts, broken connections, leader or replica trouble,
+// authorization, unknown topics); StatusError only when Kafka refuses the
+// requests themselves whatever they carry (invalid topic, unsupported
+// compression or message format, invalid acks), where redelivery cannot
+// help and dead letters would be refused alike.
 package pipeline

@@ -78,9 +78,31 @@ type span struct{ off, n int }
 type pending struct {
 	topic   int
 	dlq     bool
+	refused bool  // the broker refused it: replaced by a dead letter or dropped
+	stage   uint8 // stageRecord, or which replacement of a refused message
+	src     normalize.Source
+	orig    int32 // a replacement's refused message (index in pend)
 	key     span
 	val     span
 	headers []kafka.Header
+	evTime  time.Time // for a replacement dead letter's "time"
+}
+
+// Stages of a message: one of the flush's own, the dead letter of a
+// refused record, a minimal dead letter (the last resort).
+const (
+	stageRecord uint8 = iota
+	stageDeadLetter
+	stageMinimal
+)
+
+// size is the message's key, value and header bytes.
+func (pd *pending) size() int {
+	n := max(pd.key.n, 0) + pd.val.n
+	for _, h := range pd.headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 // flushState is everything one flush needs; states are pooled so that
@@ -106,6 +128,7 @@ type flushState struct {
 
 	in      int64
 	dropped int64
+	refused int64
 }
 
 func (p *Pipeline) newState() *flushState {
@@ -121,7 +144,7 @@ func (st *flushState) reset(tag string) {
 	st.now = time.Now()
 	st.buf = st.buf[:0]
 	st.pend = st.pend[:0]
-	st.in, st.dropped = 0, 0
+	st.in, st.dropped, st.refused = 0, 0, 0
 }
 
 func (p *Pipeline) putState(st *flushState) {
@@ -157,11 +180,12 @@ func (st *flushState) bytesOf(s span) []byte {
 	return st.buf[s.off : s.off+s.n : s.off+s.n]
 }
 
-// messages builds the kafka messages once every byte is in the arena, so
-// none of them points into a buffer that a later append moved.
-func (st *flushState) messages() []kafka.Message {
+// messages builds the kafka messages of st.pend[from:] once every byte is
+// in the arena, so none of them points into a buffer that a later append
+// moved.
+func (st *flushState) messages(from int) []kafka.Message {
 	st.msgs = st.msgs[:0]
-	for i := range st.pend {
+	for i := from; i < len(st.pend); i++ {
 		pd := &st.pend[i]
 		st.msgs = append(st.msgs, kafka.Message{
 			Topic:   st.p.topics[pd.topic],
@@ -182,6 +206,9 @@ func (st *flushState) commit(p *Pipeline) {
 	var dlq, bytesOut int64
 	for i := range st.pend {
 		pd := &st.pend[i]
+		if pd.refused {
+			continue
+		}
 		bytesOut += int64(max(pd.key.n, 0) + pd.val.n)
 		if pd.dlq {
 			dlq++
@@ -192,6 +219,7 @@ func (st *flushState) commit(p *Pipeline) {
 	p.c.deadLettered.Add(dlq)
 	p.c.bytesOut.Add(bytesOut)
 	p.c.dropped.Add(st.dropped)
+	p.c.refused.Add(st.refused)
 }
 
 type mark struct{ buf, pend int }
@@ -396,7 +424,7 @@ func (st *flushState) emit(o *normalize.Output) {
 		p.deadLetter(st, o.Source, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
 		return
 	}
-	pd := pending{topic: p.topicFor(o.Source), key: span{n: -1}, headers: hdr}
+	pd := pending{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
 	if len(o.Key) > 0 {
 		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
 	}
@@ -414,6 +442,13 @@ func (st *flushState) emit(o *normalize.Output) {
 // tail or an undecodable record) and "input_truncated":true with
 // "input_size" (bytes before truncation) when input was cut to fit.
 func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason string, input []byte, binary bool) {
+	p.deadLetterLimit(st, src, reason, input, binary, p.dlqInputLimit)
+}
+
+// deadLetterLimit is deadLetter with a bound on the escaped input (binary
+// input: on its base64). It returns the dead letter's index in st.pend, or
+// -1 when it was dropped.
+func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, reason string, input []byte, binary bool, limit int) int {
 	// Reasons can quote the input: redact them like the input.
 	st.red = normalize.AppendRedacted(st.red[:0], []byte(reason))
 	reason = string(truncateUTF8(st.red, maxReasonBytes))
@@ -423,7 +458,7 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason strin
 			p.log(LevelWarn, "dropping a rejected record (no DLQ topic): "+
 				string(truncateUTF8([]byte(reason), 200))+suppressedNote(n))
 		}
-		return
+		return -1
 	}
 	b := st.buf
 	off := len(b)
@@ -438,8 +473,11 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason strin
 	b = append(b, `","input":`...)
 	var cut bool
 	if binary {
-		raw := input
-		if lim := p.dlqInputLimit / 4 * 3; len(raw) > lim {
+		// Binary bytes still hold text (a malformed chunk's tail carries
+		// whole log lines), so they are redacted before encoding too.
+		st.red = normalize.AppendRedacted(st.red[:0], input)
+		raw := st.red
+		if lim := limit / 4 * 3; len(raw) > lim {
 			raw, cut = raw[:lim], true
 		}
 		b = append(b, '"')
@@ -447,7 +485,7 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason strin
 		b = append(b, `","input_encoding":"base64"`...)
 	} else {
 		st.red = normalize.AppendRedacted(st.red[:0], input)
-		b, cut = appendJSONStringLimit(b, st.red, p.dlqInputLimit)
+		b, cut = appendJSONStringLimit(b, st.red, limit)
 	}
 	if cut {
 		b = append(b, `,"input_truncated":true,"input_size":`...)
@@ -456,15 +494,18 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason strin
 	b = append(b, '}')
 	st.buf = b
 	st.pend = append(st.pend, pending{
-		topic: p.topicDLQ,
-		dlq:   true,
-		key:   span{n: -1},
-		val:   span{off, len(b) - off},
+		topic:  p.topicDLQ,
+		dlq:    true,
+		src:    src,
+		key:    span{n: -1},
+		val:    span{off, len(b) - off},
+		evTime: st.evTime,
 		headers: []kafka.Header{
 			{Key: "source", Value: []byte(sourceName(src))},
 			{Key: "reason", Value: truncateUTF8([]byte(reason), maxReasonHeader)},
 		},
 	})
+	return len(st.pend) - 1
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character.

@@ -56,7 +56,8 @@ func (l *logSink) all() string {
 }
 
 // fakeSender keeps copies of what it was asked to write and fails on
-// demand.
+// demand; with a kafka.WriteErrors of one entry per message it keeps the
+// messages whose entry is nil (a partial failure).
 type fakeSender struct {
 	mu     sync.Mutex
 	msgs   []kafka.Message
@@ -69,17 +70,24 @@ func (f *fakeSender) WriteMessages(_ context.Context, msgs ...kafka.Message) err
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	var err error
 	if f.fail != nil {
-		if err := f.fail(msgs); err != nil {
-			return err
-		}
+		err = f.fail(msgs)
 	}
-	for _, m := range msgs {
+	var werrs kafka.WriteErrors
+	partial := errors.As(err, &werrs) && len(werrs) == len(msgs)
+	if err != nil && !partial {
+		return err
+	}
+	for i, m := range msgs {
+		if partial && werrs[i] != nil {
+			continue // not delivered
+		}
 		m.Key = bytes.Clone(m.Key)
 		m.Value = bytes.Clone(m.Value)
 		f.msgs = append(f.msgs, m)
 	}
-	return nil
+	return err
 }
 
 func (f *fakeSender) Close() error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -14,8 +15,20 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 )
 
-// sender is the part of *kafka.Writer the pipeline uses; benchmarks and
-// tests swap in other implementations.
+// sender writes one flush's messages; the chunk producer in production,
+// fakes in tests and benchmarks (a *kafka.Writer fits too, except that it
+// reports a refusal for every message of a refused batch).
+//
+// WriteMessages returns nil when the broker acknowledged every message.
+// Otherwise it returns either a kafka.WriteErrors with one entry per
+// message (nil: acknowledged) or an error about the whole call. An entry
+// that is a refusal (too large, invalid record) must be about that message
+// alone: the pipeline replaces such a message with a dead letter. A
+// refusal about the whole call is not trusted to name the culprits: the
+// pipeline writes the messages one by one to find them.
+//
+// The sender may read the messages until WriteMessages returns, and after
+// that only when the context expired first.
 type sender interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 	Close() error
@@ -26,17 +39,7 @@ type sender interface {
 const (
 	defaultBatchSize    = 1000
 	defaultBatchBytes   = 1 << 20
-	defaultBatchTimeout = 10 * time.Millisecond
 	defaultWriteTimeout = 10 * time.Second
-)
-
-// Writer retry policy: kafka-go retries a batch itself only on temporary
-// errors (leader moves, connection resets). Keep that short; longer outages
-// are retried by Fluent Bit redelivering the chunk (FLB_RETRY).
-const (
-	writerMaxAttempts = 3
-	writerBackoffMin  = 50 * time.Millisecond
-	writerBackoffMax  = 500 * time.Millisecond
 )
 
 func requiredAcks(s string) (kafka.RequiredAcks, error) {
@@ -90,74 +93,67 @@ func saslMechanism(cfg conf.Config) (sasl.Mechanism, error) {
 	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", cfg.SASLMechanism)
 }
 
-// newWriter builds the one kafka-go Writer that serves every topic (Topic
-// is set per message) and its Transport.
-//
-// Batching: a synchronous WriteMessages puts each partition's share of the
-// call into the partition's current batch while holding that partition's
-// lock, so the batch timer cannot cut a chunk apart; batches fill up to
-// BatchSize messages / BatchBytes bytes and are sent at once, and only the
-// last, partial batch per partition waits BatchTimeout for messages of
-// other concurrent flushes. A flush therefore costs at most one
-// BatchTimeout of idle time (timers of different partitions run in
-// parallel). A large BatchSize does not avoid that wait (a batch that is
-// never full always waits) and kafka-go preallocates BatchSize slots per
-// batch, so BatchSize stays moderate and BatchTimeout short.
-func newWriter(cfg conf.Config, log Logger) (*kafka.Writer, *kafka.Transport, error) {
+// kafkaSettings is what the Kafka keys of a Config resolve to.
+type kafkaSettings struct {
+	addr       net.Addr
+	transport  *kafka.Transport
+	acks       kafka.RequiredAcks
+	codec      kafka.Compression
+	timeout    time.Duration // Write_Timeout
+	batchSize  int
+	batchBytes int
+}
+
+// newKafkaSettings checks the Kafka keys and builds the Transport: one
+// connection pool per cluster, shared by every topic, whose metadata
+// cache covers the pipeline's topics only.
+func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
+	var ks kafkaSettings
 	if len(cfg.Brokers) == 0 {
-		return nil, nil, errors.New("no brokers")
+		return ks, errors.New("no brokers")
 	}
-	acks, err := requiredAcks(cfg.RequiredAcks)
-	if err != nil {
-		return nil, nil, err
+	var err error
+	if ks.acks, err = requiredAcks(cfg.RequiredAcks); err != nil {
+		return ks, err
 	}
-	codec, err := compression(cfg.Compression)
-	if err != nil {
-		return nil, nil, err
+	if ks.codec, err = compression(cfg.Compression); err != nil {
+		return ks, err
 	}
 	tc, err := cfg.TLSConfig() // nil when TLS is off
 	if err != nil {
-		return nil, nil, fmt.Errorf("tls: %w", err)
+		return ks, fmt.Errorf("tls: %w", err)
 	}
 	mech, err := saslMechanism(cfg)
 	if err != nil {
-		return nil, nil, err
+		return ks, err
 	}
-	timeout := orDuration(cfg.WriteTimeout, defaultWriteTimeout)
-	transport := &kafka.Transport{
-		ClientID:    orString(cfg.ClientID, "awsaudit"),
-		DialTimeout: min(timeout, 10*time.Second),
-		TLS:         tc,
-		SASL:        mech,
+	ks.timeout = orDuration(cfg.WriteTimeout, defaultWriteTimeout)
+	ks.batchSize = orInt(cfg.BatchSize, defaultBatchSize)
+	ks.batchBytes = orInt(cfg.BatchBytes, defaultBatchBytes)
+	ks.addr = kafka.TCP(cfg.Brokers...)
+	ks.transport = &kafka.Transport{
+		ClientID:       orString(cfg.ClientID, "awsaudit"),
+		DialTimeout:    min(ks.timeout, 10*time.Second),
+		TLS:            tc,
+		SASL:           mech,
+		MetadataTopics: topics,
 	}
-	w := &kafka.Writer{
-		Addr:      kafka.TCP(cfg.Brokers...),
-		Transport: transport,
-		// Keyed records (the bucket by default) stay in one partition, so
-		// one bucket's events keep their order. CRC32 is librdkafka's
-		// default (consistent_random), the partitioner Fluent Bit's own
-		// out_kafka uses, so both plugins place a key alike; records
-		// without a key are spread at random.
-		Balancer:        &kafka.CRC32Balancer{},
-		MaxAttempts:     writerMaxAttempts,
-		WriteBackoffMin: writerBackoffMin,
-		WriteBackoffMax: writerBackoffMax,
-		BatchSize:       orInt(cfg.BatchSize, defaultBatchSize),
-		BatchBytes:      int64(orInt(cfg.BatchBytes, defaultBatchBytes)),
-		BatchTimeout:    orDuration(cfg.BatchTimeout, defaultBatchTimeout),
-		ReadTimeout:     timeout,
-		WriteTimeout:    timeout,
-		RequiredAcks:    acks,
-		Compression:     codec,
-		// Like the Java producer and librdkafka: ask; the broker's
-		// auto.create.topics.enable decides.
-		AllowAutoTopicCreation: true,
-		ErrorLogger: kafka.LoggerFunc(func(format string, args ...any) {
-			// Each failed attempt; the flush result is logged at warn.
-			log(LevelDebug, "kafka: "+fmt.Sprintf(format, args...))
-		}),
+	return ks, nil
+}
+
+// newProducer builds the chunk producer (see chunkProducer).
+//
+// Batching: every flush sends its chunk at once, so Batch_Timeout no
+// longer applies (a synchronous flush never waits for other flushes'
+// messages); Batch_Size and Batch_Bytes bound each produce request.
+func newProducer(ks kafkaSettings, log Logger) *chunkProducer {
+	client := &kafka.Client{
+		Addr:      ks.addr,
+		Transport: ks.transport,
+		// Also the broker's produce timeout: half of what is left.
+		Timeout: ks.timeout,
 	}
-	return w, transport, nil
+	return newChunkProducer(client, ks.transport, ks.acks, ks.codec, ks.batchSize, ks.batchBytes, log)
 }
 
 func orInt(v, def int) int {
@@ -184,7 +180,9 @@ func orString(v, def string) string {
 // permanent tells whether a write error will recur for any redelivery of
 // the same chunk, so retrying cannot help: the message or request itself is
 // unacceptable. Everything else (timeouts, connections, leaders, replicas,
-// authorization an operator can fix) is worth a retry.
+// authorization an operator can fix) is worth a retry. Refusals of single
+// records (see refusal) are permanent too, but the pipeline replaces those
+// records rather than failing the chunk.
 func permanent(err error) bool {
 	var tooLarge kafka.MessageTooLargeError
 	if errors.As(err, &tooLarge) {
@@ -208,7 +206,8 @@ func permanent(err error) bool {
 	if errors.As(err, &kerr) {
 		switch kerr {
 		case kafka.InvalidTopic, kafka.MessageSizeTooLarge, kafka.RecordListTooLarge,
-			kafka.InvalidRecord, kafka.InvalidRequiredAcks, kafka.UnsupportedCompressionType:
+			kafka.InvalidRecord, kafka.InvalidRequiredAcks, kafka.UnsupportedCompressionType,
+			kafka.UnsupportedForMessageFormat:
 			return true
 		}
 	}

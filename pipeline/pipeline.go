@@ -32,9 +32,8 @@ type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.So
 // Pipeline is one configured output: it normalizes records and writes them
 // to Kafka. All methods are safe for concurrent use.
 type Pipeline struct {
-	log       Logger
-	w         sender
-	transport *kafka.Transport // nil for test senders
+	log Logger
+	w   sender
 
 	hint        normalize.Source
 	nopts       normalize.Options
@@ -49,8 +48,9 @@ type Pipeline struct {
 	topicDef int
 	topicDLQ int // -1: dead-lettering off
 
-	maxMsg        int // largest message we hand to the writer (bytes)
-	dlqInputLimit int // bound on the escaped input in a DLQ message
+	brokers       string // bootstrap list, for logs
+	maxMsg        int    // largest message we hand to the writer (bytes)
+	dlqInputLimit int    // bound on the escaped input in a DLQ message
 	writeTimeout  time.Duration
 
 	states sync.Pool // *flushState
@@ -64,8 +64,9 @@ type Pipeline struct {
 	closeOnce   sync.Once
 	closeErr    error
 
-	dropLog  rateLimiter
-	writeLog rateLimiter
+	dropLog   rateLimiter
+	writeLog  rateLimiter
+	refuseLog rateLimiter
 }
 
 // New builds a pipeline from a configuration conf has already validated.
@@ -75,22 +76,25 @@ func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 	if log == nil {
 		log = func(Level, string) {}
 	}
-	w, transport, err := newWriter(cfg, log)
+	p, err := newPipeline(cfg, log, nil)
 	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
-	p, err := newPipeline(cfg, log, w)
-	if err != nil {
-		_ = w.Close()
 		return nil, err
 	}
-	p.transport = transport
+	ks, err := newKafkaSettings(cfg, p.topics)
+	if err != nil {
+		p.stop()
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	p.w = newProducer(ks, log)
 	return p, nil
 }
 
 // newPipeline wires everything but the Kafka writer, so tests and
 // benchmarks can pass their own sender.
 func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
+	if log == nil {
+		log = func(Level, string) {}
+	}
 	hint, err := normalize.ParseSource(cfg.Source)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
@@ -107,8 +111,10 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 		},
 		normalizeFn:  (*normalize.Normalizer).Normalize,
 		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
+		brokers:      strings.Join(cfg.Brokers, ","),
 		dropLog:      rateLimiter{interval: 10 * time.Second},
 		writeLog:     rateLimiter{interval: 10 * time.Second},
+		refuseLog:    rateLimiter{interval: 10 * time.Second},
 	}
 	keys := cfg.LogKeys
 	if len(keys) == 0 {
@@ -220,14 +226,15 @@ func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
 	fill(st)
 	p.c.recordsIn.Add(st.in)
 
-	msgs := st.messages()
+	msgs := st.messages(0)
 	if len(msgs) == 0 {
 		st.commit(p)
 		p.c.flushesOK.Add(1)
 		return StatusOK
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
-	err := p.w.WriteMessages(ctx, msgs...)
+	err := p.deliver(ctx, st, msgs)
+	expired := ctx.Err() != nil
 	cancel()
 	if err == nil {
 		st.commit(p)
@@ -235,20 +242,20 @@ func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
 		return StatusOK
 	}
 	p.c.kafkaErrors.Add(1)
-	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		// kafka-go may still be sending these bytes: never reuse them.
-		st.buf = nil
+	if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		// Requests may still be encoding these bytes: never reuse them.
+		st.buf, st.msgs = nil, nil
 	}
 	if permanent(err) {
 		p.c.flushesError.Add(1)
-		p.log(LevelError, fmt.Sprintf("dropping a chunk of %d messages (tag %s) that Kafka can never accept: %s (keep Batch_Bytes below the broker's message.max.bytes)",
-			len(msgs), tag, describeWriteError(err)))
+		p.log(LevelError, fmt.Sprintf("dropping a chunk of %d messages (tag %s) that Kafka can never accept: %s (brokers %s)",
+			len(msgs), tag, describeWriteError(err), p.brokers))
 		return StatusError
 	}
 	p.c.flushesRetry.Add(1)
 	if ok, n := p.writeLog.allow(time.Now()); ok {
-		p.log(LevelWarn, fmt.Sprintf("writing %d messages failed; the chunk will be retried: %s%s",
-			len(msgs), describeWriteError(err), suppressedNote(n)))
+		p.log(LevelWarn, fmt.Sprintf("writing %d messages failed; the chunk will be retried: %s (brokers %s)%s",
+			len(msgs), describeWriteError(err), p.brokers, suppressedNote(n)))
 	}
 	return StatusRetry
 }
@@ -278,6 +285,15 @@ func suppressedNote(n int) string {
 	return " (" + strconv.Itoa(n) + " similar messages suppressed)"
 }
 
+// stop ends the metrics logger.
+func (p *Pipeline) stop() {
+	if p.stopMetrics != nil {
+		close(p.stopMetrics)
+		<-p.metricsDone
+		p.stopMetrics = nil
+	}
+}
+
 // Stats returns a snapshot of the counters.
 func (p *Pipeline) Stats() Stats {
 	s := Stats{
@@ -289,6 +305,7 @@ func (p *Pipeline) Stats() Stats {
 		FlushesRetry: p.c.flushesRetry.Load(),
 		FlushesError: p.c.flushesError.Load(),
 		KafkaErrors:  p.c.kafkaErrors.Load(),
+		Refused:      p.c.refused.Load(),
 		BytesOut:     p.c.bytesOut.Load(),
 	}
 	for _, i := range []int{p.topicDef, p.topicS3, p.topicCT} {
@@ -305,15 +322,11 @@ func (p *Pipeline) Close() error {
 		p.mu.Lock()
 		p.closed = true
 		p.mu.Unlock()
-		if p.stopMetrics != nil {
-			close(p.stopMetrics)
-			<-p.metricsDone
-		}
-		if err := p.w.Close(); err != nil {
-			p.closeErr = fmt.Errorf("pipeline: closing kafka writer: %w", err)
-		}
-		if p.transport != nil {
-			p.transport.CloseIdleConnections()
+		p.stop()
+		if p.w != nil {
+			if err := p.w.Close(); err != nil {
+				p.closeErr = fmt.Errorf("pipeline: closing kafka writer: %w", err)
+			}
 		}
 		p.log(LevelInfo, "final counters: "+p.Stats().String())
 	})

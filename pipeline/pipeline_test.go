@@ -380,8 +380,10 @@ func TestDLQOff(t *testing.T) {
 	}
 }
 
+// TestWriteErrorClassification: failures that a redelivery may not meet
+// ask for a retry; failures of the request itself (not of single records,
+// see TestRefusedRecords) drop the chunk.
 func TestWriteErrorClassification(t *testing.T) {
-	tooLarge := kafka.MessageTooLargeError{}
 	tests := []struct {
 		name string
 		err  error
@@ -394,10 +396,11 @@ func TestWriteErrorClassification(t *testing.T) {
 		{"leader moved", kafka.NotLeaderForPartition, StatusRetry},
 		{"authorization (an operator can fix it)", kafka.TopicAuthorizationFailed, StatusRetry},
 		{"unknown topic (may be created)", kafka.UnknownTopicOrPartition, StatusRetry},
-		{"mixed permanent and transient", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.NotEnoughReplicas}, StatusRetry},
-		{"client-side too large", tooLarge, StatusError},
-		{"broker says too large", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.MessageSizeTooLarge}, StatusError},
+		{"refused record and transient", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.NotEnoughReplicas}, StatusRetry},
+		{"refused record and permanent", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.UnsupportedCompressionType}, StatusError},
+		{"not sent after a failure", kafka.WriteErrors{nil, fmt.Errorf("%w: %w", errNotSent, kafka.NotEnoughReplicas)}, StatusRetry},
 		{"invalid topic", kafka.InvalidTopic, StatusError},
+		{"unsupported message format", kafka.UnsupportedForMessageFormat, StatusError},
 		{"unsupported compression", kafka.WriteErrors{kafka.UnsupportedCompressionType}, StatusError},
 	}
 	for _, tt := range tests {
@@ -595,7 +598,7 @@ func TestCloseAndMetrics(t *testing.T) {
 
 func TestStatsString(t *testing.T) {
 	s := Stats{RecordsIn: 3, RecordsOut: map[string]int64{"b": 2, "a": 1}, DeadLettered: 4, BytesOut: 9}
-	want := "records_in=3 records_out{a}=1 records_out{b}=2 dead_lettered=4 dropped=0 flushes_ok=0 flushes_retry=0 flushes_error=0 kafka_errors=0 bytes_out=9"
+	want := "records_in=3 records_out{a}=1 records_out{b}=2 dead_lettered=4 dropped=0 flushes_ok=0 flushes_retry=0 flushes_error=0 kafka_errors=0 bytes_out=9 refused=0"
 	if got := s.String(); got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}

@@ -21,8 +21,12 @@ type Stats struct {
 	FlushesOK    int64
 	FlushesRetry int64
 	FlushesError int64
-	KafkaErrors  int64 // failed WriteMessages calls
+	KafkaErrors  int64 // flushes whose write to Kafka failed (retry or error)
 	BytesOut     int64 // key+value bytes acknowledged
+	// Records (normalized or dead letters) the broker refused on their
+	// own (too large, invalid): each was replaced by a dead letter or,
+	// when the DLQ refused that too or is off, counted in Dropped.
+	Refused int64
 }
 
 // Out is the total of RecordsOut over all topics.
@@ -62,6 +66,7 @@ func (s Stats) String() string {
 		{"flushes_error", s.FlushesError},
 		{"kafka_errors", s.KafkaErrors},
 		{"bytes_out", s.BytesOut},
+		{"refused", s.Refused},
 	} {
 		b.WriteByte(' ')
 		b.WriteString(kv.k)
@@ -83,6 +88,7 @@ type counters struct {
 	flushesError atomic.Int64
 	kafkaErrors  atomic.Int64
 	bytesOut     atomic.Int64
+	refused      atomic.Int64
 }
 
 // rateLimiter lets one message through per interval and counts the rest,

@@ -1,0 +1,56 @@
+package pipeline
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/awsaudit/awsaudit/conf"
+	"github.com/segmentio/kafka-go"
+)
+
+// newWriterPipeline is a pipeline on the kafka.Writer path the chunk
+// producer replaced, kept for BenchmarkFlushKafka's comparison only: one
+// shared Writer, a synchronous WriteMessages per flush, partial batches
+// sent after Batch_Timeout.
+func newWriterPipeline(cfg conf.Config) (*Pipeline, error) {
+	p, err := newPipeline(cfg, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := newKafkaSettings(cfg, p.topics)
+	if err != nil {
+		return nil, err
+	}
+	p.w = &kafka.Writer{
+		Addr:            ks.addr,
+		Transport:       ks.transport,
+		Balancer:        &kafka.CRC32Balancer{},
+		MaxAttempts:     3,
+		WriteBackoffMin: 50 * time.Millisecond,
+		WriteBackoffMax: 500 * time.Millisecond,
+		BatchSize:       ks.batchSize,
+		BatchBytes:      int64(ks.batchBytes),
+		BatchTimeout:    orDuration(cfg.BatchTimeout, 10*time.Millisecond),
+		ReadTimeout:     ks.timeout,
+		WriteTimeout:    ks.timeout,
+		RequiredAcks:    ks.acks,
+		Compression:     ks.codec,
+
+		AllowAutoTopicCreation: true,
+	}
+	return p, nil
+}
+
+// writerClosed closes what newWriterPipeline opened.
+func writerClosed(p *Pipeline) error {
+	err := p.Close()
+	if w, ok := p.w.(*kafka.Writer); ok {
+		if t, ok := w.Transport.(*kafka.Transport); ok {
+			t.CloseIdleConnections()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("closing the writer pipeline: %w", err)
+	}
+	return nil
+}
