@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -32,23 +33,6 @@ const (
 
 var schemaVersion = []byte(strconv.Itoa(normalize.SchemaVersion))
 
-// Headers of normalized messages are shared by every message: kafka-go
-// only reads them.
-var (
-	headersS3 = []kafka.Header{
-		{Key: "source", Value: []byte("s3_access")},
-		{Key: "schema_version", Value: schemaVersion},
-	}
-	headersCT = []kafka.Header{
-		{Key: "source", Value: []byte("cloudtrail")},
-		{Key: "schema_version", Value: schemaVersion},
-	}
-	headersUnknown = []kafka.Header{
-		{Key: "source", Value: []byte(sourceUnknown)},
-		{Key: "schema_version", Value: schemaVersion},
-	}
-)
-
 // sourceUnknown names the source of a dead letter whose source was never
 // determined (no log key, malformed chunk).
 const sourceUnknown = "unknown"
@@ -60,14 +44,33 @@ func sourceName(s normalize.Source) string {
 	return s.String()
 }
 
-func headersFor(s normalize.Source) []kafka.Header {
+func (p *Pipeline) headersFor(s normalize.Source) []kafka.Header {
 	switch s {
 	case normalize.SourceS3Access:
-		return headersS3
+		return p.headersS3
 	case normalize.SourceCloudTrail:
-		return headersCT
+		return p.headersCT
 	}
-	return headersUnknown
+	return p.headersUnknown
+}
+
+// recordHeaders are the headers of a record of one source, shared by
+// every message of the pipeline (the producer only reads them): source and
+// schema_version for the unified record; for OCSF, format and
+// ocsf_version instead, since the unified schema version would not
+// describe the payload.
+func recordHeaders(source string, format normalize.Format) []kafka.Header {
+	if format == normalize.FormatOCSF {
+		return []kafka.Header{
+			{Key: "source", Value: []byte(source)},
+			{Key: "format", Value: []byte("ocsf")},
+			{Key: "ocsf_version", Value: []byte(normalize.OCSFVersion)},
+		}
+	}
+	return []kafka.Header{
+		{Key: "source", Value: []byte(source)},
+		{Key: "schema_version", Value: schemaVersion},
+	}
 }
 
 // span locates bytes in flushState.buf; n < 0 means nil.
@@ -415,7 +418,11 @@ func (st *flushState) emit(o *normalize.Output) {
 		p.deadLetter(st, o.Source, reasonEmptyOut, o.Input, false)
 		return
 	}
-	hdr := headersFor(o.Source)
+	hdr := p.headersFor(o.Source)
+	if len(o.Alerts) > 0 {
+		// A header lets consumers route on alerts without parsing JSON.
+		hdr = append(hdr[:len(hdr):len(hdr)], kafka.Header{Key: "alerts", Value: []byte(strings.Join(o.Alerts, ","))})
+	}
 	size := len(o.Key) + len(o.JSON) + msgOverhead
 	for _, h := range hdr {
 		size += len(h.Key) + len(h.Value)
@@ -430,6 +437,11 @@ func (st *flushState) emit(o *normalize.Output) {
 	}
 	pd.val = st.put(o.JSON)
 	st.pend = append(st.pend, pd)
+	if p.topicAlerts >= 0 && len(o.Alerts) > 0 {
+		alert := pd
+		alert.topic = p.topicAlerts
+		st.pend = append(st.pend, alert)
+	}
 }
 
 // deadLetter queues a DLQ message for one rejected input, or counts it as

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/conf"
+	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -545,5 +546,53 @@ func TestKafkaTooLargeEverywhere(t *testing.T) {
 	}
 	if n := len(c.Consume(t, topicMain)); n != wantOut {
 		t.Errorf("%d normalized, want %d", n, wantOut)
+	}
+}
+
+// TestKafkaAlertsAndOCSF: with the default rules, a record that fires an
+// alert also goes to Topic_Alerts (same value and key, plus an alerts
+// header); Format ocsf changes the payload and its headers, not routing.
+func TestKafkaAlertsAndOCSF(t *testing.T) {
+	const topicAlerts = "t.alerts"
+	anonymous := `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be open [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 63DAF67A2BC0B6C3 REST.GET.OBJECT k "GET /k HTTP/1.1" 403 AccessDenied 243 - 8 - "-" "curl/8.5.0" -`
+	for _, format := range []string{"unified", "ocsf"} {
+		t.Run(format, func(t *testing.T) {
+			c := kafkatest.New(t, 1, topicMain, topicDLQ, topicAlerts)
+			cfg := kafkaConfig(c)
+			cfg.TopicAlerts = topicAlerts
+			cfg.OutputFormat = format
+			cfg.Rules = normalize.DefaultRulesConfig()
+			p, _ := newKafkaPipeline(t, cfg)
+			ch := kafkatest.NewChunk()
+			ch.Line(t0, "log", anonymous)
+			ch.Line(t0, "log", s3Lines[0]) // fires no default rule
+			if st := p.Flush(ch.Bytes(), "t"); st != StatusOK {
+				t.Fatalf("Flush = %v", st)
+			}
+			out, alerts := c.Consume(t, topicMain), c.Consume(t, topicAlerts)
+			if len(out) != 2 || len(alerts) != 1 {
+				t.Fatalf("%d records and %d alert records, want 2 and 1", len(out), len(alerts))
+			}
+			a := alerts[0]
+			if !strings.Contains(a.Headers["alerts"], "anonymous_access") || !strings.Contains(a.Headers["alerts"], "access_denied") {
+				t.Errorf("alerts header %q", a.Headers["alerts"])
+			}
+			if string(a.Value) != string(out[0].Value) && string(a.Value) != string(out[1].Value) {
+				t.Errorf("the alert record differs from the record it repeats:\n%s", a.Value)
+			}
+			switch format {
+			case "ocsf":
+				if a.Headers["format"] != "ocsf" || a.Headers["ocsf_version"] != normalize.OCSFVersion || a.Headers["schema_version"] != "" {
+					t.Errorf("OCSF headers %v", a.Headers)
+				}
+				if !strings.Contains(string(a.Value), `"class_uid":6003`) {
+					t.Errorf("not an OCSF API Activity event: %.200s", a.Value)
+				}
+			default:
+				if a.Headers["schema_version"] != "1" || !strings.Contains(string(a.Value), `"alerts":[`) {
+					t.Errorf("unified alert record: headers %v value %.300s", a.Headers, a.Value)
+				}
+			}
+		})
 	}
 }

@@ -47,6 +47,11 @@ type Pipeline struct {
 	topicCT  int
 	topicDef int
 	topicDLQ int // -1: dead-lettering off
+	// topicAlerts also receives every record with an alert; -1: off.
+	topicAlerts int
+	// headers are the Kafka headers of a record, by source; they name the
+	// payload's format (unified schema version or OCSF version).
+	headersS3, headersCT, headersUnknown []kafka.Header
 
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
@@ -99,6 +104,16 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
+	format, err := normalize.ParseFormat(cfg.OutputFormat)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
+	// One rule set per instance, shared by its normalizers: the rate
+	// window of access_denied counts across the instance's flushes.
+	rules, err := normalize.NewRules(cfg.Rules)
+	if err != nil {
+		return nil, fmt.Errorf("pipeline: %w", err)
+	}
 	p := &Pipeline{
 		log:  log,
 		w:    w,
@@ -108,6 +123,8 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 			Redact:        cfg.Redact,
 			IncludeRaw:    cfg.IncludeRaw,
 			KeyPath:       cfg.MessageKey,
+			Rules:         rules,
+			Format:        format,
 		},
 		normalizeFn:  (*normalize.Normalizer).Normalize,
 		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
@@ -141,6 +158,13 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if cfg.DLQTopic != "" {
 		p.topicDLQ = p.topicID(cfg.DLQTopic)
 	}
+	p.topicAlerts = -1
+	if cfg.TopicAlerts != "" {
+		p.topicAlerts = p.topicID(cfg.TopicAlerts)
+	}
+	p.headersS3 = recordHeaders("s3_access", format)
+	p.headersCT = recordHeaders("cloudtrail", format)
+	p.headersUnknown = recordHeaders(sourceUnknown, format)
 	p.c.out = make([]atomic.Int64, len(p.topics))
 
 	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message
