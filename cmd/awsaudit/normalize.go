@@ -9,6 +9,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
 )
 
@@ -38,6 +39,8 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	defaultRegion := fs.String("default-region", "", "region when neither the record nor its host names one")
 	redact := fs.Bool("redact", true, "mask presigned-URL signatures, credentials and session tokens")
 	includeRaw := fs.Bool("include-raw", false, "add the original input as \"raw\" (redacted)")
+	rulesFile := fs.String("rules", "", "evaluate detections: \"default\" for the built-in rules, or a rules YAML file")
+	format := fs.String("format", "unified", "output format: unified or ocsf (OCSF API Activity)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), normalizeUsage)
 		fs.PrintDefaults()
@@ -55,6 +58,23 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	opts.Redact = *redact
 	opts.IncludeRaw = *includeRaw
 	opts.KeyPath = ""
+	if opts.Format, err = normalize.ParseFormat(*format); err != nil {
+		fmt.Fprintf(stderr, "awsaudit normalize: --format: %v\n", err)
+		return exitUsage
+	}
+	if *rulesFile != "" {
+		rc := normalize.DefaultRulesConfig()
+		if *rulesFile != "default" {
+			if rc, err = conf.LoadRules(*rulesFile); err != nil {
+				fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
+				return exitUsage
+			}
+		}
+		if opts.Rules, err = normalize.NewRules(rc); err != nil {
+			fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
+			return exitUsage
+		}
+	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	r := &normalizeRun{n: normalize.New(opts), src: src, out: out, stderr: stderr, redact: *redact}

@@ -131,3 +131,21 @@ func TestSchemaCommand(t *testing.T) {
 		t.Errorf("schema: exit %d, %.100s", code, out)
 	}
 }
+
+func TestNormalizeRulesAndFormat(t *testing.T) {
+	// goodLine's requester is "-": anonymous_access fires.
+	code, out, errOut := runCLI(t, goodLine, "normalize", "--rules", "default")
+	if code != exitOK || !strings.Contains(out, `"alerts":["anonymous_access"`) {
+		t.Errorf("--rules default: exit %d, %s %s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, goodLine, "normalize", "--format", "ocsf")
+	if code != exitOK || !strings.Contains(out, `"class_uid":6003`) {
+		t.Errorf("--format ocsf: exit %d, %s", code, out)
+	}
+	if code, _, _ := runCLI(t, goodLine, "normalize", "--format", "xml"); code != exitUsage {
+		t.Errorf("--format xml: exit %d", code)
+	}
+	if code, _, errOut := runCLI(t, goodLine, "normalize", "--rules", filepath.Join(t.TempDir(), "none.yaml")); code != exitUsage || errOut == "" {
+		t.Errorf("missing rules file: exit %d %q", code, errOut)
+	}
+}
