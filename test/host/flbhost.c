@@ -733,6 +733,7 @@ static int retry_max = 1;        /* Fluent Bit's default Retry_Limit */
 static long retry_wait_ms = 200;
 static int repeat = 1;
 static int quiet;
+static int no_flush;             /* --no-flush: measure the host alone */
 static atomic_long next_item;
 static atomic_long n_ok;
 static atomic_long n_retry;
@@ -743,6 +744,12 @@ static int call_flush(struct instance *in, struct chunk *c)
     char *tag = strdup(c->tag); /* a writable copy, as go.c passes */
     int rc;
 
+    if (no_flush) {
+        /* The host's own cost (reading, building chunks) without the
+         * plugin's, so benchmarks can subtract it. */
+        free(tag);
+        return FLB_OK;
+    }
     if (plugin.cb_flush_ctx) {
         rc = plugin.cb_flush_ctx(in->ctx->remote_context, c->data, c->size, tag);
     }
@@ -824,6 +831,8 @@ static void usage(FILE *f)
 "  -k, --key KEY         record key for every -l (default log)\n"
 "  -n, --events N        events per chunk for every -l (default 1000)\n"
 "      --dump-chunks DIR write every chunk to DIR/NAME (fixtures, benchmarks)\n"
+"      --no-flush        build and walk the chunks but never call the plugin's\n"
+"                        flush: the host's own cost, for benchmarks\n"
 "  -w, --workers N       flush from N threads at once (default 1)\n"
 "  -r, --repeat N        flush the whole chunk list N times (default 1)\n"
 "      --retry-max N     re-flush a chunk answered FLB_RETRY up to N times\n"
@@ -852,6 +861,7 @@ enum {
     OPT_RETRY_MAX,
     OPT_RETRY_WAIT,
     OPT_DUMP,
+    OPT_NO_FLUSH,
 };
 
 struct source {
@@ -897,6 +907,7 @@ int main(int argc, char **argv)
         {"retry-max", required_argument, NULL, OPT_RETRY_MAX},
         {"retry-wait-ms", required_argument, NULL, OPT_RETRY_WAIT},
         {"dump-chunks", required_argument, NULL, OPT_DUMP},
+        {"no-flush", no_argument, NULL, OPT_NO_FLUSH},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -979,6 +990,9 @@ int main(int argc, char **argv)
             break;
         case OPT_LEGACY_API:
             legacy_api = 1;
+            break;
+        case OPT_NO_FLUSH:
+            no_flush = 1;
             break;
         case OPT_RETRY_MAX:
             retry_max = (int) parse_long("--retry-max", optarg, -1);

@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -152,6 +153,14 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("awsaudit normalize: %v\n%s", err, tail(cliErr.String(), 20))
 	}
 
+	// The host alone (same chunks, flush never called): what Fluent Bit
+	// itself would spend reading and packing, not the plugin's cost.
+	var bareOut, bareErr bytes.Buffer
+	bareRes, err := measure(ctx, cfg.host, append(slices.Clone(hostArgs), "--no-flush"), &bareOut, &bareErr)
+	if err != nil {
+		return fmt.Errorf("flbhost --no-flush: %v\n%s", err, tail(bareErr.String(), 20))
+	}
+
 	n := float64(cfg.records)
 	us := func(d time.Duration) float64 { return d.Seconds() * 1e6 / n }
 	fmt.Printf("\nflbhost: %d chunks of %d events, -w %d, %s; all FLB_OK; broker holds %d records in %s, 0 in the DLQ\n",
@@ -164,6 +173,10 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("| %-8d | %-10.2f | %-11.2f | %-15.2f | %-9.2f | %-10.2f | %-14.2f | %-16.2f |\n",
 		cfg.records, hostRes.cpu.Seconds(), hostRes.wall.Seconds(), us(hostRes.cpu),
 		cliRes.cpu.Seconds(), cliRes.wall.Seconds(), us(cliRes.cpu), hostRes.cpu.Seconds()/cliRes.cpu.Seconds())
+	plugin := hostRes.cpu - bareRes.cpu
+	fmt.Printf("\nthe host alone (--no-flush: reading the file, packing chunks): %.2f s CPU;\n"+
+		"the plugin's share, host minus host alone: %.2f s CPU = %.2f µs/record = %.2fx the CLI\n",
+		bareRes.cpu.Seconds(), plugin.Seconds(), us(plugin), plugin.Seconds()/cliRes.cpu.Seconds())
 	fmt.Printf("\nhost: user %.2fs sys %.2fs, max RSS %d MB; CLI: user %.2fs sys %.2fs, max RSS %d MB\n",
 		hostRes.user.Seconds(), hostRes.sys.Seconds(), hostRes.maxRSS>>20,
 		cliRes.user.Seconds(), cliRes.sys.Seconds(), cliRes.maxRSS>>20)
