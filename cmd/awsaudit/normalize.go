@@ -142,7 +142,12 @@ func (r *normalizeRun) emit(o *normalize.Output) {
 	}
 	enc := json.NewEncoder(r.stderr)
 	enc.SetEscapeHTML(false)
-	enc.Encode(rejectLine{o.Err.Error(), r.line, r.fileName, strings.ToValidUTF8(string(input), "\uFFFD")})
+	reason := o.Err.Error()
+	if r.redact {
+		// A reason may quote the field it could not read.
+		reason = string(normalize.AppendRedacted(nil, []byte(reason)))
+	}
+	enc.Encode(rejectLine{reason, r.line, r.fileName, strings.ToValidUTF8(string(input), "\uFFFD")})
 }
 
 // rejectLine is what a rejected input looks like on stderr.

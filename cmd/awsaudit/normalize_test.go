@@ -44,6 +44,11 @@ func TestNormalizeStdinAndExitCodes(t *testing.T) {
 	if rej.Line != 2 || rej.File != "<stdin>" || rej.Error == "" || strings.Contains(rej.Input, "leaky") {
 		t.Errorf("reject line %+v: want line 2 of <stdin>, a reason, the input redacted", rej)
 	}
+	// A reason that quotes a field is redacted too.
+	bad := strings.Replace(goodLine, " 200 - 113", " /k?X-Amz-Signature=quotedsecret - 113", 1)
+	if _, _, errOut := runCLI(t, bad, "normalize"); strings.Contains(errOut, "quotedsecret") || errOut == "" {
+		t.Errorf("reason leaks a secret: %s", errOut)
+	}
 
 	if code, _, _ := runCLI(t, "", "normalize", "--source", "nope"); code != exitUsage {
 		t.Errorf("bad --source: exit %d, want %d", code, exitUsage)
