@@ -73,3 +73,38 @@ bench-e2e: build host
 	$(GO) build -o $(BUILD)/bench/bench-e2e ./test/bench/e2e
 	$(BUILD)/bench/bench-e2e -so $(PLUGIN_SO) -host $(HOST) -cli $(BUILD)/bench/awsaudit \
 		-broker $(BUILD)/bench/broker -records $(BENCH_RECORDS) -chunk $(BENCH_CHUNK) -workers $(BENCH_WORKERS)
+
+# Issue 5's soak: SOAK_RECORDS generated access-log records through the
+# plugin (flbhost, chunks of SOAK_CHUNK events, SOAK_WORKERS workers) into an
+# in-process three-broker kfake cluster while random broker faults, seeded
+# by SOAK_SEED, are injected and logged (connections dropped, retriable
+# produce errors, produce slower than Write_Timeout, leader moves). It
+# checks that every record is in the topic at least once and prints the
+# duplicate ratio and flbhost's peak RSS. make test runs a 50,000-record
+# version (test/e2e_soak_test.go). SOAK_ARGS adds flags (-no-faults, ...).
+SOAK_RECORDS ?= 1000000
+SOAK_CHUNK ?= 1000
+SOAK_WORKERS ?= 2
+SOAK_SEED ?= 20260501
+SOAK_ARGS ?=
+.PHONY: soak
+soak: build host
+	@mkdir -p $(BUILD)
+	$(GO) build -o $(BUILD)/soak ./test/soak/cmd/soak
+	$(BUILD)/soak -so $(PLUGIN_SO) -host $(HOST) -records $(SOAK_RECORDS) -chunk $(SOAK_CHUNK) \
+		-workers $(SOAK_WORKERS) -seed $(SOAK_SEED) $(SOAK_ARGS)
+
+# Every Fuzz* target of the repository (go test -list), one after another,
+# FUZZTIME each: make fuzz FUZZTIME=30s.
+FUZZTIME ?= 5m
+.PHONY: fuzz
+fuzz:
+	@mkdir -p $(BUILD)
+	$(GO) test -list '^Fuzz' ./... > $(BUILD)/fuzz-targets
+	@awk '/^Fuzz/ { n = n " " $$1; next } /^ok/ { if (n != "") print $$2 n; n = "" }' $(BUILD)/fuzz-targets | \
+	while read pkg targets; do \
+		for fz in $$targets; do \
+			echo "== $$pkg $$fz (FUZZTIME=$(FUZZTIME))"; \
+			$(GO) test -run XXX -fuzz "^$$fz\$$" -fuzztime $(FUZZTIME) $$pkg < /dev/null || exit 1; \
+		done; \
+	done

@@ -434,7 +434,9 @@ func cliNormalize(t *testing.T, path string) []string {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, cliBuild.path, "normalize", path)
+	// The plugin evaluates the built-in rules unless told otherwise; the
+	// CLI does so with --rules default, so both write the same records.
+	cmd := exec.CommandContext(ctx, cliBuild.path, "normalize", "--rules", "default", path)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("awsaudit normalize %s: %v\nstderr:\n%s", path, err, stderr.String())
