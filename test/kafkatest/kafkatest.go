@@ -90,7 +90,7 @@ func Consume(tb testing.TB, brokers []string, topic string, opts ...kgo.Opt) []M
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	ends, err := endOffsets(ctx, brokers, topic, opts)
+	ends, err := EndOffsets(ctx, brokers, topic, opts...)
 	if err != nil {
 		tb.Fatalf("kafkatest: end offsets of %s: %v", topic, err)
 	}
@@ -151,8 +151,9 @@ func Consume(tb testing.TB, brokers []string, topic string, opts ...kgo.Opt) []M
 	return out
 }
 
-// endOffsets returns the high watermark of each partition of topic.
-func endOffsets(ctx context.Context, brokers []string, topic string, opts []kgo.Opt) (map[int32]int64, error) {
+// EndOffsets returns the high watermark of each partition of topic (the
+// client shards the ListOffsets request to each partition's leader).
+func EndOffsets(ctx context.Context, brokers []string, topic string, opts ...kgo.Opt) (map[int32]int64, error) {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return nil, err

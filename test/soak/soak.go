@@ -31,6 +31,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -726,7 +727,7 @@ func recordIndex(v []byte) (int, bool) {
 // consume reads topic from the start of every partition to the end it
 // finds first and calls fn with each value.
 func consume(ctx context.Context, brokers []string, topic string, fn func([]byte)) (int, error) {
-	ends, err := endOffsets(ctx, brokers, topic)
+	ends, err := kafkatest.EndOffsets(ctx, brokers, topic)
 	if err != nil {
 		return 0, err
 	}
@@ -770,61 +771,6 @@ func consume(ctx context.Context, brokers []string, topic string, fn func([]byte
 		})
 	}
 	return n, nil
-}
-
-func endOffsets(ctx context.Context, brokers []string, topic string) (map[int32]int64, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
-	if err != nil {
-		return nil, err
-	}
-	defer cl.Close()
-	meta := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	meta.Topics = append(meta.Topics, mt)
-	mresp, err := meta.RequestWith(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	// ListOffsets must reach each partition's leader: franz-go's client
-	// routes a sharded request.
-	lreq := kmsg.NewPtrListOffsetsRequest()
-	lt := kmsg.NewListOffsetsRequestTopic()
-	lt.Topic = topic
-	for _, t := range mresp.Topics {
-		if t.Topic == nil || *t.Topic != topic {
-			continue
-		}
-		if t.ErrorCode != 0 {
-			return nil, kerr.ErrorForCode(t.ErrorCode)
-		}
-		for _, p := range t.Partitions {
-			lp := kmsg.NewListOffsetsRequestTopicPartition()
-			lp.Partition = p.Partition
-			lp.Timestamp = -1
-			lt.Partitions = append(lt.Partitions, lp)
-		}
-	}
-	if len(lt.Partitions) == 0 {
-		return nil, fmt.Errorf("topic %s not found", topic)
-	}
-	lreq.Topics = append(lreq.Topics, lt)
-	shards := cl.RequestSharded(ctx, lreq)
-	ends := map[int32]int64{}
-	for _, sh := range shards {
-		if sh.Err != nil {
-			return nil, sh.Err
-		}
-		for _, t := range sh.Resp.(*kmsg.ListOffsetsResponse).Topics {
-			for _, p := range t.Partitions {
-				if p.ErrorCode != 0 {
-					return nil, fmt.Errorf("list offsets %s[%d]: %w", topic, p.Partition, kerr.ErrorForCode(p.ErrorCode))
-				}
-				ends[p.Partition] = p.Offset
-			}
-		}
-	}
-	return ends, nil
 }
 
 // ---- input -----------------------------------------------------------------
