@@ -135,10 +135,16 @@ func closingQuote(line []byte, from, num int) int {
 	case fieldUserAgent:
 		// Nothing after the User-Agent is ever quoted, so its quote is the
 		// last one on the line that ends a field.
-		for i := len(line) - 1; i >= from; i-- {
-			if line[i] == '"' && endsField(line, i+1) {
+		for end := len(line); end > from; {
+			i := bytes.LastIndexByte(line[from:end], '"')
+			if i < 0 {
+				break
+			}
+			i += from
+			if endsField(line, i+1) {
 				return i
 			}
+			end = i
 		}
 		return -1
 	}
