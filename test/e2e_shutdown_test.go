@@ -1,17 +1,18 @@
 package test
 
-// Issue 5, shutdown while a flush waits on the broker. flbhost calls the
-// exit callbacks only after every flush returned, so it cannot exit while a
-// flush is in flight (Fluent Bit can: its engine calls cb_exit after the
-// grace period whatever the Go flush threads are doing). These tests do it
-// one level down, on the pipeline the plugin wraps (FLBPluginExitCtx is
-// Pipeline.Close, FLBPluginFlushCtx is Pipeline.Flush): Close must return
+// Issue 5, shutdown while a flush waits on the broker: exit must return
 // within Write_Timeout (plus slack) and the flush in flight must not report
-// StatusOK for records the broker never acknowledged.
+// success for records the broker never acknowledged. Fluent Bit's engine
+// can call cb_exit while Go flush threads still run; flbhost does the same
+// with --exit-after-ms (TestE2EShutdownThroughPlugin). The other tests do
+// it one level down, on the pipeline the plugin wraps (FLBPluginExitCtx is
+// Pipeline.Close, FLBPluginFlushCtx is Pipeline.Flush), where more cases
+// are cheap to set up.
 
 import (
 	"fmt"
 	"net"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -209,4 +210,52 @@ func TestE2EShutdownDuringFlush(t *testing.T) {
 			t.Logf("pipeline log: %s", logs)
 		})
 	}
+}
+
+// TestE2EShutdownThroughPlugin: the .so's exit is called while two flushes
+// wait on a broker that holds every produce request; exit returns within
+// Write_Timeout plus slack and no flush reports FLB_OK.
+func TestE2EShutdownThroughPlugin(t *testing.T) {
+	c := kafkatest.New(t, 1, "e2e.s3", "e2e.dlq")
+	inFlight, release, _ := holdProduce(c)
+	defer close(release)
+	lines := make([]string, 40)
+	for i := range lines {
+		lines[i] = e2eAccessLine(i, "shutdown-bucket", fmt.Sprintf("EXIT%06d", i), "5ca1ab1e")
+	}
+	const writeTimeout = 2 * time.Second
+	start := time.Now()
+	r := runHost(t,
+		"-i", "Brokers="+c.Brokers()[0]+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Metrics_Interval=0,Write_Timeout="+writeTimeout.String(),
+		"-t", "e2e.shutdown", "-l", linesFile(t, lines...), "-k", "log", "-n", "10",
+		"-w", "2", "--retry-max", "0", "--exit-after-ms", "500")
+	select {
+	case <-inFlight:
+	default:
+		t.Fatalf("no produce request reached the broker\n%s\n%s", r.Stdout, r.Stderr)
+	}
+	exits := r.Find("exit")
+	if len(exits) != 1 || exits[0].Fields["rc"] != "1" {
+		t.Fatalf("exit lines %v\n%s", exits, r.Stdout)
+	}
+	ms, err := strconv.Atoi(exits[0].Fields["ms"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Duration(ms) * time.Millisecond; took > writeTimeout+shutdownSlack {
+		t.Errorf("exit took %v with flushes in flight, want at most Write_Timeout (%v) + %v", took, writeTimeout, shutdownSlack)
+	}
+	flushes := r.Find("flush")
+	if len(flushes) == 0 {
+		t.Fatalf("no flush returned\n%s", r.Stdout)
+	}
+	for _, f := range flushes {
+		if f.Fields["rc"] == "1" {
+			t.Errorf("flush of %s reported FLB_OK though the broker acknowledged nothing", f.Fields["chunk"])
+		}
+	}
+	if len(flushes) >= 4 {
+		t.Errorf("%d flushes ran: workers kept taking chunks after exit", len(flushes))
+	}
+	t.Logf("exit took %d ms; %d flushes returned %v in %v", ms, len(flushes), flushes, time.Since(start))
 }

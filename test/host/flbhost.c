@@ -734,6 +734,8 @@ static long retry_wait_ms = 200;
 static int repeat = 1;
 static int quiet;
 static int no_flush;             /* --no-flush: measure the host alone */
+static long exit_after_ms = -1;  /* --exit-after-ms: exit while flushing */
+static atomic_int stopping;      /* set once exit starts: take no new work */
 static atomic_long next_item;
 static atomic_long n_ok;
 static atomic_long n_retry;
@@ -775,7 +777,7 @@ static void flush_item(struct instance *in, struct chunk *c)
             printf("attempt instance=%d chunk=%s try=%d rc=%d raw=%d\n",
                    in->id, c->name, tries, rc, raw);
         }
-        if (rc != FLB_RETRY || (retry_max >= 0 && tries > retry_max)) {
+        if (rc != FLB_RETRY || (retry_max >= 0 && tries > retry_max) || atomic_load(&stopping)) {
             break;
         }
         wait.tv_sec = retry_wait_ms / 1000;
@@ -797,10 +799,42 @@ static void *worker(void *arg)
     long i;
 
     (void) arg;
-    while ((i = atomic_fetch_add(&next_item, 1)) < total) {
+    while (!atomic_load(&stopping) && (i = atomic_fetch_add(&next_item, 1)) < total) {
         flush_item(&insts[i % ninsts], &chunks[(i / ninsts) % nchunks]);
     }
     return NULL;
+}
+
+/* flb_proxy_output_cb_exit() -> proxy_go_output_destroy(), per instance
+ * that initialized. Prints how long each exit took: a shutdown test checks
+ * it against Write_Timeout. The contexts are freed by the caller once no
+ * worker can use them. */
+static void exit_instances(void (*cb_pre_exit)(int))
+{
+    struct timespec t0, t1;
+    int rc;
+    int i;
+
+    for (i = 0; i < ninsts; i++) {
+        if (!insts[i].ready) {
+            continue;
+        }
+        if (cb_pre_exit) {
+            cb_pre_exit(0);
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        rc = 0;
+        if (plugin.cb_exit_ctx) {
+            rc = plugin.cb_exit_ctx(insts[i].ctx->remote_context);
+        }
+        else if (plugin.cb_exit) {
+            rc = plugin.cb_exit();
+        }
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        printf("exit instance=%d rc=%d ms=%ld\n", i, rc,
+               (t1.tv_sec - t0.tv_sec) * 1000L + (t1.tv_nsec - t0.tv_nsec) / 1000000L);
+        fflush(stdout);
+    }
 }
 
 /* ---- main ------------------------------------------------------------- */
@@ -831,6 +865,9 @@ static void usage(FILE *f)
 "  -k, --key KEY         record key for every -l (default log)\n"
 "  -n, --events N        events per chunk for every -l (default 1000)\n"
 "      --dump-chunks DIR write every chunk to DIR/NAME (fixtures, benchmarks)\n"
+"      --exit-after-ms MS  call the plugin's exit MS ms after flushing starts,\n"
+"                        while flushes may still be in flight (shutdown tests);\n"
+"                        workers take no new chunk once exit starts\n"
 "      --no-flush        build and walk the chunks but never call the plugin's\n"
 "                        flush: the host's own cost, for benchmarks\n"
 "  -w, --workers N       flush from N threads at once (default 1)\n"
@@ -862,6 +899,7 @@ enum {
     OPT_RETRY_WAIT,
     OPT_DUMP,
     OPT_NO_FLUSH,
+    OPT_EXIT_AFTER,
 };
 
 struct source {
@@ -908,6 +946,7 @@ int main(int argc, char **argv)
         {"retry-wait-ms", required_argument, NULL, OPT_RETRY_WAIT},
         {"dump-chunks", required_argument, NULL, OPT_DUMP},
         {"no-flush", no_argument, NULL, OPT_NO_FLUSH},
+        {"exit-after-ms", required_argument, NULL, OPT_EXIT_AFTER},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -993,6 +1032,9 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_FLUSH:
             no_flush = 1;
+            break;
+        case OPT_EXIT_AFTER:
+            exit_after_ms = parse_long("--exit-after-ms", optarg, 0);
             break;
         case OPT_RETRY_MAX:
             retry_max = (int) parse_long("--retry-max", optarg, -1);
@@ -1120,33 +1162,25 @@ int main(int argc, char **argv)
                 return 2;
             }
         }
+        if (exit_after_ms >= 0) {
+            struct timespec wait = {exit_after_ms / 1000, (exit_after_ms % 1000) * 1000000L};
+            nanosleep(&wait, NULL);
+            atomic_store(&stopping, 1);
+            exit_instances(cb_pre_exit);
+        }
         for (i = 0; i < workers; i++) {
             pthread_join(threads[i], NULL);
         }
         free(threads);
     }
 
-    /* flb_proxy_output_cb_exit() -> proxy_go_output_destroy(), per
-     * instance that initialized. */
+    if (exit_after_ms < 0 || failed_init || nchunks == 0) {
+        exit_instances(cb_pre_exit);
+    }
     for (i = 0; i < ninsts; i++) {
-        if (!insts[i].ready) {
-            continue;
-        }
-        if (cb_pre_exit) {
-            cb_pre_exit(0);
-        }
-        rc = 0;
-        if (plugin.cb_exit_ctx) {
-            rc = plugin.cb_exit_ctx(insts[i].ctx->remote_context);
-        }
-        else if (plugin.cb_exit) {
-            rc = plugin.cb_exit();
-        }
-        printf("exit instance=%d rc=%d\n", i, rc);
         free(insts[i].ctx);
         insts[i].ctx = NULL;
     }
-
     /* flb_proxy_output_cb_destroy() */
     if (cb_unregister) {
         cb_unregister(def);
