@@ -30,10 +30,9 @@ const (
 
 	// Partition counts are cached per topic and read again after
 	// partitionsMaxAge (partitions added to a topic are picked up), or
-	// after a routing error (unknown partition, leader moved), but an
-	// error triggers a refresh at most once per metadataRefreshInterval.
-	partitionsMaxAge        = 10 * time.Second
-	metadataRefreshInterval = time.Second
+	// after a routing error (unknown partition, leader moved; see
+	// invalidate).
+	partitionsMaxAge = 10 * time.Second
 
 	// Bytes counted per record on top of its key, value and headers, and
 	// per request (the v2 record batch header), when splitting a group at
@@ -263,6 +262,7 @@ func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, 
 				break // keep the request's own error
 			}
 		}
+		sent := time.Now()
 		err = pr.produce(ctx, topic, partition, msgs, idx)
 		if err == nil {
 			for _, i := range idx {
@@ -283,7 +283,7 @@ func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, 
 			break
 		}
 		if staleMetadata(err) {
-			pr.invalidate(topic)
+			pr.invalidate(topic, sent)
 		}
 	}
 	err = fmt.Errorf("producing to %s: %w", topic, err)
@@ -448,17 +448,20 @@ func (pr *chunkProducer) fetchPartitions(ctx context.Context, topics []string) (
 }
 
 // invalidate marks a topic's partitions for a refresh after a routing
-// error and, at most once per metadataRefreshInterval, drops the
-// Transport's connection pool: its metadata cache (which routes each
-// request to the partition leader) is otherwise only refreshed every few
-// seconds. Requests in flight finish on the old pool.
-func (pr *chunkProducer) invalidate(topic string) {
+// error on a request sent at sent, and drops the Transport's connection
+// pool: its metadata cache (which routes each request to the partition
+// leader) is otherwise only refreshed every few seconds. A request sent
+// before the last reset already failed on the old routing, so only a
+// request sent after it triggers another: back-to-back leader moves are
+// followed at once, while a burst of failures from one move resets once.
+// Requests in flight finish on the old pool.
+func (pr *chunkProducer) invalidate(topic string, sent time.Time) {
 	pr.mu.Lock()
 	defer pr.mu.Unlock()
 	if tm := pr.topics[topic]; tm != nil {
 		tm.stale = true
 	}
-	if pr.transport != nil && time.Since(pr.lastReset) >= metadataRefreshInterval {
+	if pr.transport != nil && pr.lastReset.Before(sent) {
 		pr.lastReset = time.Now()
 		pr.transport.CloseIdleConnections()
 	}
