@@ -167,7 +167,22 @@ func (m *ctMapper) boolean(key string, v *fastjson.Value) Bool {
 	return BoolUnset
 }
 
-// object returns v when it is an object, array or scalar worth copying;
+// typed returns v when it has type want, nil for null or absent, and
+// records a type error otherwise (the contract fixes these types).
+func (m *ctMapper) typed(key string, v *fastjson.Value, want fastjson.Type) *fastjson.Value {
+	if v == nil || v.Type() == fastjson.TypeNull {
+		return nil
+	}
+	if v.Type() != want {
+		if m.err == nil {
+			m.err = reject(SourceCloudTrail, "%s: want %s, got %s", key, want, v.Type())
+		}
+		return nil
+	}
+	return v
+}
+
+// copied returns v when it is an object, array or scalar worth copying;
 // null gives nil.
 func copied(v *fastjson.Value) *fastjson.Value {
 	if v == nil || v.Type() == fastjson.TypeNull {
@@ -231,7 +246,7 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		case "readOnly":
 			readOnly = m.boolean("readOnly", v)
 		case "resources":
-			ct.resources = copied(v)
+			ct.resources = m.typed("resources", v, fastjson.TypeArray)
 		case "eventType":
 			ct.eventType = m.str("eventType", v)
 		case "managementEvent":
@@ -245,9 +260,14 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		case "eventCategory":
 			ct.eventCategory = m.str("eventCategory", v)
 		case "tlsDetails":
-			ct.tlsDetails = copied(v)
+			ct.tlsDetails = m.typed("tlsDetails", v, fastjson.TypeObject)
 		case "sessionCredentialFromConsole":
-			ct.sessionCredentialFromConsole = copied(v)
+			// CloudTrail writes it as the string "true"; a boolean is kept too.
+			if v.Type() == fastjson.TypeTrue || v.Type() == fastjson.TypeFalse {
+				ct.sessionCredentialFromConsole = v
+			} else {
+				ct.sessionCredentialFromConsole = m.typed("sessionCredentialFromConsole", v, fastjson.TypeString)
+			}
 		case "@timestamp":
 			// Logstash's receive time: used only when eventTime is missing,
 			// and kept in extra like every key this version does not map.
