@@ -1,5 +1,3 @@
-// Package test drives the real plugin .so through test/host/flbhost, a C
-// program that calls it exactly as Fluent Bit's Go proxy does.
 package test
 
 import (

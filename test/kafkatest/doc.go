@@ -1,0 +1,4 @@
+// Package kafkatest runs an in-process Kafka (kfake, which speaks the real
+// wire protocol) for tests, reads topics back with franz-go, injects
+// produce failures, and builds Fluent Bit msgpack chunks.
+package kafkatest
