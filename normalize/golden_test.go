@@ -38,24 +38,9 @@ func TestGolden(t *testing.T) {
 			if set := options[name]; set != nil {
 				set(&opts)
 			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var docs [][]byte
-			if ext == ".json" {
-				docs = [][]byte{data}
-			} else {
-				for _, line := range bytes.Split(data, []byte("\n")) {
-					if len(line) == 0 || line[0] == '#' {
-						continue
-					}
-					docs = append(docs, line)
-				}
-			}
 			var got bytes.Buffer
 			n := New(opts)
-			for _, doc := range docs {
+			for _, doc := range goldenDocs(t, path) {
 				for _, r := range normalizeAll(n, doc, SourceAuto) {
 					if r.err != nil {
 						fmt.Fprintf(&got, "REJECT %s\n", r.err)
@@ -69,32 +54,7 @@ func TestGolden(t *testing.T) {
 					fmt.Fprintf(&got, "%s\n", r.json)
 				}
 			}
-			golden := strings.TrimSuffix(path, ext) + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./normalize -run TestGolden -update)", err)
-			}
-			if !bytes.Equal(got.Bytes(), want) {
-				gotLines, wantLines := strings.Split(got.String(), "\n"), strings.Split(string(want), "\n")
-				for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
-					var g, w string
-					if i < len(gotLines) {
-						g = gotLines[i]
-					}
-					if i < len(wantLines) {
-						w = wantLines[i]
-					}
-					if g != w {
-						t.Errorf("output %d differs from %s:\n got: %s\nwant: %s", i+1, golden, g, w)
-					}
-				}
-			}
+			compareGolden(t, strings.TrimSuffix(path, ext)+".golden", got.Bytes())
 		})
 	}
 }
@@ -105,4 +65,60 @@ func mustRules(c RulesConfig) *Rules {
 		panic(err)
 	}
 	return r
+}
+
+// goldenDocs reads a testdata input: .json files whole, others a line at
+// a time without blank and # lines.
+func goldenDocs(t *testing.T, path string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Ext(path) == ".json" {
+		return [][]byte{data}
+	}
+	var docs [][]byte
+	for _, line := range bytes.Split(data, []byte("\n")) {
+		if len(line) == 0 || line[0] == '#' {
+			continue
+		}
+		docs = append(docs, line)
+	}
+	return docs
+}
+
+// compareGolden compares got with the golden file, or rewrites it with
+// -update.
+func compareGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./normalize -run 'TestGolden' -update)", err)
+	}
+	if bytes.Equal(got, want) {
+		return
+	}
+	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
+		var g, w string
+		if i < len(gotLines) {
+			g = gotLines[i]
+		}
+		if i < len(wantLines) {
+			w = wantLines[i]
+		}
+		if g != w {
+			t.Errorf("output %d differs from %s:\n got: %s\nwant: %s", i+1, golden, g, w)
+		}
+	}
 }

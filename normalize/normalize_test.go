@@ -80,6 +80,28 @@ func readLines(t *testing.T, path string) [][]byte {
 	return lines
 }
 
+// spot is one expected value at a dotted path of a sample line's record.
+type spot struct {
+	line int
+	path string
+	want any
+}
+
+// spotCheck compares each spot with the record decoded from its line.
+func spotCheck(t *testing.T, records map[int]map[string]any, checks []spot) {
+	t.Helper()
+	for _, c := range checks {
+		rec := records[c.line]
+		if rec == nil {
+			t.Errorf("line %d: no record", c.line)
+			continue
+		}
+		if got := get(rec, c.path); got != c.want {
+			t.Errorf("line %d %s = %#v, want %#v", c.line, c.path, got, c.want)
+		}
+	}
+}
+
 func requireSamples(t *testing.T) {
 	t.Helper()
 	if _, err := os.Stat(samplesDir); err != nil {
@@ -124,11 +146,7 @@ func TestSamplesAccessLog(t *testing.T) {
 
 	// Spot checks on the fields that matter, by sample line number
 	// (SOURCES.md says where each line comes from).
-	checks := []struct {
-		line int
-		path string
-		want any
-	}{
+	checks := []spot{
 		{1, "time", "2014-02-06T00:00:38Z"},
 		{1, "action", "GetBucketVersioning"},
 		{1, "principal.type", "CanonicalUser"},
@@ -184,16 +202,7 @@ func TestSamplesAccessLog(t *testing.T) {
 		{59, "client.user_agent", `"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/67.0.3396.99 Safari/537.36`},
 		{62, "object.version_id", "MwI7yXtui4mtwTeuZxHoT4qHap44j3T2"},
 	}
-	for _, c := range checks {
-		rec := records[c.line]
-		if rec == nil {
-			t.Errorf("line %d: no record", c.line)
-			continue
-		}
-		if got := get(rec, c.path); got != c.want {
-			t.Errorf("line %d %s = %#v, want %#v", c.line, c.path, got, c.want)
-		}
-	}
+	spotCheck(t, records, checks)
 
 	// Presigned URLs in the samples (SigV2 and SigV4) keep their other
 	// parameters but lose the secrets.
@@ -232,11 +241,7 @@ func TestSamplesCloudTrail(t *testing.T) {
 		}
 		records[i+1] = decode(t, res[0].json)
 	}
-	checks := []struct {
-		line int
-		path string
-		want any
-	}{
+	checks := []spot{
 		{1, "source", "cloudtrail"},
 		{1, "action", "ConsoleLogin"},
 		{1, "principal.type", "IAMUser"},
@@ -275,16 +280,7 @@ func TestSamplesCloudTrail(t *testing.T) {
 		{49, "principal.service", "s3.amazonaws.com"},
 		{50, "principal.type", "IdentityCenterUser"},
 	}
-	for _, c := range checks {
-		rec := records[c.line]
-		if rec == nil {
-			t.Errorf("line %d: no record", c.line)
-			continue
-		}
-		if got := get(rec, c.path); got != c.want {
-			t.Errorf("line %d %s = %#v, want %#v", c.line, c.path, got, c.want)
-		}
-	}
+	spotCheck(t, records, checks)
 }
 
 func TestSamplesEnvelopes(t *testing.T) {

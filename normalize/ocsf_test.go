@@ -3,7 +3,6 @@ package normalize
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -55,21 +54,7 @@ func validateOCSFErr(doc []byte) error {
 	if err != nil {
 		return fmt.Errorf("compiling %s: %w", ocsfSchemaFile, err)
 	}
-	if err := checkNoDuplicateKeys(doc); err != nil {
-		return err
-	}
-	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(doc))
-	if err != nil {
-		return fmt.Errorf("not JSON: %w", err)
-	}
-	if err := sch.Validate(v); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return fmt.Errorf("%#v", ve)
-		}
-		return err
-	}
-	return nil
+	return validateDoc(sch, doc)
 }
 
 func validateOCSF(t testing.TB, doc []byte) {
@@ -175,62 +160,6 @@ func TestGoldenOCSF(t *testing.T) {
 			}
 			compareGolden(t, filepath.Join("testdata", "ocsf", strings.TrimSuffix(name, ext)+".golden"), got.Bytes())
 		})
-	}
-}
-
-// goldenDocs reads a testdata input the way TestGolden does: .json files
-// whole, others a line at a time without blank and # lines.
-func goldenDocs(t *testing.T, path string) [][]byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if filepath.Ext(path) == ".json" {
-		return [][]byte{data}
-	}
-	var docs [][]byte
-	for _, line := range bytes.Split(data, []byte("\n")) {
-		if len(line) == 0 || line[0] == '#' {
-			continue
-		}
-		docs = append(docs, line)
-	}
-	return docs
-}
-
-// compareGolden compares got with the golden file, or rewrites it with
-// -update.
-func compareGolden(t *testing.T, golden string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./normalize -run 'TestGolden' -update)", err)
-	}
-	if bytes.Equal(got, want) {
-		return
-	}
-	gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < max(len(gotLines), len(wantLines)); i++ {
-		var g, w string
-		if i < len(gotLines) {
-			g = gotLines[i]
-		}
-		if i < len(wantLines) {
-			w = wantLines[i]
-		}
-		if g != w {
-			t.Errorf("output %d differs from %s:\n got: %s\nwant: %s", i+1, golden, g, w)
-		}
 	}
 }
 

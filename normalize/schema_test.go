@@ -55,6 +55,13 @@ func validateUnifiedErr(doc []byte) error {
 	if err != nil {
 		return fmt.Errorf("compiling the schema: %w", err)
 	}
+	return validateDoc(sch, doc)
+}
+
+// validateDoc checks doc against a compiled schema: valid UTF-8, exactly one
+// JSON value, no object naming a key twice (encoding/json would silently
+// resolve it), and every keyword of the schema.
+func validateDoc(sch *jsonschema.Schema, doc []byte) error {
 	if !utf8.Valid(doc) {
 		return errors.New("not valid UTF-8")
 	}
