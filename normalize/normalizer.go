@@ -204,7 +204,7 @@ func (n *Normalizer) lower(s []byte) []byte {
 	return s
 }
 
-// decodeKey percent-decodes an access-log object key into scratch space.
+// decodeKey percent-decodes an access-log object key into the Normalizer's decoded buffer.
 func (n *Normalizer) decodeKey(s []byte) []byte {
 	if bytes.IndexByte(s, '%') < 0 && bytes.IndexByte(s, '+') < 0 {
 		return s

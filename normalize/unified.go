@@ -99,7 +99,7 @@ func (c *cloudTrailParts) reset() {
 }
 
 // encodeUnified appends u as one compact JSON object in the contract's key
-// order. scratch is reused space for decoded keys and redacted strings.
+// order.
 func (n *Normalizer) encodeUnified(dst []byte, u *unified) []byte {
 	e := encoder{b: dst, first: true, n: n}
 	e.b = append(e.b, '{')
