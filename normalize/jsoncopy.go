@@ -10,7 +10,7 @@ import (
 // parser already refuses deeper documents, this keeps the encoder honest.
 const maxCopyDepth = 300
 
-// jsonValue writes "name": v when v is present.
+// jsonValue writes "name": v when v is present (for encoder users).
 func (n *Normalizer) jsonValue(e *encoder, name string, v *fastjson.Value) {
 	if v == nil {
 		return
@@ -21,8 +21,28 @@ func (n *Normalizer) jsonValue(e *encoder, name string, v *fastjson.Value) {
 
 // jsonValueKey writes a key taken from the input, then v.
 func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *fastjson.Value) {
-	e.keyBytes(key)
-	e.b = n.appendValue(e.b, v, IsSecretKey(key))
+	if e.first {
+		e.first = false
+	} else {
+		e.b = append(e.b, ',')
+	}
+	e.b = n.jsonKeyValue(e.b, key, v)
+}
+
+// jsonField is a field writer (see fields.go) for a parsed JSON value.
+func (n *Normalizer) jsonField(b []byte, key string, v *fastjson.Value) []byte {
+	if v == nil {
+		return b
+	}
+	b = append(b, key...)
+	return n.appendValue(b, v, false)
+}
+
+// jsonKeyValue appends "key":v for a key taken from the input.
+func (n *Normalizer) jsonKeyValue(b, key []byte, v *fastjson.Value) []byte {
+	b = appendJSONString(b, key)
+	b = append(b, ':')
+	return n.appendValue(b, v, IsSecretKey(key))
 }
 
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the

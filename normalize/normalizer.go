@@ -43,6 +43,9 @@ type Normalizer struct {
 	// secret in any string (see mayHoldSecret); always true for CloudTrail,
 	// whose JSON escapes can spell a secret the raw text does not show.
 	redactStrings bool
+	// plainLine says the access-log line being encoded needs no JSON
+	// escaping in any field (see parseAccessLog).
+	plainLine bool
 
 	// encodeErr is set when encoding finds input the parser let through
 	// but JSON forbids; the record is then rejected.
@@ -121,6 +124,7 @@ func trimLineEnd(b []byte) []byte {
 func (n *Normalizer) resetUnified(src Source, raw []byte) *unified {
 	fields := n.u.extraFields[:0]
 	n.u = unified{source: src, raw: raw, extraFields: fields}
+	n.plainLine = false
 	return &n.u
 }
 

@@ -708,6 +708,6 @@ func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWrit
 		e.closeObject(cm)
 	}
 
-	n.encodeExtra(e, u)
+	e.fields(func(b []byte) []byte { return n.encodeExtra(b, modeEscape|n.redactMode(), u) })
 	e.closeObject(m)
 }

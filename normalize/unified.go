@@ -99,173 +99,169 @@ func (c *cloudTrailParts) reset() {
 }
 
 // encodeUnified appends u as one compact JSON object in the contract's key
-// order.
-func (n *Normalizer) encodeUnified(dst []byte, u *unified) []byte {
-	e := encoder{b: dst, first: true, n: n}
-	e.b = append(e.b, '{')
-	e.key("schema_version")
-	e.b = append(e.b, '1')
-	e.constStr("source", u.source.String())
-	e.str("time", u.time)
-	e.constStr("action", u.action)
-	e.str("action", u.actionFromInput)
-	e.str("operation", u.operation)
-	e.str("service", u.service)
-	e.boolean("read_only", u.readOnly)
-	e.constStr("outcome", u.outcome)
-	e.integer("http_status", u.httpStatus)
-	e.str("error_code", u.errorCode)
-	e.str("error_message", u.errorMessage)
+// order (see fields.go for how fields are written).
+func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
+	top := len(b)
+	m := n.strMode()
+	b = append(b, `,"schema_version":1`...) // its comma becomes the '{'
+	b = constStr(b, `,"source":`, u.source.String())
+	b = m.str(b, `,"time":`, u.time)
+	b = constStr(b, `,"action":`, u.action)
+	b = m.str(b, `,"action":`, u.actionFromInput)
+	b = m.str(b, `,"operation":`, u.operation)
+	b = m.str(b, `,"service":`, u.service)
+	b = boolField(b, `,"read_only":`, u.readOnly)
+	b = constStr(b, `,"outcome":`, u.outcome)
+	b = intField(b, `,"http_status":`, u.httpStatus)
+	b = m.str(b, `,"error_code":`, u.errorCode)
+	b = m.str(b, `,"error_message":`, u.errorMessage)
 	if len(u.region) > 0 {
-		e.key("region")
-		e.b = appendJSONString(e.b, n.lower(u.region))
-		e.constStr("region_source", u.regionSource)
+		b = append(b, `,"region":`...)
+		b = appendJSONString(b, n.lower(u.region))
+		b = constStr(b, `,"region_source":`, u.regionSource)
 	}
-	e.str("account_id", u.accountID)
+	b = m.str(b, `,"account_id":`, u.accountID)
 	if len(u.correlationID) > 0 {
-		e.key("correlation_id")
-		e.b = append(e.b, '"')
-		e.b = append(e.b, u.correlationID...) // hex: nothing to escape
-		e.b = append(e.b, '"')
+		b = append(b, `,"correlation_id":"`...)
+		b = append(b, u.correlationID...) // hex: nothing to escape
+		b = append(b, '"')
 	}
 
-	m := e.openObject("bucket")
-	e.str("name", u.bucketName)
-	e.str("owner", u.bucketOwner)
-	e.closeObject(m)
+	b, o := openObj(b, `,"bucket":`)
+	b = m.str(b, `,"name":`, u.bucketName)
+	b = m.str(b, `,"owner":`, u.bucketOwner)
+	b = closeObj(b, o)
 
-	m = e.openObject("object")
+	b, o = openObj(b, `,"object":`)
 	if u.objectKeyEncoded {
-		e.str("key", n.decodeKey(u.objectKey))
+		key := n.decodeKey(u.objectKey)
+		m = n.strMode() // decoding may have spelled a secret
+		// A decoded key can hold any byte: never copied as plain.
+		b = (m &^ modePlain).str(b, `,"key":`, key)
 	} else {
-		e.str("key", u.objectKey)
+		b = m.str(b, `,"key":`, u.objectKey)
 	}
-	e.str("version_id", u.objectVersionID)
-	e.integer("size", u.objectSize)
-	e.closeObject(m)
+	b = m.str(b, `,"version_id":`, u.objectVersionID)
+	b = intField(b, `,"size":`, u.objectSize)
+	b = closeObj(b, o)
 
 	if u.hasPrincipal {
-		n.encodePrincipal(&e, &u.principal)
+		b = n.encodePrincipal(b, m, &u.principal)
 	}
 
-	m = e.openObject("client")
-	e.str("ip", u.clientIP)
-	e.str("user_agent", u.userAgent)
-	e.str("invoked_by", u.invokedBy)
-	e.closeObject(m)
+	b, o = openObj(b, `,"client":`)
+	b = m.str(b, `,"ip":`, u.clientIP)
+	b = m.str(b, `,"user_agent":`, u.userAgent)
+	b = m.str(b, `,"invoked_by":`, u.invokedBy)
+	b = closeObj(b, o)
 
-	m = e.openObject("request")
-	e.str("id", u.reqID)
-	e.str("host_id", u.reqHostID)
-	e.str("method", u.reqMethod)
-	e.str("uri", u.reqURI)
-	e.str("protocol", u.reqProtocol)
+	b, o = openObj(b, `,"request":`)
+	b = m.str(b, `,"id":`, u.reqID)
+	b = m.str(b, `,"host_id":`, u.reqHostID)
+	b = m.str(b, `,"method":`, u.reqMethod)
+	b = m.str(b, `,"uri":`, u.reqURI)
+	b = m.str(b, `,"protocol":`, u.reqProtocol)
 	if len(u.reqHost) > 0 {
-		e.key("host")
-		e.b = appendJSONString(e.b, n.lower(u.reqHost))
+		b = append(b, `,"host":`...)
+		b = appendJSONString(b, n.lower(u.reqHost))
 	}
-	e.str("referrer", u.reqReferrer)
-	e.integer("bytes_sent", u.reqBytesSent)
-	e.integer("total_time_ms", u.reqTotalTime)
-	e.integer("turnaround_ms", u.reqTurnaround)
-	e.str("signature_version", u.reqSignature)
-	e.str("auth_type", u.reqAuthType)
-	e.str("tls_version", u.reqTLSVersion)
-	e.str("cipher_suite", u.reqCipherSuite)
-	e.str("access_point_arn", u.reqAccessPointARN)
-	e.boolean("acl_required", u.reqACLRequired)
-	e.str("vpc_endpoint_id", u.reqVPCEndpointID)
-	e.closeObject(m)
+	b = m.str(b, `,"referrer":`, u.reqReferrer)
+	b = intField(b, `,"bytes_sent":`, u.reqBytesSent)
+	b = intField(b, `,"total_time_ms":`, u.reqTotalTime)
+	b = intField(b, `,"turnaround_ms":`, u.reqTurnaround)
+	b = m.str(b, `,"signature_version":`, u.reqSignature)
+	b = m.str(b, `,"auth_type":`, u.reqAuthType)
+	b = m.str(b, `,"tls_version":`, u.reqTLSVersion)
+	b = m.str(b, `,"cipher_suite":`, u.reqCipherSuite)
+	b = m.str(b, `,"access_point_arn":`, u.reqAccessPointARN)
+	b = boolField(b, `,"acl_required":`, u.reqACLRequired)
+	b = m.str(b, `,"vpc_endpoint_id":`, u.reqVPCEndpointID)
+	b = closeObj(b, o)
 
 	if u.ct != nil {
-		n.encodeCloudTrail(&e, u.ct)
+		b = n.encodeCloudTrail(b, m, u.ct)
 	}
 
 	if u.alerts != 0 {
-		e.key("alerts")
-		e.b = appendAlerts(e.b, u.alerts, "")
+		b = append(b, `,"alerts":`...)
+		b = appendAlerts(b, u.alerts, "")
 	}
 
-	n.encodeExtra(&e, u)
+	b = n.encodeExtra(b, m, u)
 
 	if n.opts.IncludeRaw {
-		e.str("raw", u.raw)
+		b = (m &^ modePlain).str(b, `,"raw":`, u.raw) // the line's own quotes need escaping
 	}
-	e.b = append(e.b, '}')
-	return e.b
+	b[top] = '{'
+	return append(b, '}')
 }
 
-func (n *Normalizer) encodePrincipal(e *encoder, p *Principal) {
-	m := e.openObject("principal")
-	e.constStr("type", p.Type)
-	e.str("arn", p.ARN)
-	e.str("partition", p.Partition)
-	e.str("account_id", p.AccountID)
-	e.str("principal_id", p.PrincipalID)
-	e.str("user_name", p.UserName)
-	e.str("role_name", p.RoleName)
-	e.str("session_name", p.SessionName)
+func (n *Normalizer) encodePrincipal(b []byte, m strMode, p *Principal) []byte {
+	b, o := openObj(b, `,"principal":`)
+	b = constStr(b, `,"type":`, p.Type)
+	b = m.str(b, `,"arn":`, p.ARN)
+	b = m.str(b, `,"partition":`, p.Partition)
+	b = m.str(b, `,"account_id":`, p.AccountID)
+	b = m.str(b, `,"principal_id":`, p.PrincipalID)
+	b = m.str(b, `,"user_name":`, p.UserName)
+	b = m.str(b, `,"role_name":`, p.RoleName)
+	b = m.str(b, `,"session_name":`, p.SessionName)
 	n.roleARN = p.AppendRoleARN(n.roleARN[:0])
-	e.str("role_arn", n.roleARN)
-	e.str("access_key_id", p.AccessKeyID)
-	e.str("canonical_id", p.CanonicalID)
-	e.str("service", p.Service)
-	e.boolean("authenticated", p.Authenticated)
-	e.boolean("mfa_authenticated", p.MFAAuthenticated)
-	e.closeObject(m)
+	b = m.str(b, `,"role_arn":`, n.roleARN)
+	b = m.str(b, `,"access_key_id":`, p.AccessKeyID)
+	b = m.str(b, `,"canonical_id":`, p.CanonicalID)
+	b = m.str(b, `,"service":`, p.Service)
+	b = boolField(b, `,"authenticated":`, p.Authenticated)
+	b = boolField(b, `,"mfa_authenticated":`, p.MFAAuthenticated)
+	return closeObj(b, o)
 }
 
-func (n *Normalizer) encodeCloudTrail(e *encoder, c *cloudTrailParts) {
-	m := e.openObject("cloudtrail")
-	e.str("event_id", c.eventID)
-	e.str("event_version", c.eventVersion)
-	e.str("event_type", c.eventType)
-	e.str("event_category", c.eventCategory)
-	e.boolean("management_event", c.managementEvent)
-	e.str("recipient_account_id", c.recipientAccountID)
-	e.str("shared_event_id", c.sharedEventID)
-	n.jsonValue(e, "request_parameters", c.requestParameters)
-	n.jsonValue(e, "response_elements", c.responseElements)
-	n.jsonValue(e, "additional_event_data", c.additionalEventData)
-	n.jsonValue(e, "resources", c.resources)
-	n.jsonValue(e, "tls_details", c.tlsDetails)
-	n.jsonValue(e, "session_credential_from_console", c.sessionCredentialFromConsole)
-	e.closeObject(m)
+func (n *Normalizer) encodeCloudTrail(b []byte, m strMode, c *cloudTrailParts) []byte {
+	b, o := openObj(b, `,"cloudtrail":`)
+	b = m.str(b, `,"event_id":`, c.eventID)
+	b = m.str(b, `,"event_version":`, c.eventVersion)
+	b = m.str(b, `,"event_type":`, c.eventType)
+	b = m.str(b, `,"event_category":`, c.eventCategory)
+	b = boolField(b, `,"management_event":`, c.managementEvent)
+	b = m.str(b, `,"recipient_account_id":`, c.recipientAccountID)
+	b = m.str(b, `,"shared_event_id":`, c.sharedEventID)
+	b = n.jsonField(b, `,"request_parameters":`, c.requestParameters)
+	b = n.jsonField(b, `,"response_elements":`, c.responseElements)
+	b = n.jsonField(b, `,"additional_event_data":`, c.additionalEventData)
+	b = n.jsonField(b, `,"resources":`, c.resources)
+	b = n.jsonField(b, `,"tls_details":`, c.tlsDetails)
+	b = n.jsonField(b, `,"session_credential_from_console":`, c.sessionCredentialFromConsole)
+	return closeObj(b, o)
 }
 
-func (n *Normalizer) encodeExtra(e *encoder, u *unified) {
-	m := e.openObject("extra")
-	var num [20]byte
+func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
+	b, o := openObj(b, `,"extra":`)
 	for i, f := range u.extraFields {
 		if len(f) == 0 {
 			continue
 		}
-		e.keyBytes(strconv.AppendInt(num[:0], int64(u.extraFirstField+i), 10))
-		if n.redactStrings {
-			e.b = appendRedactedJSONString(e.b, f)
-		} else {
-			e.b = appendJSONString(e.b, f)
-		}
+		b = append(b, `,"`...)
+		b = strconv.AppendInt(b, int64(u.extraFirstField+i), 10)
+		b = append(b, `":`...)
+		b = m.value(b, f)
 	}
 	if u.ct != nil {
 		for _, kv := range u.ct.extra {
-			n.jsonValueKey(e, kv.key, kv.value)
+			b = append(b, ',')
+			b = n.jsonKeyValue(b, kv.key, kv.value)
 		}
 		if len(u.ct.userIdentityExtra) > 0 {
-			e.key("userIdentity")
-			e.b = append(e.b, '{')
+			b = append(b, `,"userIdentity":{`...)
 			for i, kv := range u.ct.userIdentityExtra {
 				if i > 0 {
-					e.b = append(e.b, ',')
+					b = append(b, ',')
 				}
-				e.b = appendJSONString(e.b, kv.key)
-				e.b = append(e.b, ':')
-				e.b = n.appendValue(e.b, kv.value, IsSecretKey(kv.key))
+				b = n.jsonKeyValue(b, kv.key, kv.value)
 			}
-			e.b = append(e.b, '}')
+			b = append(b, '}')
 		}
 	}
-	e.closeObject(m)
+	return closeObj(b, o)
 }
 
 // appendAlerts appends the names in s as a JSON array of strings, each

@@ -1,0 +1,125 @@
+package normalize
+
+import "strconv"
+
+// Field writers for the unified record. Each appends one `,"name":value`
+// and returns the buffer, so the buffer stays in registers across a whole
+// record instead of going through memory after every append (the cost that
+// dominated encoding when it was a field of a struct). Keys are passed
+// ready to copy, leading comma included: `,"time":`. Objects are opened
+// with openObj and closed with closeObj, which turns the comma of the
+// object's first field into its '{', or drops the object when nothing was
+// written, so callers write fields unconditionally and absence falls out
+// of the data.
+
+// strMode says how a string value is written.
+type strMode uint8
+
+const (
+	// modeEscape escapes the value for JSON (the safe default).
+	modeEscape strMode = 0
+	// modePlain copies the value: it is a piece of an input proven to need
+	// no escaping (see plainText).
+	modePlain strMode = 1 << iota
+	// modeRedact masks secrets in the value (see AppendRedacted).
+	modeRedact
+)
+
+// strMode is how n writes the strings of the record being encoded.
+func (n *Normalizer) strMode() strMode {
+	var m strMode
+	if n.plainLine {
+		m |= modePlain
+	}
+	if n.redactStrings {
+		m |= modeRedact
+	}
+	return m
+}
+
+// redactMode is modeRedact when n redacts the record being encoded.
+func (n *Normalizer) redactMode() strMode {
+	if n.redactStrings {
+		return modeRedact
+	}
+	return modeEscape
+}
+
+// str writes a string field; empty and "-" are absent, never "" or "-".
+func (m strMode) str(b []byte, key string, v []byte) []byte {
+	if len(v) == 0 || (len(v) == 1 && v[0] == '-') {
+		return b
+	}
+	b = append(b, key...)
+	return m.value(b, v)
+}
+
+// value writes v as a JSON string.
+func (m strMode) value(b, v []byte) []byte {
+	switch m {
+	case modePlain:
+		b = append(b, '"')
+		b = append(b, v...)
+		return append(b, '"')
+	case modePlain | modeRedact:
+		return appendRedactedPlain(b, v)
+	case modeRedact:
+		return appendRedactedJSONString(b, v)
+	default:
+		return appendJSONString(b, v)
+	}
+}
+
+// constStr writes a string the program chose (nothing to escape or redact).
+func constStr(b []byte, key, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = append(b, key...)
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
+}
+
+func boolField(b []byte, key string, v Bool) []byte {
+	switch v {
+	case BoolTrue:
+		b = append(b, key...)
+		return append(b, "true"...)
+	case BoolFalse:
+		b = append(b, key...)
+		return append(b, "false"...)
+	}
+	return b
+}
+
+func intField(b []byte, key string, v optInt) []byte {
+	if !v.ok {
+		return b
+	}
+	b = append(b, key...)
+	if 0 <= v.v && v.v < 10 {
+		return append(b, byte('0'+v.v))
+	}
+	return strconv.AppendInt(b, v.v, 10)
+}
+
+// objMark is an object opened by openObj: where its key starts, and where
+// its body (the comma of its first field) starts.
+type objMark struct{ start, body int }
+
+func openObj(b []byte, key string) ([]byte, objMark) {
+	m := objMark{start: len(b)}
+	b = append(b, key...)
+	m.body = len(b)
+	return b, m
+}
+
+// closeObj ends the object opened at m, or removes it when it is empty.
+func closeObj(b []byte, m objMark) []byte {
+	if len(b) == m.body {
+		return b[:m.start]
+	}
+	b[m.body] = '{'
+	return append(b, '}')
+}
