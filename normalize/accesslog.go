@@ -62,16 +62,14 @@ func fieldName(i int) string {
 	return "field"
 }
 
-// splitAccessLog cuts a line into fields. Quoted fields are closed by
-// looking at what must follow them, because S3 does not escape quotes
-// inside Request-URI, Referer or User-Agent. quoted counts the fields that
-// were quoted.
-func splitAccessLog(line []byte, fields *[maxAccessFields][]byte) (n, quoted int, err error) {
+// splitAccessLog cuts an indexed line into fields. Quoted fields are
+// closed by looking at what must follow them, because S3 does not escape
+// quotes inside Request-URI, Referer or User-Agent. quoted counts the
+// fields that were quoted.
+func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) (n, quoted int, err error) {
 	pos := 0
 	for {
-		for pos < len(line) && line[pos] == ' ' {
-			pos++
-		}
+		pos = x.nextClear(x.space, pos)
 		if pos >= len(line) {
 			return n, quoted, nil
 		}
@@ -91,7 +89,7 @@ func splitAccessLog(line []byte, fields *[maxAccessFields][]byte) (n, quoted int
 				return n, quoted, reject(SourceS3Access, "field %d (time): no space after ']'", num)
 			}
 		case line[pos] == '"':
-			close := closingQuote(line, pos+1, num)
+			close := closingQuote(line, x, pos+1, num)
 			if close < 0 {
 				return n, quoted, reject(SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
 			}
@@ -101,10 +99,7 @@ func splitAccessLog(line []byte, fields *[maxAccessFields][]byte) (n, quoted int
 			pos = close + 1
 			continue
 		default:
-			end = len(line)
-			if sp := bytes.IndexByte(line[pos:], ' '); sp >= 0 {
-				end = pos + sp
-			}
+			end = x.next(x.space, pos)
 		}
 		fields[n] = line[pos:end]
 		n++
@@ -114,55 +109,35 @@ func splitAccessLog(line []byte, fields *[maxAccessFields][]byte) (n, quoted int
 
 // closingQuote finds the quote that closes the field opened just before
 // from, or -1. Each quoted field has its own rule for what follows it.
-func closingQuote(line []byte, from, num int) int {
+func closingQuote(line []byte, x *lineIndex, from, num int) int {
 	switch num {
 	case fieldRequestURI:
 		// Closed by `" ` then the HTTP status (3 digits or "-") then a space.
-		for i := from; i < len(line); i++ {
-			q := bytes.IndexByte(line[i:], '"')
-			if q < 0 {
-				break
-			}
-			i += q
-			if followedByStatus(line, i+1) {
-				return i
+		for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+			if followedByStatus(line, q+1) {
+				return q
 			}
 		}
 	case fieldReferrer:
 		// The User-Agent that follows always opens with a quote.
-		if i := bytes.Index(line[from:], []byte(`" "`)); i >= 0 {
-			return from + i
+		for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+			if q+2 < len(line) && line[q+1] == ' ' && line[q+2] == '"' {
+				return q
+			}
 		}
 	case fieldUserAgent:
 		// Nothing after the User-Agent is ever quoted, so its quote is the
-		// last one on the line that ends a field. Usually that is also the
-		// first quote ending a field, which vectorized searches find faster
-		// than walking back from the end of the line.
-		if q := bytes.IndexByte(line[from:], '"'); q >= 0 && endsField(line, from+q+1) &&
-			bytes.IndexByte(line[from+q+1:], '"') < 0 {
-			return from + q
-		}
-		for end := len(line); end > from; {
-			i := bytes.LastIndexByte(line[from:end], '"')
-			if i < 0 {
-				break
+		// last one on the line that ends a field.
+		for q := x.prev(x.quote, len(line)); q >= from; q = x.prev(x.quote, q) {
+			if endsField(line, q+1) {
+				return q
 			}
-			i += from
-			if endsField(line, i+1) {
-				return i
-			}
-			end = i
 		}
 		return -1
 	}
-	for i := from; i < len(line); i++ {
-		q := bytes.IndexByte(line[i:], '"')
-		if q < 0 {
-			break
-		}
-		i += q
-		if endsField(line, i+1) {
-			return i
+	for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+		if endsField(line, q+1) {
+			return q
 		}
 	}
 	return -1
@@ -199,13 +174,14 @@ func present(b []byte) []byte {
 // parseAccessLog fills u from one access-log line.
 func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	f := &n.fields
-	count, quoted, err := splitAccessLog(line, f)
+	x := &n.index
+	count, quoted, err := splitAccessLog(line, x, f)
 	if err != nil {
 		return err
 	}
 	// With no quote inside a field and nothing to escape anywhere, every
 	// field is copied into the JSON as is (see modePlain).
-	n.plainLine = bytes.Count(line, []byte{'"'}) == 2*quoted && plainText(line)
+	n.plainInput = countBits(x.quote) == 2*quoted && !anySet(x.unsafe) && !n.noShortcuts
 	if count < minAccessFields {
 		return reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
 	}

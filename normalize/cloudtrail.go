@@ -107,6 +107,16 @@ func looksLikeCloudTrail(v *fastjson.Value) bool {
 func (n *Normalizer) normalizeRecord(rec *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
 	n.redactStrings = n.opts.Redact
+	if bytes.IndexByte(input, '\\') < 0 && !n.noShortcuts {
+		// Without a backslash, every string of the record is spelled in
+		// input exactly as it decodes, so one look at input tells whether
+		// any string needs escaping or may hold a secret parameter (JSON
+		// text inside a string would need escaped quotes). Values of secret
+		// keys are masked whatever this finds (see appendValueDepth).
+		n.index.build(input)
+		n.plainInput = !anySet(n.index.unsafe)
+		n.redactStrings = n.redactStrings && n.index.mayHoldSecretParam(input)
+	}
 	if err := n.mapCloudTrail(rec, u); err != nil {
 		n.emitReject(err, SourceCloudTrail, input, emit)
 		return

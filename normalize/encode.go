@@ -172,40 +172,6 @@ func appendRedactedPlain(dst, s []byte) []byte {
 	return append(dst, '"')
 }
 
-// plainText reports whether s holds only printable ASCII other than '\\':
-// with its quotes accounted for, such text is copied into JSON strings as
-// is. It ORs the verdicts of 32 bytes at a time without branching, because
-// nearly every access-log line passes and the answer is only needed once.
-func plainText(s []byte) bool {
-	const lo = 0x0101010101010101
-	const hi = 0x8080808080808080
-	// Per byte b: b < 0x20 or b >= 0x80 sets its high bit in
-	// ((w - 0x20..) | w); b == '\\' gives a zero byte in w ^ '\\'.., found
-	// by (x - 0x01..) &^ x. Borrows only cause false alarms above a byte
-	// that was already flagged, so the OR of all words is exact.
-	word := func(w uint64) uint64 {
-		x := w ^ (lo * '\\')
-		return ((w - lo*0x20) | w | ((x - lo) &^ x)) & hi
-	}
-	var acc uint64
-	i := 0
-	for ; i+32 <= len(s); i += 32 {
-		acc |= word(binary.LittleEndian.Uint64(s[i:])) |
-			word(binary.LittleEndian.Uint64(s[i+8:])) |
-			word(binary.LittleEndian.Uint64(s[i+16:])) |
-			word(binary.LittleEndian.Uint64(s[i+24:]))
-	}
-	for ; i+8 <= len(s); i += 8 {
-		acc |= word(binary.LittleEndian.Uint64(s[i:]))
-	}
-	for ; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c >= utf8.RuneSelf || c == '\\' {
-			return false
-		}
-	}
-	return acc == 0
-}
-
 // appendEscaped appends s escaped for the inside of a JSON string.
 func appendEscaped(dst, s []byte) []byte {
 	start := 0

@@ -19,7 +19,7 @@ const (
 	// modeEscape escapes the value for JSON (the safe default).
 	modeEscape strMode = 0
 	// modePlain copies the value: it is a piece of an input proven to need
-	// no escaping (see plainText).
+	// no escaping (see parseAccessLog).
 	modePlain strMode = 1 << iota
 	// modeRedact masks secrets in the value (see AppendRedacted).
 	modeRedact
@@ -28,7 +28,7 @@ const (
 // strMode is how n writes the strings of the record being encoded.
 func (n *Normalizer) strMode() strMode {
 	var m strMode
-	if n.plainLine {
+	if n.plainInput {
 		m |= modePlain
 	}
 	if n.redactStrings {
@@ -37,9 +37,9 @@ func (n *Normalizer) strMode() strMode {
 	return m
 }
 
-// redactMode is modeRedact when n redacts the record being encoded.
+// redactMode is modeRedact when n redacts.
 func (n *Normalizer) redactMode() strMode {
-	if n.redactStrings {
+	if n.opts.Redact {
 		return modeRedact
 	}
 	return modeEscape

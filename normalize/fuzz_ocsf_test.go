@@ -35,6 +35,7 @@ func FuzzDetectionsAndOCSF(f *testing.F) {
 
 func checkOCSF(t *testing.T, unified, ocsf *Normalizer, input []byte, hint Source) {
 	checkOutputs(t, unified, input, hint)
+	compareShortcuts(t, ocsf, input, hint)
 	ocsf.Normalize(input, hint, nil, func(o *Output) {
 		if o.Err != nil {
 			return

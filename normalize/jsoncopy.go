@@ -40,9 +40,10 @@ func (n *Normalizer) jsonField(b []byte, key string, v *fastjson.Value) []byte {
 
 // jsonKeyValue appends "key":v for a key taken from the input.
 func (n *Normalizer) jsonKeyValue(b, key []byte, v *fastjson.Value) []byte {
-	b = appendJSONString(b, key)
+	m := n.strMode()
+	b = (m &^ modeRedact).value(b, key)
 	b = append(b, ':')
-	return n.appendValue(b, v, IsSecretKey(key))
+	return n.appendValueDepth(b, v, m, n.opts.Redact && IsSecretKey(key), 0)
 }
 
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the
@@ -50,23 +51,20 @@ func (n *Normalizer) jsonKeyValue(b, key []byte, v *fastjson.Value) []byte {
 // key's string value is masked whole, any other string has the secret
 // parameters of URLs inside it masked.
 func (n *Normalizer) appendValue(dst []byte, v *fastjson.Value, secret bool) []byte {
-	return n.appendValueDepth(dst, v, secret, 0)
+	return n.appendValueDepth(dst, v, n.strMode(), secret && n.opts.Redact, 0)
 }
 
-func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool, depth int) []byte {
+func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, secret bool, depth int) []byte {
 	if depth > maxCopyDepth {
 		return append(dst, "null"...)
 	}
 	switch v.Type() {
 	case fastjson.TypeString:
 		s := v.GetStringBytes()
-		if n.opts.Redact {
-			if secret && len(s) > 0 {
-				return append(dst, `"`+redactedValue+`"`...)
-			}
-			return appendRedactedJSONString(dst, s)
+		if secret && len(s) > 0 {
+			return append(dst, `"`+redactedValue+`"`...)
 		}
-		return appendJSONString(dst, s)
+		return m.value(dst, s)
 	case fastjson.TypeObject:
 		obj, _ := v.Object()
 		dst = append(dst, '{')
@@ -76,9 +74,9 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = appendJSONString(dst, key)
+			dst = (m &^ modeRedact).value(dst, key)
 			dst = append(dst, ':')
-			dst = n.appendValueDepth(dst, child, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
+			dst = n.appendValueDepth(dst, child, m, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
 		})
 		return append(dst, '}')
 	case fastjson.TypeArray:
@@ -87,7 +85,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, secret bool
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = n.appendValueDepth(dst, child, secret, depth+1)
+			dst = n.appendValueDepth(dst, child, m, secret, depth+1)
 		}
 		return append(dst, ']')
 	case fastjson.TypeNumber:

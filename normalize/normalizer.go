@@ -18,6 +18,7 @@ type Normalizer struct {
 	u       unified
 	ct      cloudTrailParts
 	fields  [maxAccessFields][]byte
+	index   lineIndex // of the access-log line being parsed
 	timeBuf [64]byte
 
 	rules *Rules
@@ -43,9 +44,13 @@ type Normalizer struct {
 	// secret in any string (see mayHoldSecret); always true for CloudTrail,
 	// whose JSON escapes can spell a secret the raw text does not show.
 	redactStrings bool
-	// plainLine says the access-log line being encoded needs no JSON
-	// escaping in any field (see parseAccessLog).
-	plainLine bool
+	// plainInput says every string of the record being encoded is a piece
+	// of the input that needs no JSON escaping (see parseAccessLog and
+	// normalizeRecord), so strings are copied as is.
+	plainInput bool
+	// noShortcuts turns off the input-wide checks that let strings skip
+	// escaping and redaction; tests compare outputs with and without them.
+	noShortcuts bool
 
 	// encodeErr is set when encoding finds input the parser let through
 	// but JSON forbids; the record is then rejected.
@@ -89,7 +94,8 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		return
 	}
 	u := n.resetUnified(SourceS3Access, input)
-	n.redactStrings = n.opts.Redact && mayHoldSecret(input)
+	n.index.build(input)
+	n.redactStrings = n.opts.Redact && (n.noShortcuts || n.index.mayHoldSecret(input))
 	if err := n.parseAccessLog(input, u); err != nil {
 		n.emitReject(err, SourceS3Access, input, emit)
 		return
@@ -124,7 +130,7 @@ func trimLineEnd(b []byte) []byte {
 func (n *Normalizer) resetUnified(src Source, raw []byte) *unified {
 	fields := n.u.extraFields[:0]
 	n.u = unified{source: src, raw: raw, extraFields: fields}
-	n.plainLine = false
+	n.plainInput = false
 	return &n.u
 }
 

@@ -261,7 +261,8 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	ctResources := n.ocsfResources(&e, u)
 
 	if n.opts.IncludeRaw {
-		e.str("raw_data", u.raw)
+		// Always scanned: see the raw field of encodeUnified.
+		e.fields(func(b []byte) []byte { return n.redactMode().str(b, `,"raw_data":`, u.raw) })
 	}
 
 	n.ocsfUnmapped(&e, u, urlWritten, methodWritten, ctResources)

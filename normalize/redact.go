@@ -29,12 +29,30 @@ const maxParamName = 64
 // isSecretParam reports whether a query parameter name (possibly
 // percent-encoded, any case) names a secret.
 func isSecretParam(name []byte) bool {
+	return secretNameIn(name, secretParams)
+}
+
+// IsSecretKey reports whether a JSON object key names a secret value: a
+// secret query parameter name or a credential field.
+func IsSecretKey(name []byte) bool {
+	if len(name) == 0 || !secretFirstByte[name[0]] || !maybeSecretKey(name) {
+		return false
+	}
+	return secretNameIn(name, secretParams) || secretNameIn(name, secretJSONKeys)
+}
+
+// secretNameIn reports whether name, percent-decoded and lower-cased, is
+// one of names.
+func secretNameIn(name []byte, names []string) bool {
+	if len(name) == 0 || !secretFirstByte[name[0]] {
+		return false // most names are refused here, without folding
+	}
 	var buf [maxParamName]byte
 	lower, ok := foldName(buf[:0], name)
 	if !ok {
 		return false
 	}
-	for _, p := range secretParams {
+	for _, p := range names {
 		if string(lower) == p {
 			return true
 		}
@@ -42,27 +60,18 @@ func isSecretParam(name []byte) bool {
 	return false
 }
 
-// IsSecretKey reports whether a JSON object key names a secret value: a
-// secret query parameter name or a credential field.
-func IsSecretKey(name []byte) bool {
-	if !maybeSecretKey(name) {
-		return false
-	}
-	if isSecretParam(name) {
-		return true
-	}
-	var buf [maxParamName]byte
-	lower, ok := foldName(buf[:0], name)
-	if !ok {
-		return false
-	}
-	for _, k := range secretJSONKeys {
-		if string(lower) == k {
-			return true
+// secretFirstByte marks the bytes a secret name can start with, in either
+// case, or '%' for a percent-encoded first letter.
+var secretFirstByte = func() (set [256]bool) {
+	set['%'] = true
+	for _, names := range [][]string{secretParams, secretJSONKeys} {
+		for _, p := range names {
+			set[p[0]] = true
+			set[p[0]-'a'+'A'] = true
 		}
 	}
-	return false
-}
+	return set
+}()
 
 // foldName percent-decodes and lower-cases name into dst (which has room
 // for maxParamName bytes); ok is false when it does not fit.
@@ -198,66 +207,76 @@ func nextJSONSecret(s []byte, from int) (start, end int) {
 		}
 		colon += from
 		from = colon + 1
-		// The key's closing quote, possibly escaped, before optional blanks.
-		k := colon - 1
-		for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
-			k--
+		if start, end := jsonSecretAt(s, colon); start >= 0 {
+			return start, end
 		}
-		if k < 0 || s[k] != '"' {
-			continue
-		}
-		escaped := k > 0 && s[k-1] == '\\'
-		nameEnd := k
-		if escaped {
-			nameEnd = k - 1
-		}
-		open := bytes.LastIndexByte(s[max(0, nameEnd-maxParamName-2):nameEnd], '"')
-		if open < 0 {
-			continue
-		}
-		open += max(0, nameEnd-maxParamName-2)
-		nameStart := open + 1
-		if escaped && (open == 0 || s[open-1] != '\\') {
-			continue
-		}
-		if !IsSecretKey(s[nameStart:nameEnd]) {
-			continue
-		}
-		// The value must be a string: an opening quote (escaped alike).
-		v := colon + 1
-		for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
-			v++
-		}
-		if escaped {
-			if v+1 >= len(s) || s[v] != '\\' || s[v+1] != '"' {
-				continue
-			}
-			v += 2
-			// Ends at the next escaped quote.
-			e := bytes.Index(s[v:], []byte(`\"`))
-			if e < 0 {
-				e = len(s) - v
-			}
-			if e > 0 {
-				return v, v + e
-			}
-			continue
-		}
-		if v >= len(s) || s[v] != '"' {
-			continue
-		}
+	}
+	return -1, -1
+}
+
+// jsonSecretAt returns the bounds of the secret value after the colon at
+// s[colon], when the colon follows a quoted secret key and precedes a
+// non-empty string, or -1, -1.
+func jsonSecretAt(s []byte, colon int) (start, end int) {
+	// The key's closing quote, possibly escaped, before optional blanks.
+	k := colon - 1
+	for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
+		k--
+	}
+	if k < 0 || s[k] != '"' {
+		return -1, -1
+	}
+	escaped := k > 0 && s[k-1] == '\\'
+	nameEnd := k
+	if escaped {
+		nameEnd = k - 1
+	}
+	open := bytes.LastIndexByte(s[max(0, nameEnd-maxParamName-2):nameEnd], '"')
+	if open < 0 {
+		return -1, -1
+	}
+	open += max(0, nameEnd-maxParamName-2)
+	nameStart := open + 1
+	if escaped && (open == 0 || s[open-1] != '\\') {
+		return -1, -1
+	}
+	if !IsSecretKey(s[nameStart:nameEnd]) {
+		return -1, -1
+	}
+	// The value must be a string: an opening quote (escaped alike).
+	v := colon + 1
+	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
 		v++
-		e := v
-		for e < len(s) && s[e] != '"' {
-			if s[e] == '\\' {
-				e++
-			}
+	}
+	if escaped {
+		if v+1 >= len(s) || s[v] != '\\' || s[v+1] != '"' {
+			return -1, -1
+		}
+		v += 2
+		// Ends at the next escaped quote.
+		e := bytes.Index(s[v:], []byte(`\"`))
+		if e < 0 {
+			e = len(s) - v
+		}
+		if e > 0 {
+			return v, v + e
+		}
+		return -1, -1
+	}
+	if v >= len(s) || s[v] != '"' {
+		return -1, -1
+	}
+	v++
+	e := v
+	for e < len(s) && s[e] != '"' {
+		if s[e] == '\\' {
 			e++
 		}
-		e = min(e, len(s))
-		if e > v {
-			return v, e
-		}
+		e++
+	}
+	e = min(e, len(s))
+	if e > v {
+		return v, e
 	}
 	return -1, -1
 }
@@ -275,14 +294,7 @@ func nextQuerySecret(s []byte, from int) (start, end int) {
 		}
 		eq += from
 		from = eq + 1
-		// Walk back over the name, no further than the longest secret name:
-		// base64 padding ("...abc=") would otherwise cost a long walk.
-		k := eq - 1
-		for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[s[k]] {
-			k--
-		}
-		name := s[k+1 : eq]
-		if len(name) == 0 || len(name) > maxParamName || (k >= 0 && !paramStart[s[k]]) || !maybeSecretParam(name) || !isSecretParam(name) {
+		if !secretNameBefore(s, eq, true) {
 			continue
 		}
 		end := eq + 1
@@ -298,11 +310,12 @@ func nextQuerySecret(s []byte, from int) (start, end int) {
 }
 
 // mayHoldSecret is a prefilter for a whole access-log line: it is false
-// only when no field of the line can hold a secret parameter, so per-field
+// only when no field of the line can hold a secret, so per-field
 // redaction can be skipped. Every secret is a '=' after a secret name, and
 // a name inside a field is bounded by characters that also bound it in the
 // line (space, quote, separators), so checking each '=' of the line with
-// any preceding boundary is a superset of the per-field check.
+// any preceding boundary is a superset of the per-field check; likewise
+// for a JSON secret key's quote and colon.
 func mayHoldSecret(line []byte) bool {
 	if start, _ := nextJSONSecret(line, 0); start >= 0 {
 		return true
@@ -314,13 +327,56 @@ func mayHoldSecret(line []byte) bool {
 		}
 		eq += from
 		from = eq + 1
-		k := eq - 1
-		for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[line[k]] {
-			k--
-		}
-		if name := line[k+1 : eq]; len(name) > 0 && len(name) <= maxParamName && maybeSecretParam(name) && isSecretParam(name) {
+		if secretNameBefore(line, eq, false) {
 			return true
 		}
 	}
 	return false
+}
+
+// mayHoldSecret is the package function for the indexed line: it visits
+// only the line's '=' and quotes (a JSON key's colon always follows a
+// quote, after optional blanks) instead of searching the text again.
+func (x *lineIndex) mayHoldSecret(line []byte) bool {
+	if x.mayHoldSecretParam(line) {
+		return true
+	}
+	for q := x.next(x.quote, 0); q < len(line); q = x.next(x.quote, q+1) {
+		c := q + 1
+		for c < len(line) && (line[c] == ' ' || line[c] == '\t') {
+			c++
+		}
+		if c < len(line) && line[c] == ':' {
+			if start, _ := jsonSecretAt(line, c); start >= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// mayHoldSecretParam reports whether any '=' of the indexed text may end
+// a secret query parameter name.
+func (x *lineIndex) mayHoldSecretParam(text []byte) bool {
+	for eq := x.next(x.equals, 0); eq < len(text); eq = x.next(x.equals, eq+1) {
+		if secretNameBefore(text, eq, false) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretNameBefore reports whether the '=' at s[eq] ends a secret query
+// parameter name that starts the text or follows a separator (or, unless
+// strict, any byte that ends a name: a prefilter's superset).
+func secretNameBefore(s []byte, eq int, strict bool) bool {
+	// Walk back over the name, no further than the longest secret name:
+	// base64 padding ("...abc=") would otherwise cost a long walk.
+	k := eq - 1
+	for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[s[k]] {
+		k--
+	}
+	name := s[k+1 : eq]
+	return len(name) > 0 && len(name) <= maxParamName && (k < 0 || !strict || paramStart[s[k]]) &&
+		maybeSecretParam(name) && isSecretParam(name)
 }

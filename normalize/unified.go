@@ -190,7 +190,10 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = n.encodeExtra(b, m, u)
 
 	if n.opts.IncludeRaw {
-		b = (m &^ modePlain).str(b, `,"raw":`, u.raw) // the line's own quotes need escaping
+		// Escaped (the input's own quotes) and always scanned for secrets:
+		// the input-wide checks cover the record's strings, not the JSON
+		// text itself, where a secret key's value is a secret too.
+		b = n.redactMode().str(b, `,"raw":`, u.raw)
 	}
 	b[top] = '{'
 	return append(b, '}')

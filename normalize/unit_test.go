@@ -112,7 +112,7 @@ func TestSplitAccessLogQuotes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var f [maxAccessFields][]byte
-			n, _, err := splitAccessLog([]byte(head+tt.tail), &f)
+			n, _, err := splitTest(head+tt.tail, &f)
 			if err != nil {
 				t.Fatal(err)
 			}
