@@ -252,20 +252,25 @@ func appendLower(dst, s []byte) []byte {
 
 // percentDecode appends s with %XX escapes and '+' decoded, the way S3
 // writes object keys in access logs. A malformed escape is kept literally.
-func percentDecode(dst, s []byte) []byte {
+// plain reports that no escape decoded to a byte JSON must escape or that
+// is not ASCII.
+func percentDecode(dst, s []byte) (_ []byte, plain bool) {
+	plain = true
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		switch {
 		case c == '+':
 			dst = append(dst, ' ')
 		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
-			dst = append(dst, unhex(s[i+1])<<4|unhex(s[i+2]))
+			c = unhex(s[i+1])<<4 | unhex(s[i+2])
+			plain = plain && jsonSafe[c]
+			dst = append(dst, c)
 			i += 2
 		default:
 			dst = append(dst, c)
 		}
 	}
-	return dst
+	return dst, plain
 }
 
 func isHex(c byte) bool {

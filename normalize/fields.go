@@ -98,11 +98,37 @@ func intField(b []byte, key string, v optInt) []byte {
 		return b
 	}
 	b = append(b, key...)
-	if 0 <= v.v && v.v < 10 {
-		return append(b, byte('0'+v.v))
-	}
-	return strconv.AppendInt(b, v.v, 10)
+	return appendInt(b, v.v)
 }
+
+// appendInt is strconv.AppendInt(b, v, 10) without its generality: log
+// numbers are small and non-negative.
+func appendInt(b []byte, v int64) []byte {
+	if v < 0 || v >= 1e12 {
+		return strconv.AppendInt(b, v, 10)
+	}
+	var digits [12]byte
+	i := len(digits)
+	for v >= 100 {
+		q := v / 100
+		r := v - q*100
+		i -= 2
+		digits[i], digits[i+1] = twoDigits[2*r], twoDigits[2*r+1]
+		v = q
+	}
+	if v >= 10 {
+		i -= 2
+		digits[i], digits[i+1] = twoDigits[2*v], twoDigits[2*v+1]
+	} else {
+		i--
+		digits[i] = byte('0' + v)
+	}
+	return append(b, digits[i:]...)
+}
+
+const twoDigits = "00010203040506070809" + "10111213141516171819" + "20212223242526272829" +
+	"30313233343536373839" + "40414243444546474849" + "50515253545556575859" +
+	"60616263646566676869" + "70717273747576777879" + "80818283848586878889" + "90919293949596979899"
 
 // objMark is an object opened by openObj: where its key starts, and where
 // its body (the comma of its first field) starts.

@@ -33,8 +33,10 @@ type Normalizer struct {
 	alertNames    [numAlerts]string // backs Output.Alerts
 	ocsfUse       ocsfPrincipalUse  // what the OCSF actor took from the principal
 	decoded       []byte            // a percent-decoded object key
-	roleARN       []byte            // a role ARN built from its parts
-	lowered       []byte
+	// decodedPlain says decodeKey's last result is as plain as its input.
+	decodedPlain bool
+	roleARN      []byte // a role ARN built from its parts
+	lowered      []byte
 	// seenKeys holds the keys of the JSON objects being copied, for
 	// duplicate detection (see duplicateKeys).
 	seenKeys [][]byte
@@ -216,10 +218,11 @@ func (n *Normalizer) lower(s []byte) []byte {
 
 // decodeKey percent-decodes an access-log object key into the Normalizer's decoded buffer.
 func (n *Normalizer) decodeKey(s []byte) []byte {
+	n.decodedPlain = true
 	if bytes.IndexByte(s, '%') < 0 && bytes.IndexByte(s, '+') < 0 {
 		return s
 	}
-	n.decoded = percentDecode(n.decoded[:0], s)
+	n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], s)
 	if n.opts.Redact && !n.redactStrings && mayHoldSecret(n.decoded) {
 		// Decoding can spell a secret ("%3FSignature%3D...") the line hid.
 		n.redactStrings = true

@@ -132,14 +132,25 @@ func maybeSecretKey(name []byte) bool {
 	if len(name) > maxParamName {
 		return false
 	}
-	return secretKeyLengths[len(name)] || bytes.IndexByte(name, '%') >= 0
+	return secretKeyLengths[len(name)] || hasPercent(name)
 }
 
 func maybeSecretParam(name []byte) bool {
 	if len(name) > maxParamName {
 		return false
 	}
-	return secretNameLengths[len(name)] || bytes.IndexByte(name, '%') >= 0
+	return secretNameLengths[len(name)] || hasPercent(name)
+}
+
+// hasPercent is bytes.IndexByte(name, '%') >= 0 for names of at most
+// maxParamName bytes, where a loop beats a call.
+func hasPercent(name []byte) bool {
+	for _, c := range name {
+		if c == '%' {
+			return true
+		}
+	}
+	return false
 }
 
 // AppendRedacted appends s with every secret value replaced by REDACTED:

@@ -117,7 +117,11 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = m.str(b, `,"error_message":`, u.errorMessage)
 	if len(u.region) > 0 {
 		b = append(b, `,"region":`...)
-		b = appendJSONString(b, n.lower(u.region))
+		regionMode := m &^ modeRedact // lower case keeps plain text plain
+		if u.regionSource == "config" || u.regionSource == "record" {
+			regionMode = modeEscape // not a piece of the input
+		}
+		b = regionMode.value(b, n.lower(u.region))
 		b = constStr(b, `,"region_source":`, u.regionSource)
 	}
 	b = m.str(b, `,"account_id":`, u.accountID)
@@ -136,8 +140,11 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	if u.objectKeyEncoded {
 		key := n.decodeKey(u.objectKey)
 		m = n.strMode() // decoding may have spelled a secret
-		// A decoded key can hold any byte: never copied as plain.
-		b = (m &^ modePlain).str(b, `,"key":`, key)
+		keyMode := m
+		if !n.decodedPlain {
+			keyMode &^= modePlain // an escape spelled a byte to escape
+		}
+		b = keyMode.str(b, `,"key":`, key)
 	} else {
 		b = m.str(b, `,"key":`, u.objectKey)
 	}
@@ -163,7 +170,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = m.str(b, `,"protocol":`, u.reqProtocol)
 	if len(u.reqHost) > 0 {
 		b = append(b, `,"host":`...)
-		b = appendJSONString(b, n.lower(u.reqHost))
+		b = (m &^ modeRedact).value(b, n.lower(u.reqHost))
 	}
 	b = m.str(b, `,"referrer":`, u.reqReferrer)
 	b = intField(b, `,"bytes_sent":`, u.reqBytesSent)
