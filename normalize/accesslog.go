@@ -191,7 +191,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		}
 		return present(f[i-1])
 	}
-	if u.time, err = n.accessLogTime(f[fieldTime-1]); err != nil {
+	if u.time, err = n.accessLogTimeMemo(f[fieldTime-1]); err != nil {
 		return err
 	}
 	if u.httpStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
@@ -220,7 +220,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	u.bucketName = field(fieldBucket)
 	u.clientIP = field(fieldRemoteIP)
 	u.hasPrincipal = true
-	ParseRequester(f[fieldRequester-1], &u.principal)
+	n.parseRequester(f[fieldRequester-1], &u.principal)
 	u.reqID = field(fieldRequestID)
 	u.operation = field(fieldOperation)
 	u.objectKey = field(fieldKey)

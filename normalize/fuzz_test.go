@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -61,6 +62,9 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 	opts := n.Options()
 	opts.Rules = nil
 	n = New(opts)
+	// Warm the memos with other values, so a stale one would show.
+	n.Normalize([]byte(benchPresignedLine), SourceAuto, nil, func(*Output) {})
+	n.Normalize([]byte(benchCloudTrailEvent), SourceAuto, nil, func(*Output) {})
 	slow := New(opts)
 	slow.noShortcuts = true
 	var want []string
@@ -161,5 +165,52 @@ func TestShortcutsMatch(t *testing.T) {
 				compareShortcuts(t, n, line, SourceAuto)
 			}
 		}
+	}
+}
+
+// TestMemoSequence puts every access-log line of the testdata and samples
+// through one Normalizer, forwards then backwards (so each memo meets both
+// repeats and changes), and wants each output to equal a fresh
+// Normalizer's without shortcuts.
+func TestMemoSequence(t *testing.T) {
+	paths, _ := filepath.Glob("testdata/*.log")
+	paths = append(paths, filepath.Join(samplesDir, "s3_access.log"))
+	var lines [][]byte
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			lines = append(lines, line, line) // each twice: a hit after a miss
+		}
+	}
+	if len(lines) < 100 {
+		t.Fatalf("only %d lines", len(lines))
+	}
+	outputs := func(n *Normalizer, line []byte) (out []string) {
+		n.Normalize(line, SourceAuto, nil, func(o *Output) {
+			if o.Err != nil {
+				out = append(out, "error: "+o.Err.Error())
+			} else {
+				out = append(out, string(o.JSON))
+			}
+		})
+		return out
+	}
+	n := New(DefaultOptions())
+	check := func(line []byte) {
+		slow := New(DefaultOptions())
+		slow.noShortcuts = true
+		got, want := outputs(n, line), outputs(slow, line)
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Fatalf("line %.200q:\ngot  %v\nwant %v", line, got, want)
+		}
+	}
+	for _, line := range lines {
+		check(line)
+	}
+	for i := len(lines) - 1; i >= 0; i-- {
+		check(lines[i])
 	}
 }

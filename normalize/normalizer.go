@@ -21,6 +21,13 @@ type Normalizer struct {
 	index   lineIndex // of the access-log line being parsed
 	timeBuf [64]byte
 
+	// One-entry memos for the access-log fields that repeat from line to
+	// line in a bucket's log (the Host header, the requester, the second);
+	// see memo.go.
+	hostMemo    regionMemo
+	requestMemo requesterMemo
+	timeMemo    timeMemo
+
 	rules *Rules
 	// now is the clock for records without a time (tests replace it).
 	now func() time.Time
@@ -51,7 +58,8 @@ type Normalizer struct {
 	// normalizeRecord), so strings are copied as is.
 	plainInput bool
 	// noShortcuts turns off the input-wide checks that let strings skip
-	// escaping and redaction; tests compare outputs with and without them.
+	// escaping and redaction, and the memos; tests compare outputs with
+	// and without them.
 	noShortcuts bool
 
 	// encodeErr is set when encoding finds input the parser let through
@@ -149,7 +157,7 @@ func (n *Normalizer) finishRegion(u *unified, recordRegion []byte) {
 			u.ct.extra = append(u.ct.extra, keyValue{key: []byte("awsRegion"), value: n.ct.awsRegion})
 		}
 		u.region = nil
-		if r := HostRegion(u.reqHost); len(r) > 0 {
+		if r := n.hostRegion(u); len(r) > 0 {
 			u.region, u.regionSource = r, "host"
 		} else if len(n.defaultRegion) > 0 {
 			u.region, u.regionSource = n.defaultRegion, "config"
