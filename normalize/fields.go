@@ -50,6 +50,12 @@ func (m strMode) str(b []byte, key string, v []byte) []byte {
 	if len(v) == 0 || (len(v) == 1 && v[0] == '-') {
 		return b
 	}
+	if m == modePlain { // the common case, kept free of calls
+		b = append(b, key...)
+		b = append(b, '"')
+		b = append(b, v...)
+		return append(b, '"')
+	}
 	b = append(b, key...)
 	return m.value(b, v)
 }

@@ -60,6 +60,20 @@ func secretNameIn(name []byte, names []string) bool {
 	return false
 }
 
+// secretLastByte marks the bytes a secret parameter name can end with, in
+// either case, or a hex digit ending a percent-encoded last letter.
+var secretLastByte = func() (set [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		set[c] = true
+	}
+	for _, p := range secretParams {
+		c := p[len(p)-1]
+		set[c] = true
+		set[c-'a'+'A'] = true
+	}
+	return set
+}()
+
 // secretFirstByte marks the bytes a secret name can start with, in either
 // case, or '%' for a percent-encoded first letter.
 var secretFirstByte = func() (set [256]bool) {
@@ -381,6 +395,9 @@ func (x *lineIndex) mayHoldSecretParam(text []byte) bool {
 // parameter name that starts the text or follows a separator (or, unless
 // strict, any byte that ends a name: a prefilter's superset).
 func secretNameBefore(s []byte, eq int, strict bool) bool {
+	if eq == 0 || !secretLastByte[s[eq-1]] {
+		return false // refuses most '=' (base64 padding, ordinary names) at once
+	}
 	// Walk back over the name, no further than the longest secret name:
 	// base64 padding ("...abc=") would otherwise cost a long walk.
 	k := eq - 1
