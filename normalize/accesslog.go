@@ -69,7 +69,12 @@ func fieldName(i int) string {
 func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) (n, quoted int, err error) {
 	pos := 0
 	for {
-		pos = x.nextClear(x.space, pos)
+		if pos < len(line) && line[pos] == ' ' {
+			// Fields are one space apart, so this is usually one step.
+			if pos++; pos < len(line) && line[pos] == ' ' {
+				pos = x.nextClear(x.space, pos)
+			}
+		}
 		if pos >= len(line) {
 			return n, quoted, nil
 		}
