@@ -6,16 +6,19 @@ package normalize
 var useAVX2 = detectAVX2()
 
 func detectAVX2() bool {
+	_, ebx7, _, _ := cpuid(7, 0)
+	return hasAVX() && ebx7&(1<<5) != 0
+}
+
+// hasAVX reports whether the CPU has AVX and the OS saves its registers.
+func hasAVX() bool {
 	_, _, ecx1, _ := cpuid(1, 0)
 	const osxsave, avx = 1 << 27, 1 << 28
 	if ecx1&osxsave == 0 || ecx1&avx == 0 {
 		return false
 	}
-	if xcr0, _ := xgetbv(); xcr0&6 != 6 { // the OS saves XMM and YMM state
-		return false
-	}
-	_, ebx7, _, _ := cpuid(7, 0)
-	return ebx7&(1<<5) != 0
+	xcr0, _ := xgetbv()
+	return xcr0&6 == 6 // XMM and YMM state
 }
 
 func cpuid(leaf, sub uint32) (eax, ebx, ecx, edx uint32)
