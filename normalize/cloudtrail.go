@@ -99,6 +99,25 @@ func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordReg
 	}
 }
 
+// firstValues sets out[i] to the value of obj's first member named keys[i],
+// or nil: one pass over the members where a Get per key would make one
+// (two when the key is missing).
+func firstValues(obj *fastjson.Value, keys []string, out []*fastjson.Value) {
+	clear(out)
+	o, err := obj.Object()
+	if err != nil {
+		return
+	}
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		for i, key := range keys {
+			if out[i] == nil && string(k) == key {
+				out[i] = v
+				return
+			}
+		}
+	})
+}
+
 // looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
 func looksLikeCloudTrail(v *fastjson.Value) bool {
 	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
@@ -325,25 +344,31 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 	}
 
 	if requestParams != nil && requestParams.Type() == fastjson.TypeObject {
-		u.bucketName = m.str("requestParameters.bucketName", requestParams.Get("bucketName"))
-		u.objectKey = m.str("requestParameters.key", requestParams.Get("key"))
-		u.objectVersionID = m.str("requestParameters.versionId", requestParams.Get("versionId"))
-		u.reqHost = hostWithoutPort(m.str("requestParameters.Host", requestParams.Get("Host")))
+		var v [4]*fastjson.Value
+		firstValues(requestParams, []string{"bucketName", "key", "versionId", "Host"}, v[:])
+		u.bucketName = m.str("requestParameters.bucketName", v[0])
+		u.objectKey = m.str("requestParameters.key", v[1])
+		u.objectVersionID = m.str("requestParameters.versionId", v[2])
+		u.reqHost = hostWithoutPort(m.str("requestParameters.Host", v[3]))
 	}
 	if len(u.objectVersionID) == 0 && responseElems != nil && responseElems.Type() == fastjson.TypeObject {
 		u.objectVersionID = m.str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
 	}
 	if additional != nil && additional.Type() == fastjson.TypeObject {
-		u.reqHostID = m.str("additionalEventData.x-amz-id-2", additional.Get("x-amz-id-2"))
-		u.reqSignature = m.str("additionalEventData.SignatureVersion", additional.Get("SignatureVersion"))
-		u.reqAuthType = m.str("additionalEventData.AuthenticationMethod", additional.Get("AuthenticationMethod"))
-		u.reqCipherSuite = m.str("additionalEventData.CipherSuite", additional.Get("CipherSuite"))
-		u.reqBytesSent = wholeNumber(additional.Get("bytesTransferredOut"))
+		var v [5]*fastjson.Value
+		firstValues(additional, []string{"x-amz-id-2", "SignatureVersion", "AuthenticationMethod", "CipherSuite", "bytesTransferredOut"}, v[:])
+		u.reqHostID = m.str("additionalEventData.x-amz-id-2", v[0])
+		u.reqSignature = m.str("additionalEventData.SignatureVersion", v[1])
+		u.reqAuthType = m.str("additionalEventData.AuthenticationMethod", v[2])
+		u.reqCipherSuite = m.str("additionalEventData.CipherSuite", v[3])
+		u.reqBytesSent = wholeNumber(v[4])
 	}
 	if ct.tlsDetails != nil && ct.tlsDetails.Type() == fastjson.TypeObject {
-		u.reqTLSVersion = m.str("tlsDetails.tlsVersion", ct.tlsDetails.Get("tlsVersion"))
+		var v [2]*fastjson.Value
+		firstValues(ct.tlsDetails, []string{"tlsVersion", "cipherSuite"}, v[:])
+		u.reqTLSVersion = m.str("tlsDetails.tlsVersion", v[0])
 		if len(u.reqCipherSuite) == 0 {
-			u.reqCipherSuite = m.str("tlsDetails.cipherSuite", ct.tlsDetails.Get("cipherSuite"))
+			u.reqCipherSuite = m.str("tlsDetails.cipherSuite", v[1])
 		}
 	}
 	if ct.resources != nil && ct.resources.Type() == fastjson.TypeArray {

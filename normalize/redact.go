@@ -47,6 +47,14 @@ func secretNameIn(name []byte, names []string) bool {
 	if len(name) == 0 || !secretFirstByte[name[0]] {
 		return false // most names are refused here, without folding
 	}
+	if !hasPercent(name) {
+		for _, p := range names {
+			if len(p) == len(name) && equalLower(name, p) {
+				return true
+			}
+		}
+		return false
+	}
 	var buf [maxParamName]byte
 	lower, ok := foldName(buf[:0], name)
 	if !ok {
@@ -58,6 +66,20 @@ func secretNameIn(name []byte, names []string) bool {
 		}
 	}
 	return false
+}
+
+// equalLower reports whether name, ASCII lower-cased, is lower (which is
+// lower case and as long as name).
+func equalLower(name []byte, lower string) bool {
+	for i, c := range name {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // secretLastByte marks the bytes a secret parameter name can end with, in

@@ -3,6 +3,8 @@ package normalize
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -214,6 +216,62 @@ func TestIsJSONNumber(t *testing.T) {
 	for _, bad := range []string{"", ".", "-", "01", "1.", ".5", "1e", "1e+", "NaN", "inf", "+1", "1..2", "0x10"} {
 		if isJSONNumber([]byte(bad)) {
 			t.Errorf("isJSONNumber(%q) = true", bad)
+		}
+	}
+}
+
+// TestIsSecretKeyForms checks IsSecretKey and isSecretParam against the
+// plain definition (percent-decode, lower-case, compare) over every secret
+// name in random case with random letters percent-encoded, and near misses.
+func TestIsSecretKeyForms(t *testing.T) {
+	naive := func(name string, names []string) bool {
+		if len(name) > maxParamName {
+			return false
+		}
+		var b strings.Builder
+		for i := 0; i < len(name); i++ {
+			c := name[i]
+			if c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]) {
+				c = unhex(name[i+1])<<4 | unhex(name[i+2])
+				i += 2
+			}
+			b.WriteByte(c)
+		}
+		lower := strings.ToLower(b.String())
+		for _, p := range names {
+			if lower == p {
+				return true
+			}
+		}
+		return false
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	all := append(append([]string{}, secretParams...), secretJSONKeys...)
+	for trial := 0; trial < 20000; trial++ {
+		base := []byte(all[rng.IntN(len(all))])
+		switch rng.IntN(4) {
+		case 0:
+			base[rng.IntN(len(base))] ^= 1 // a near miss
+		case 1:
+			base = base[:len(base)-1]
+		}
+		var name strings.Builder
+		for _, c := range base {
+			if rng.IntN(2) == 0 && 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			if rng.IntN(8) == 0 {
+				fmt.Fprintf(&name, "%%%02X", c)
+			} else {
+				name.WriteByte(c)
+			}
+		}
+		s := name.String()
+		if got, want := IsSecretKey([]byte(s)), naive(s, all); got != want {
+			t.Fatalf("IsSecretKey(%q) = %v, want %v", s, got, want)
+		}
+		if got, want := isSecretParam([]byte(s)), naive(s, secretParams); got != want {
+			t.Fatalf("isSecretParam(%q) = %v, want %v", s, got, want)
 		}
 	}
 }
