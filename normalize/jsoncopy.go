@@ -69,7 +69,12 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, 
 		obj, _ := v.Object()
 		dst = append(dst, '{')
 		first := true
-		n.visitFirst(obj, func(key []byte, child *fastjson.Value) {
+		// visitFirst inlined: one call per member instead of two.
+		dups := n.newDuplicateKeys(obj)
+		obj.Visit(func(key []byte, child *fastjson.Value) {
+			if dups.repeated(key) {
+				return
+			}
 			if !first {
 				dst = append(dst, ',')
 			}
@@ -78,6 +83,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, 
 			dst = append(dst, ':')
 			dst = n.appendValueDepth(dst, child, m, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
 		})
+		dups.done()
 		return append(dst, '}')
 	case fastjson.TypeArray:
 		dst = append(dst, '[')
