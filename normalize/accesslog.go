@@ -225,7 +225,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	u.bucketName = field(fieldBucket)
 	u.clientIP = field(fieldRemoteIP)
 	u.hasPrincipal = true
-	n.parseRequester(f[fieldRequester-1], &u.principal)
+	n.parseRequester(f[fieldRequester-1], u)
 	u.reqID = field(fieldRequestID)
 	u.operation = field(fieldOperation)
 	u.objectKey = field(fieldKey)

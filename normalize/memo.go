@@ -38,24 +38,45 @@ type requesterMemo struct {
 	requester []byte
 	principal Principal
 	valid     bool
+	// encoded is the principal object as encodeUnified writes it with
+	// strings in encodedMode, when encodedValid.
+	encoded      []byte
+	encodedMode  strMode
+	encodedValid bool
 }
 
-// parseRequester is ParseRequester(s, p) through the memo; p must be zero.
-func (n *Normalizer) parseRequester(s []byte, p *Principal) {
+// parseRequester is ParseRequester(s, &u.principal) through the memo;
+// u.principal must be zero. It reports in u.principalMemo whether the
+// principal is the memo's.
+func (n *Normalizer) parseRequester(s []byte, u *unified) {
 	m := &n.requestMemo
 	if m.valid && bytes.Equal(m.requester, s) {
-		*p = m.principal
+		u.principal, u.principalMemo = m.principal, true
 		return
 	}
 	if len(s) > memoLimit || n.noShortcuts {
-		ParseRequester(s, p)
+		ParseRequester(s, &u.principal)
 		return
 	}
 	m.requester = append(m.requester[:0], s...)
 	m.principal = Principal{}
 	ParseRequester(m.requester, &m.principal)
-	m.valid = true
-	*p = m.principal
+	m.valid, m.encodedValid = true, false
+	u.principal, u.principalMemo = m.principal, true
+}
+
+// appendPrincipal is encodePrincipal through the memo when u's principal
+// is the memo's.
+func (n *Normalizer) appendPrincipal(b []byte, m strMode, u *unified) []byte {
+	if !u.principalMemo {
+		return n.encodePrincipal(b, m, &u.principal)
+	}
+	r := &n.requestMemo
+	if !r.encodedValid || r.encodedMode != m {
+		r.encoded = n.encodePrincipal(r.encoded[:0], m, &u.principal)
+		r.encodedMode, r.encodedValid = m, true
+	}
+	return append(b, r.encoded...)
 }
 
 type timeMemo struct {

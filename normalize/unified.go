@@ -35,6 +35,8 @@ type unified struct {
 
 	principal    Principal
 	hasPrincipal bool
+	// principalMemo says principal is the requester memo's (see memo.go).
+	principalMemo bool
 
 	clientIP  []byte
 	userAgent []byte
@@ -153,7 +155,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = closeObj(b, o)
 
 	if u.hasPrincipal {
-		b = n.encodePrincipal(b, m, &u.principal)
+		b = n.appendPrincipal(b, m, u)
 	}
 
 	b, o = openObj(b, `,"client":`)
