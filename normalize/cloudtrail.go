@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"time"
-
-	"github.com/valyala/fastjson"
 )
 
 // normalizeJSON handles a CloudTrail-family document: one record, a
@@ -17,15 +15,15 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 		return
 	}
-	obj, err := doc.Object()
-	if err != nil {
+	if doc.Type() != jsonObject {
 		n.emitReject(reject(SourceCloudTrail, "want a JSON object, got %s", doc.Type()), SourceCloudTrail, input, emit)
 		return
 	}
+	obj := doc
 	switch {
 	case obj.Get("Records") != nil:
 		records := obj.Get("Records")
-		if records.Type() != fastjson.TypeArray {
+		if records.Type() != jsonArray {
 			n.emitReject(reject(SourceCloudTrail, "Records: want an array, got %s", records.Type()), SourceCloudTrail, input, emit)
 			return
 		}
@@ -34,7 +32,7 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 		}
 	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
 		detail := obj.Get("detail")
-		if detail.Type() != fastjson.TypeObject || !looksLikeCloudTrail(detail) {
+		if detail.Type() != jsonObject || !looksLikeCloudTrail(detail) {
 			n.emitReject(reject(SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
 				obj.Get("detail-type").GetStringBytes()), SourceCloudTrail, input, emit)
 			return
@@ -49,14 +47,14 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 
 // elementInput re-serializes an element of an envelope so a dead letter or
 // raw copy holds that element alone, not the whole envelope.
-func (n *Normalizer) elementInput(v *fastjson.Value) []byte {
+func (n *Normalizer) elementInput(v *jsonValue) []byte {
 	n.inner = v.MarshalTo(n.inner[:0])
 	return n.inner
 }
 
-func (n *Normalizer) normalizeElement(rec *fastjson.Value, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeElement(rec *jsonValue, recordRegion []byte, emit func(*Output)) {
 	input := n.elementInput(rec)
-	if rec.Type() != fastjson.TypeObject {
+	if rec.Type() != jsonObject {
 		n.emitReject(reject(SourceCloudTrail, "Records element: want an object, got %s", rec.Type()), SourceCloudTrail, input, emit)
 		return
 	}
@@ -65,7 +63,7 @@ func (n *Normalizer) normalizeElement(rec *fastjson.Value, recordRegion []byte, 
 
 // normalizeSubscription fans out a CloudWatch Logs subscription payload
 // (already gunzipped): every logEvents[].message is one CloudTrail record.
-func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion []byte, emit func(*Output)) {
 	switch mt := string(doc.GetStringBytes("messageType")); mt {
 	case "CONTROL_MESSAGE":
 		return // CloudWatch Logs' reachability check carries no records
@@ -75,13 +73,13 @@ func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordReg
 		return
 	}
 	events := doc.Get("logEvents")
-	if events.Type() != fastjson.TypeArray {
+	if events.Type() != jsonArray {
 		n.emitReject(reject(SourceCloudTrail, "logEvents: want an array, got %s", events.Type()), SourceCloudTrail, input, emit)
 		return
 	}
 	for i, ev := range events.GetArray() {
 		msg := ev.Get("message")
-		if msg == nil || msg.Type() != fastjson.TypeString {
+		if msg == nil || msg.Type() != jsonString {
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want a string", i), SourceCloudTrail, n.elementInput(ev), emit)
 			continue
 		}
@@ -91,7 +89,7 @@ func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordReg
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
 			continue
 		}
-		if rec.Type() != fastjson.TypeObject {
+		if rec.Type() != jsonObject {
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()), SourceCloudTrail, text, emit)
 			continue
 		}
@@ -102,28 +100,24 @@ func (n *Normalizer) normalizeSubscription(doc *fastjson.Value, input, recordReg
 // firstValues sets out[i] to the value of obj's first member named keys[i],
 // or nil: one pass over the members where a Get per key would make one
 // (two when the key is missing).
-func firstValues(obj *fastjson.Value, keys []string, out []*fastjson.Value) {
+func firstValues(obj *jsonValue, keys []string, out []*jsonValue) {
 	clear(out)
-	o, err := obj.Object()
-	if err != nil {
-		return
-	}
-	o.Visit(func(k []byte, v *fastjson.Value) {
+	for _, m := range obj.members {
 		for i, key := range keys {
-			if out[i] == nil && string(k) == key {
-				out[i] = v
-				return
+			if out[i] == nil && string(m.key) == key {
+				out[i] = m.v
+				break
 			}
 		}
-	})
+	}
 }
 
 // looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
-func looksLikeCloudTrail(v *fastjson.Value) bool {
+func looksLikeCloudTrail(v *jsonValue) bool {
 	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
 }
 
-func (n *Normalizer) normalizeRecord(rec *fastjson.Value, input, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeRecord(rec *jsonValue, input, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
 	n.redactStrings = n.opts.Redact
 	if bytes.IndexByte(input, '\\') < 0 && !n.noShortcuts {
@@ -154,14 +148,14 @@ type ctMapper struct {
 // str returns a string field's bytes; null and absent give nil; any other
 // type is an error naming the key, so a malformed record is dead-lettered
 // with a reason instead of being half-mapped.
-func (m *ctMapper) str(key string, v *fastjson.Value) []byte {
+func (m *ctMapper) str(key string, v *jsonValue) []byte {
 	if v == nil {
 		return nil
 	}
 	switch v.Type() {
-	case fastjson.TypeString:
+	case jsonString:
 		return v.GetStringBytes()
-	case fastjson.TypeNull:
+	case jsonNull:
 		return nil
 	}
 	if m.err == nil {
@@ -170,18 +164,18 @@ func (m *ctMapper) str(key string, v *fastjson.Value) []byte {
 	return nil
 }
 
-func (m *ctMapper) boolean(key string, v *fastjson.Value) Bool {
+func (m *ctMapper) boolean(key string, v *jsonValue) Bool {
 	if v == nil {
 		return BoolUnset
 	}
 	switch v.Type() {
-	case fastjson.TypeTrue:
+	case jsonTrue:
 		return BoolTrue
-	case fastjson.TypeFalse:
+	case jsonFalse:
 		return BoolFalse
-	case fastjson.TypeNull:
+	case jsonNull:
 		return BoolUnset
-	case fastjson.TypeString:
+	case jsonString:
 		// Some producers write CloudTrail booleans as strings.
 		switch s := v.GetStringBytes(); {
 		case bytes.EqualFold(s, []byte("true")):
@@ -198,8 +192,8 @@ func (m *ctMapper) boolean(key string, v *fastjson.Value) Bool {
 
 // typed returns v when it has type want, nil for null or absent, and
 // records a type error otherwise (the contract fixes these types).
-func (m *ctMapper) typed(key string, v *fastjson.Value, want fastjson.Type) *fastjson.Value {
-	if v == nil || v.Type() == fastjson.TypeNull {
+func (m *ctMapper) typed(key string, v *jsonValue, want jsonType) *jsonValue {
+	if v == nil || v.Type() == jsonNull {
 		return nil
 	}
 	if v.Type() != want {
@@ -213,15 +207,15 @@ func (m *ctMapper) typed(key string, v *fastjson.Value, want fastjson.Type) *fas
 
 // copied returns v when it is an object, array or scalar worth copying;
 // null gives nil.
-func copied(v *fastjson.Value) *fastjson.Value {
-	if v == nil || v.Type() == fastjson.TypeNull {
+func copied(v *jsonValue) *jsonValue {
+	if v == nil || v.Type() == jsonNull {
 		return nil
 	}
 	return v
 }
 
 // mapCloudTrail fills u from one CloudTrail record.
-func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
+func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 	if !looksLikeCloudTrail(rec) {
 		return reject(SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
 	}
@@ -230,13 +224,12 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 	u.ct = ct
 	m := ctMapper{n: n, u: u}
 	var eventTime, fallbackTime []byte
-	var userIdentity, additional *fastjson.Value
-	var requestParams, responseElems *fastjson.Value
+	var userIdentity, additional *jsonValue
+	var requestParams, responseElems *jsonValue
 	var errorCode, errorMessage []byte
 	readOnly := BoolUnset
 
-	obj, _ := rec.Object()
-	n.visitFirst(obj, func(key []byte, v *fastjson.Value) {
+	n.visitFirst(rec, func(key []byte, v *jsonValue) {
 		switch string(key) {
 		case "eventVersion":
 			ct.eventVersion = m.str("eventVersion", v)
@@ -275,7 +268,7 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		case "readOnly":
 			readOnly = m.boolean("readOnly", v)
 		case "resources":
-			ct.resources = m.typed("resources", v, fastjson.TypeArray)
+			ct.resources = m.typed("resources", v, jsonArray)
 		case "eventType":
 			ct.eventType = m.str("eventType", v)
 		case "managementEvent":
@@ -289,18 +282,18 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		case "eventCategory":
 			ct.eventCategory = m.str("eventCategory", v)
 		case "tlsDetails":
-			ct.tlsDetails = m.typed("tlsDetails", v, fastjson.TypeObject)
+			ct.tlsDetails = m.typed("tlsDetails", v, jsonObject)
 		case "sessionCredentialFromConsole":
 			// CloudTrail writes it as the string "true"; a boolean is kept too.
-			if v.Type() == fastjson.TypeTrue || v.Type() == fastjson.TypeFalse {
+			if v.Type() == jsonTrue || v.Type() == jsonFalse {
 				ct.sessionCredentialFromConsole = v
 			} else {
-				ct.sessionCredentialFromConsole = m.typed("sessionCredentialFromConsole", v, fastjson.TypeString)
+				ct.sessionCredentialFromConsole = m.typed("sessionCredentialFromConsole", v, jsonString)
 			}
 		case "@timestamp":
 			// Logstash's receive time: used only when eventTime is missing,
 			// and kept in extra like every key this version does not map.
-			if v.Type() == fastjson.TypeString {
+			if v.Type() == jsonString {
 				fallbackTime = v.GetStringBytes()
 			}
 			ct.extra = append(ct.extra, keyValue{key, v})
@@ -343,19 +336,19 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		u.clientIP = nil
 	}
 
-	if requestParams != nil && requestParams.Type() == fastjson.TypeObject {
-		var v [4]*fastjson.Value
+	if requestParams != nil && requestParams.Type() == jsonObject {
+		var v [4]*jsonValue
 		firstValues(requestParams, []string{"bucketName", "key", "versionId", "Host"}, v[:])
 		u.bucketName = m.str("requestParameters.bucketName", v[0])
 		u.objectKey = m.str("requestParameters.key", v[1])
 		u.objectVersionID = m.str("requestParameters.versionId", v[2])
 		u.reqHost = hostWithoutPort(m.str("requestParameters.Host", v[3]))
 	}
-	if len(u.objectVersionID) == 0 && responseElems != nil && responseElems.Type() == fastjson.TypeObject {
+	if len(u.objectVersionID) == 0 && responseElems != nil && responseElems.Type() == jsonObject {
 		u.objectVersionID = m.str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
 	}
-	if additional != nil && additional.Type() == fastjson.TypeObject {
-		var v [5]*fastjson.Value
+	if additional != nil && additional.Type() == jsonObject {
+		var v [5]*jsonValue
 		firstValues(additional, []string{"x-amz-id-2", "SignatureVersion", "AuthenticationMethod", "CipherSuite", "bytesTransferredOut"}, v[:])
 		u.reqHostID = m.str("additionalEventData.x-amz-id-2", v[0])
 		u.reqSignature = m.str("additionalEventData.SignatureVersion", v[1])
@@ -363,24 +356,24 @@ func (n *Normalizer) mapCloudTrail(rec *fastjson.Value, u *unified) error {
 		u.reqCipherSuite = m.str("additionalEventData.CipherSuite", v[3])
 		u.reqBytesSent = wholeNumber(v[4])
 	}
-	if ct.tlsDetails != nil && ct.tlsDetails.Type() == fastjson.TypeObject {
-		var v [2]*fastjson.Value
+	if ct.tlsDetails != nil && ct.tlsDetails.Type() == jsonObject {
+		var v [2]*jsonValue
 		firstValues(ct.tlsDetails, []string{"tlsVersion", "cipherSuite"}, v[:])
 		u.reqTLSVersion = m.str("tlsDetails.tlsVersion", v[0])
 		if len(u.reqCipherSuite) == 0 {
 			u.reqCipherSuite = m.str("tlsDetails.cipherSuite", v[1])
 		}
 	}
-	if ct.resources != nil && ct.resources.Type() == fastjson.TypeArray {
+	if ct.resources != nil && ct.resources.Type() == jsonArray {
 		for _, r := range ct.resources.GetArray() {
 			if string(r.GetStringBytes("type")) == "AWS::S3::AccessPoint" {
 				u.reqAccessPointARN = r.GetStringBytes("ARN")
 			}
 		}
 	}
-	if userIdentity != nil && userIdentity.Type() == fastjson.TypeObject {
+	if userIdentity != nil && userIdentity.Type() == jsonObject {
 		n.mapUserIdentity(&m, userIdentity, u)
-	} else if userIdentity != nil && userIdentity.Type() != fastjson.TypeNull {
+	} else if userIdentity != nil && userIdentity.Type() != jsonNull {
 		return reject(SourceCloudTrail, "userIdentity: want an object, got %s", userIdentity.Type())
 	}
 	return m.err
@@ -394,12 +387,11 @@ var principalTypes = map[string]string{
 	"WebIdentityUser": PrincipalWebIdentityUser, "SAMLUser": PrincipalSAMLUser, "Unknown": PrincipalUnknown,
 }
 
-func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified) {
+func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 	p := &u.principal
 	u.hasPrincipal = true
 	var typ, arn []byte
-	obj, _ := ui.Object()
-	n.visitFirst(obj, func(key []byte, v *fastjson.Value) {
+	n.visitFirst(ui, func(key []byte, v *jsonValue) {
 		switch string(key) {
 		case "type":
 			typ = m.str("userIdentity.type", v)
@@ -429,7 +421,7 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *fastjson.Value, u *unified
 	} else if p.Type == "" {
 		p.Type = PrincipalUnknown
 	}
-	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == fastjson.TypeObject {
+	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == jsonObject {
 		if issuer := sc.Get("sessionIssuer"); issuer != nil && string(issuer.GetStringBytes("type")) == "Role" {
 			if roleARN := issuer.GetStringBytes("arn"); len(roleARN) > 0 {
 				p.RoleARN = roleARN
@@ -491,8 +483,8 @@ func looksLikeIP(b []byte) bool {
 
 // wholeNumber reads a JSON number that holds an integer (CloudTrail writes
 // byte counts as 1234.0).
-func wholeNumber(v *fastjson.Value) optInt {
-	if v == nil || v.Type() != fastjson.TypeNumber {
+func wholeNumber(v *jsonValue) optInt {
+	if v == nil || v.Type() != jsonNumber {
 		return optInt{}
 	}
 	f, err := v.Float64()

@@ -1,7 +1,5 @@
 package normalize
 
-import "github.com/valyala/fastjson"
-
 // detect evaluates the rules on one mapped record. It runs after the
 // region is settled and before encoding, reads only u, and allocates
 // nothing except when access_denied_rate meets a new principal or IP.
@@ -95,11 +93,11 @@ func loggingTurnedOff(u *unified) bool {
 		return true
 	}
 	rp := u.ct.requestParameters
-	if rp == nil || rp.Type() != fastjson.TypeObject {
+	if rp == nil || rp.Type() != jsonObject {
 		return true
 	}
 	target := rp.Get("BucketLoggingStatus", "LoggingEnabled", "TargetBucket")
-	return target == nil || target.Type() != fastjson.TypeString || len(target.GetStringBytes()) == 0
+	return target == nil || target.Type() != jsonString || len(target.GetStringBytes()) == 0
 }
 
 // denialRateExceeded counts this denial for the principal and the IP.

@@ -2,8 +2,6 @@ package normalize
 
 import (
 	"strings"
-
-	"github.com/valyala/fastjson"
 )
 
 // maxCopyDepth bounds recursion when copying CloudTrail subtrees; the
@@ -11,7 +9,7 @@ import (
 const maxCopyDepth = 300
 
 // jsonValue writes "name": v when v is present (for encoder users).
-func (n *Normalizer) jsonValue(e *encoder, name string, v *fastjson.Value) {
+func (n *Normalizer) jsonValue(e *encoder, name string, v *jsonValue) {
 	if v == nil {
 		return
 	}
@@ -20,7 +18,7 @@ func (n *Normalizer) jsonValue(e *encoder, name string, v *fastjson.Value) {
 }
 
 // jsonValueKey writes a key taken from the input, then v.
-func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *fastjson.Value) {
+func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *jsonValue) {
 	if e.first {
 		e.first = false
 	} else {
@@ -30,7 +28,7 @@ func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *fastjson.Value) {
 }
 
 // jsonField is a field writer (see fields.go) for a parsed JSON value.
-func (n *Normalizer) jsonField(b []byte, key string, v *fastjson.Value) []byte {
+func (n *Normalizer) jsonField(b []byte, key string, v *jsonValue) []byte {
 	if v == nil {
 		return b
 	}
@@ -39,7 +37,7 @@ func (n *Normalizer) jsonField(b []byte, key string, v *fastjson.Value) []byte {
 }
 
 // jsonKeyValue appends "key":v for a key taken from the input.
-func (n *Normalizer) jsonKeyValue(b, key []byte, v *fastjson.Value) []byte {
+func (n *Normalizer) jsonKeyValue(b, key []byte, v *jsonValue) []byte {
 	m := n.strMode()
 	b = (m &^ modeRedact).value(b, key)
 	b = append(b, ':')
@@ -50,30 +48,29 @@ func (n *Normalizer) jsonKeyValue(b, key []byte, v *fastjson.Value) []byte {
 // output is valid UTF-8 whatever the input held) and redacted: a secret
 // key's string value is masked whole, any other string has the secret
 // parameters of URLs inside it masked.
-func (n *Normalizer) appendValue(dst []byte, v *fastjson.Value, secret bool) []byte {
+func (n *Normalizer) appendValue(dst []byte, v *jsonValue, secret bool) []byte {
 	return n.appendValueDepth(dst, v, n.strMode(), secret && n.opts.Redact, 0)
 }
 
-func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, secret bool, depth int) []byte {
+func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secret bool, depth int) []byte {
 	if depth > maxCopyDepth {
 		return append(dst, "null"...)
 	}
 	switch v.Type() {
-	case fastjson.TypeString:
+	case jsonString:
 		s := v.GetStringBytes()
 		if secret && len(s) > 0 {
 			return append(dst, `"`+redactedValue+`"`...)
 		}
 		return m.value(dst, s)
-	case fastjson.TypeObject:
-		obj, _ := v.Object()
+	case jsonObject:
 		dst = append(dst, '{')
 		first := true
-		// visitFirst inlined: one call per member instead of two.
-		dups := n.newDuplicateKeys(obj)
-		obj.Visit(func(key []byte, child *fastjson.Value) {
+		dups := n.newDuplicateKeys(v)
+		for _, member := range v.members {
+			key, child := member.key, member.v
 			if dups.repeated(key) {
-				return
+				continue
 			}
 			if !first {
 				dst = append(dst, ',')
@@ -82,10 +79,10 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, 
 			dst = (m &^ modeRedact).value(dst, key)
 			dst = append(dst, ':')
 			dst = n.appendValueDepth(dst, child, m, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
-		})
+		}
 		dups.done()
 		return append(dst, '}')
-	case fastjson.TypeArray:
+	case jsonArray:
 		dst = append(dst, '[')
 		for i, child := range v.GetArray() {
 			if i > 0 {
@@ -94,7 +91,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *fastjson.Value, m strMode, 
 			dst = n.appendValueDepth(dst, child, m, secret, depth+1)
 		}
 		return append(dst, ']')
-	case fastjson.TypeNumber:
+	case jsonNumber:
 		// Numbers keep their spelling, but the parser is lenient (it takes
 		// ".", "1e", "NaN"), so the spelling is checked before it is copied.
 		start := len(dst)
@@ -202,7 +199,7 @@ func (n *Normalizer) lookupEncodedKey(encoded []byte) []byte {
 	if v == nil {
 		return nil
 	}
-	if v.Type() == fastjson.TypeString {
+	if v.Type() == jsonString {
 		return v.GetStringBytes()
 	}
 	return v.MarshalTo(nil)
@@ -210,10 +207,10 @@ func (n *Normalizer) lookupEncodedKey(encoded []byte) []byte {
 
 // visitFirst calls fn for each key of obj in order, skipping repeats of a
 // key already seen (see duplicateKeys).
-func (n *Normalizer) visitFirst(obj *fastjson.Object, fn func(key []byte, v *fastjson.Value)) {
+func (n *Normalizer) visitFirst(obj *jsonValue, fn func(key []byte, v *jsonValue)) {
 	dups := n.newDuplicateKeys(obj)
 	defer dups.done()
-	obj.Visit(func(key []byte, v *fastjson.Value) {
+	obj.Visit(func(key []byte, v *jsonValue) {
 		if !dups.repeated(key) {
 			fn(key, v)
 		}
@@ -237,7 +234,7 @@ type duplicateKeys struct {
 // filterKeys is how many keys the filter serves before a set takes over.
 const filterKeys = 64
 
-func (n *Normalizer) newDuplicateKeys(obj *fastjson.Object) duplicateKeys {
+func (n *Normalizer) newDuplicateKeys(obj *jsonValue) duplicateKeys {
 	d := duplicateKeys{n: n, start: len(n.seenKeys)}
 	if obj.Len() > filterKeys {
 		d.set = make(map[string]struct{}, obj.Len())

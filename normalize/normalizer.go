@@ -3,8 +3,6 @@ package normalize
 import (
 	"bytes"
 	"time"
-
-	"github.com/valyala/fastjson"
 )
 
 // Normalizer turns inputs into unified records. It reuses buffers between
@@ -66,9 +64,9 @@ type Normalizer struct {
 	// but JSON forbids; the record is then rejected.
 	encodeErr error
 
-	outer fastjson.Parser // the input document
-	elem  fastjson.Parser // a CloudWatch Logs message inside the document
-	keys  fastjson.Parser // the encoded record, for uncommon KeyPaths
+	outer jsonParser // the input document
+	elem  jsonParser // a CloudWatch Logs message inside the document
+	keys  jsonParser // the encoded record, for uncommon KeyPaths
 }
 
 // New returns a Normalizer with the given options.

@@ -3,8 +3,6 @@ package normalize
 import (
 	"bytes"
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // OCSFVersion is the OCSF schema version of Format ocsf output
@@ -512,9 +510,9 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 	e.key("resources")
 	e.b = append(e.b, '[')
 	count := 0
-	if u.ct != nil && u.ct.resources != nil && u.ct.resources.Type() == fastjson.TypeArray {
+	if u.ct != nil && u.ct.resources != nil && u.ct.resources.Type() == jsonArray {
 		for _, r := range u.ct.resources.GetArray() {
-			if r.Type() != fastjson.TypeObject {
+			if r.Type() != jsonObject {
 				continue
 			}
 			arn := stringValue(r.Get("ARN"))
@@ -599,8 +597,8 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 	return fromCloudTrail
 }
 
-func stringValue(v *fastjson.Value) []byte {
-	if v == nil || v.Type() != fastjson.TypeString {
+func stringValue(v *jsonValue) []byte {
+	if v == nil || v.Type() != jsonString {
 		return nil
 	}
 	return v.GetStringBytes()

@@ -273,7 +273,7 @@ const (
 
 // schemaMutate applies edits to a copy of the full access-log example: each
 // key is a dotted path ("request.uri"); a nil value deletes the key, the
-// jsonNull sentinel writes a JSON null.
+// schemaNull sentinel writes a JSON null.
 func schemaMutate(t *testing.T, base string, edits map[string]any) []byte {
 	t.Helper()
 	var rec map[string]any
@@ -295,7 +295,7 @@ func schemaMutate(t *testing.T, base string, edits map[string]any) []byte {
 		switch v {
 		case nil:
 			delete(m, last)
-		case jsonNull:
+		case schemaNull:
 			m[last] = nil
 		default:
 			m[last] = v
@@ -308,9 +308,9 @@ func schemaMutate(t *testing.T, base string, edits map[string]any) []byte {
 	return out
 }
 
-type jsonNullType struct{}
+type schemaNullType struct{}
 
-var jsonNull = jsonNullType{}
+var schemaNull = schemaNullType{}
 
 func TestSchemaCompiles(t *testing.T) {
 	if _, err := compiledUnifiedSchema(); err != nil {
@@ -398,9 +398,9 @@ func TestSchemaRejects(t *testing.T) {
 		return func(*testing.T) []byte { return []byte(s) }
 	}
 	cases := map[string]func(t *testing.T) []byte{
-		"null top-level value":       mut(map[string]any{"error_code": jsonNull}),
-		"null nested value":          mut(map[string]any{"principal.arn": jsonNull}),
-		"null object":                mut(map[string]any{"bucket": jsonNull}),
+		"null top-level value":       mut(map[string]any{"error_code": schemaNull}),
+		"null nested value":          mut(map[string]any{"principal.arn": schemaNull}),
+		"null object":                mut(map[string]any{"bucket": schemaNull}),
 		"dash string":                mut(map[string]any{"error_code": "-"}),
 		"dash nested string":         mut(map[string]any{"request.referrer": "-"}),
 		"dash alert":                 mut(map[string]any{"alerts": []any{"-"}}),

@@ -2,8 +2,6 @@ package normalize
 
 import (
 	"strconv"
-
-	"github.com/valyala/fastjson"
 )
 
 // unified is one record before encoding. Byte slices alias the input or the
@@ -80,10 +78,10 @@ type cloudTrailParts struct {
 	eventID, eventVersion, eventType, eventCategory []byte
 	managementEvent                                 Bool
 	recipientAccountID, sharedEventID               []byte
-	requestParameters, responseElements             *fastjson.Value
-	additionalEventData, resources, tlsDetails      *fastjson.Value
-	sessionCredentialFromConsole                    *fastjson.Value
-	awsRegion                                       *fastjson.Value
+	requestParameters, responseElements             *jsonValue
+	additionalEventData, resources, tlsDetails      *jsonValue
+	sessionCredentialFromConsole                    *jsonValue
+	awsRegion                                       *jsonValue
 	// extra holds the record's keys this version does not map, in order;
 	// userIdentityExtra the unmapped keys of userIdentity.
 	extra             []keyValue
@@ -92,7 +90,7 @@ type cloudTrailParts struct {
 
 type keyValue struct {
 	key   []byte
-	value *fastjson.Value
+	value *jsonValue
 }
 
 func (c *cloudTrailParts) reset() {

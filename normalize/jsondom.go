@@ -1,0 +1,496 @@
+package normalize
+
+import (
+	"bytes"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// A small JSON parser for CloudTrail documents. It replaced fastjson on the
+// CloudTrail path because a record is read once, front to back, and
+// fastjson paid for laziness it could not use there: every string and
+// every object's keys were searched for escapes again when first read, and
+// members could only be visited through callbacks. This parser decodes
+// each string once while parsing (with a plain search for the closing
+// quote when the document holds no backslash at all), keeps every value's
+// text, and is strict: numbers must follow JSON's grammar, escapes must be
+// JSON's, nothing may follow the document. Repeated keys are all kept;
+// readers take the first (see Get and visitFirst).
+
+// jsonType is the type of a JSON value.
+type jsonType uint8
+
+const (
+	jsonNull jsonType = iota
+	jsonTrue
+	jsonFalse
+	jsonNumber
+	jsonString
+	jsonArray
+	jsonObject
+)
+
+var jsonTypeNames = [...]string{"null", "true", "false", "number", "string", "array", "object"}
+
+func (t jsonType) String() string { return jsonTypeNames[t] }
+
+// jsonMaxDepth bounds nesting, as fastjson did; deeper documents are
+// rejected.
+const jsonMaxDepth = 300
+
+// jsonValue is one parsed value. Its slices alias the input or the
+// parser's storage, which the next Parse reuses.
+type jsonValue struct {
+	t jsonType
+	// s is a string's decoded bytes or a number's text.
+	s []byte
+	// raw is the value's text in the input.
+	raw     []byte
+	members []jsonMember // an object's, in order, repeats included
+	items   []*jsonValue // an array's
+}
+
+type jsonMember struct {
+	key    []byte // decoded
+	keyRaw []byte // as the input spelled it, quotes included
+	v      *jsonValue
+}
+
+// Type returns the value's type.
+func (v *jsonValue) Type() jsonType { return v.t }
+
+// Len returns the number of members of an object or items of an array.
+func (v *jsonValue) Len() int {
+	if v.t == jsonArray {
+		return len(v.items)
+	}
+	return len(v.members)
+}
+
+// Get follows keys (object member names, or array indexes in decimal)
+// from v, the first member winning where a name repeats; nil when a step
+// is missing.
+func (v *jsonValue) Get(keys ...string) *jsonValue {
+	for _, key := range keys {
+		if v == nil {
+			return nil
+		}
+		switch v.t {
+		case jsonObject:
+			var next *jsonValue
+			for i := range v.members {
+				if string(v.members[i].key) == key {
+					next = v.members[i].v
+					break
+				}
+			}
+			v = next
+		case jsonArray:
+			i, err := strconv.Atoi(key)
+			if err != nil || i < 0 || i >= len(v.items) {
+				return nil
+			}
+			v = v.items[i]
+		default:
+			return nil
+		}
+	}
+	return v
+}
+
+// GetStringBytes returns the string at keys, or nil.
+func (v *jsonValue) GetStringBytes(keys ...string) []byte {
+	v = v.Get(keys...)
+	if v == nil || v.t != jsonString {
+		return nil
+	}
+	return v.s
+}
+
+// GetArray returns the items of the array at keys, or nil.
+func (v *jsonValue) GetArray(keys ...string) []*jsonValue {
+	v = v.Get(keys...)
+	if v == nil || v.t != jsonArray {
+		return nil
+	}
+	return v.items
+}
+
+// Visit calls f for each member of an object, in order.
+func (v *jsonValue) Visit(f func(key []byte, v *jsonValue)) {
+	for i := range v.members {
+		f(v.members[i].key, v.members[i].v)
+	}
+}
+
+// Float64 returns a number's value.
+func (v *jsonValue) Float64() (float64, error) {
+	if v.t != jsonNumber {
+		return 0, fmt.Errorf("value is %s, not a number", v.t)
+	}
+	return strconv.ParseFloat(string(v.s), 64)
+}
+
+// MarshalTo appends v as compact JSON, spelling strings and keys as the
+// input did.
+func (v *jsonValue) MarshalTo(dst []byte) []byte {
+	switch v.t {
+	case jsonObject:
+		dst = append(dst, '{')
+		for i, m := range v.members {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, m.keyRaw...)
+			dst = append(dst, ':')
+			dst = m.v.MarshalTo(dst)
+		}
+		return append(dst, '}')
+	case jsonArray:
+		dst = append(dst, '[')
+		for i, item := range v.items {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = item.MarshalTo(dst)
+		}
+		return append(dst, ']')
+	default:
+		return append(dst, v.raw...)
+	}
+}
+
+// jsonParser parses documents, reusing its storage from one to the next.
+type jsonParser struct {
+	b      []byte
+	i      int
+	plain  bool // b holds no backslash: strings end at the next quote
+	blocks [][]jsonValue
+	used   int // values handed out from blocks
+	// memberStack and itemStack hold the members and items of the open
+	// containers; a closed container's are copied to the arenas.
+	memberStack []jsonMember
+	itemStack   []*jsonValue
+	members     []jsonMember
+	items       []*jsonValue
+	decoded     []byte // decoded strings that held escapes
+}
+
+const jsonBlockSize = 128
+
+func (p *jsonParser) alloc() *jsonValue {
+	block, slot := p.used/jsonBlockSize, p.used%jsonBlockSize
+	if block == len(p.blocks) {
+		p.blocks = append(p.blocks, make([]jsonValue, jsonBlockSize))
+	}
+	p.used++
+	v := &p.blocks[block][slot]
+	*v = jsonValue{}
+	return v
+}
+
+// jsonSyntaxError says where and why a document is not JSON.
+type jsonSyntaxError struct {
+	offset int
+	msg    string
+}
+
+func (e *jsonSyntaxError) Error() string {
+	return fmt.Sprintf("%s at offset %d", e.msg, e.offset)
+}
+
+func (p *jsonParser) fail(msg string) error {
+	return &jsonSyntaxError{offset: p.i, msg: msg}
+}
+
+// ParseBytes parses b, which must hold one JSON value and nothing else but
+// white space. The result aliases b.
+func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
+	p.b, p.i, p.used = b, 0, 0
+	p.plain = bytes.IndexByte(b, '\\') < 0
+	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
+	p.members, p.items, p.decoded = p.members[:0], p.items[:0], p.decoded[:0]
+	v, err := p.value(0)
+	if err != nil {
+		return nil, err
+	}
+	p.skipSpace()
+	if p.i < len(p.b) {
+		return nil, p.fail("unexpected data after the JSON value")
+	}
+	return v, nil
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *jsonParser) value(depth int) (*jsonValue, error) {
+	p.skipSpace()
+	if p.i >= len(p.b) {
+		return nil, p.fail("unexpected end of JSON")
+	}
+	start := p.i
+	v := p.alloc()
+	var err error
+	switch c := p.b[p.i]; c {
+	case '{':
+		if depth >= jsonMaxDepth {
+			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
+		}
+		v.t = jsonObject
+		err = p.object(v, depth)
+	case '[':
+		if depth >= jsonMaxDepth {
+			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
+		}
+		v.t = jsonArray
+		err = p.array(v, depth)
+	case '"':
+		v.t = jsonString
+		v.s, err = p.string()
+	case 't':
+		v.t = jsonTrue
+		err = p.literal("true")
+	case 'f':
+		v.t = jsonFalse
+		err = p.literal("false")
+	case 'n':
+		v.t = jsonNull
+		err = p.literal("null")
+	default:
+		v.t = jsonNumber
+		err = p.number()
+		v.s = p.b[start:p.i]
+	}
+	if err != nil {
+		return nil, err
+	}
+	v.raw = p.b[start:p.i]
+	return v, nil
+}
+
+func (p *jsonParser) literal(word string) error {
+	if !bytes.HasPrefix(p.b[p.i:], []byte(word)) {
+		return p.fail("invalid literal")
+	}
+	p.i += len(word)
+	return nil
+}
+
+// number reads a number in JSON's grammar.
+func (p *jsonParser) number() error {
+	start := p.i
+	for p.i < len(p.b) {
+		switch c := p.b[p.i]; {
+		case isDigit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E':
+			p.i++
+			continue
+		}
+		break
+	}
+	if p.i == start {
+		return p.fail(fmt.Sprintf("unexpected character %q", p.b[p.i]))
+	}
+	if !isJSONNumber(p.b[start:p.i]) {
+		p.i = start
+		return p.fail("invalid number")
+	}
+	return nil
+}
+
+func (p *jsonParser) object(v *jsonValue, depth int) error {
+	p.i++ // '{'
+	base := len(p.memberStack)
+	p.skipSpace()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		p.i++
+		return nil
+	}
+	for {
+		p.skipSpace()
+		if p.i >= len(p.b) || p.b[p.i] != '"' {
+			return p.fail("want a member name")
+		}
+		keyStart := p.i
+		key, err := p.string()
+		if err != nil {
+			return err
+		}
+		keyRaw := p.b[keyStart:p.i]
+		p.skipSpace()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return p.fail("want ':' after a member name")
+		}
+		p.i++
+		child, err := p.value(depth + 1)
+		if err != nil {
+			return err
+		}
+		p.memberStack = append(p.memberStack, jsonMember{key: key, keyRaw: keyRaw, v: child})
+		p.skipSpace()
+		if p.i >= len(p.b) {
+			return p.fail("unexpected end of JSON in an object")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			continue
+		case '}':
+			p.i++
+			start := len(p.members)
+			p.members = append(p.members, p.memberStack[base:]...)
+			v.members = p.members[start:len(p.members):len(p.members)]
+			p.memberStack = p.memberStack[:base]
+			return nil
+		default:
+			return p.fail("want ',' or '}' in an object")
+		}
+	}
+}
+
+func (p *jsonParser) array(v *jsonValue, depth int) error {
+	p.i++ // '['
+	base := len(p.itemStack)
+	p.skipSpace()
+	if p.i < len(p.b) && p.b[p.i] == ']' {
+		p.i++
+		return nil
+	}
+	for {
+		item, err := p.value(depth + 1)
+		if err != nil {
+			return err
+		}
+		p.itemStack = append(p.itemStack, item)
+		p.skipSpace()
+		if p.i >= len(p.b) {
+			return p.fail("unexpected end of JSON in an array")
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			continue
+		case ']':
+			p.i++
+			start := len(p.items)
+			p.items = append(p.items, p.itemStack[base:]...)
+			v.items = p.items[start:len(p.items):len(p.items)]
+			p.itemStack = p.itemStack[:base]
+			return nil
+		default:
+			return p.fail("want ',' or ']' in an array")
+		}
+	}
+}
+
+// string reads a string starting at its opening quote and returns its
+// decoded bytes: a slice of the input when it holds no escape.
+func (p *jsonParser) string() ([]byte, error) {
+	start := p.i + 1
+	if p.plain {
+		end := bytes.IndexByte(p.b[start:], '"')
+		if end < 0 {
+			return nil, p.fail("unterminated string")
+		}
+		p.i = start + end + 1
+		return p.b[start : start+end], nil
+	}
+	for j := start; j < len(p.b); j++ {
+		switch p.b[j] {
+		case '"':
+			p.i = j + 1
+			return p.b[start:j], nil
+		case '\\':
+			return p.escapedString(start, j)
+		}
+	}
+	p.i = len(p.b)
+	return nil, p.fail("unterminated string")
+}
+
+// escapedString decodes a string from start whose first escape is at esc.
+func (p *jsonParser) escapedString(start, esc int) ([]byte, error) {
+	out := len(p.decoded)
+	p.decoded = append(p.decoded, p.b[start:esc]...)
+	j := esc
+	for j < len(p.b) {
+		c := p.b[j]
+		if c == '"' {
+			p.i = j + 1
+			return p.decoded[out:len(p.decoded):len(p.decoded)], nil
+		}
+		if c != '\\' {
+			p.decoded = append(p.decoded, c)
+			j++
+			continue
+		}
+		if j+1 >= len(p.b) {
+			break
+		}
+		switch e := p.b[j+1]; e {
+		case '"', '\\', '/':
+			p.decoded = append(p.decoded, e)
+		case 'b':
+			p.decoded = append(p.decoded, '\b')
+		case 'f':
+			p.decoded = append(p.decoded, '\f')
+		case 'n':
+			p.decoded = append(p.decoded, '\n')
+		case 'r':
+			p.decoded = append(p.decoded, '\r')
+		case 't':
+			p.decoded = append(p.decoded, '\t')
+		case 'u':
+			r, ok := hex4(p.b[j+2:])
+			if !ok {
+				p.i = j
+				return nil, p.fail("invalid \\u escape")
+			}
+			j += 6
+			if utf16.IsSurrogate(r) {
+				// A pair is two escapes; a lone half becomes U+FFFD.
+				if r2, ok := hex4(p.b[min(j+2, len(p.b)):]); ok && j+1 < len(p.b) && p.b[j] == '\\' && p.b[j+1] == 'u' {
+					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
+						p.decoded = utf8.AppendRune(p.decoded, pair)
+						j += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			p.decoded = utf8.AppendRune(p.decoded, r)
+			continue
+		default:
+			p.i = j
+			return nil, p.fail("invalid escape")
+		}
+		j += 2
+	}
+	p.i = len(p.b)
+	return nil, p.fail("unterminated string")
+}
+
+// hex4 reads four hex digits.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		if !isHex(c) {
+			return 0, false
+		}
+		r = r<<4 | rune(unhex(c))
+	}
+	return r, true
+}

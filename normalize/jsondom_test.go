@@ -1,0 +1,191 @@
+package normalize
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// jsonTokens lists v's tokens in document order, as encoding/json's
+// Decoder gives them: delimiters, then keys and scalars by type.
+func jsonTokens(v *jsonValue, out []string) []string {
+	switch v.t {
+	case jsonObject:
+		out = append(out, "{")
+		for _, m := range v.members {
+			out = append(out, "key:"+validUTF8(m.key))
+			out = jsonTokens(m.v, out)
+		}
+		return append(out, "}")
+	case jsonArray:
+		out = append(out, "[")
+		for _, item := range v.items {
+			out = jsonTokens(item, out)
+		}
+		return append(out, "]")
+	case jsonString:
+		return append(out, "string:"+validUTF8(v.s))
+	case jsonNumber:
+		return append(out, "number:"+string(v.s))
+	default:
+		return append(out, v.t.String())
+	}
+}
+
+// validUTF8 replaces each invalid byte by U+FFFD, as encoding/json does
+// when decoding (the parser keeps the bytes; the encoder replaces them).
+func validUTF8(b []byte) string {
+	var sb strings.Builder
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		sb.WriteRune(r)
+		b = b[size:]
+	}
+	return sb.String()
+}
+
+// stdTokens is jsonTokens by encoding/json, or an error when it refuses b.
+func stdTokens(b []byte) ([]string, error) {
+	if !json.Valid(b) {
+		return nil, errors.New("invalid")
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out []string
+	inObject := []bool{false}
+	expectKey := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			out = append(out, t.String())
+			switch t {
+			case '{':
+				inObject = append(inObject, true)
+				expectKey = true
+				continue
+			case '[':
+				inObject = append(inObject, false)
+			default:
+				inObject = inObject[:len(inObject)-1]
+			}
+		case string:
+			if expectKey {
+				out = append(out, "key:"+t)
+				expectKey = false
+				continue
+			}
+			out = append(out, "string:"+t)
+		case json.Number:
+			out = append(out, "number:"+string(t))
+		case bool:
+			out = append(out, fmt.Sprint(t))
+		case nil:
+			out = append(out, "null")
+		}
+		expectKey = inObject[len(inObject)-1]
+	}
+}
+
+// onlyRawControls reports whether b is refused by encoding/json only for
+// raw control characters in strings, the one thing this parser accepts
+// (as fastjson did): with them turned into spaces, b is valid.
+func onlyRawControls(b []byte) bool {
+	spaced := bytes.Clone(b)
+	for i, c := range spaced {
+		if c < 0x20 {
+			spaced[i] = ' '
+		}
+	}
+	return json.Valid(spaced)
+}
+
+// jsonDepth is the deepest nesting in b, counting brackets outside strings
+// (only used on documents encoding/json accepts).
+func jsonDepth(b []byte) int {
+	depth, deepest, inString := 0, 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && (c == '{' || c == '['):
+			depth++
+			deepest = max(deepest, depth)
+		case !inString && (c == '}' || c == ']'):
+			depth--
+		}
+	}
+	return deepest
+}
+
+// checkParser holds jsonParser to encoding/json: the same documents
+// accepted (but for raw control characters in strings and nesting past
+// jsonMaxDepth), the same tokens decoded, and MarshalTo giving JSON that
+// decodes to them again.
+func checkParser(t *testing.T, p *jsonParser, doc []byte) {
+	t.Helper()
+	v, err := p.ParseBytes(doc)
+	want, stdErr := stdTokens(doc)
+	switch {
+	case stdErr != nil && err == nil:
+		if !onlyRawControls(doc) {
+			t.Fatalf("accepted what encoding/json refuses (%v): %.200q", stdErr, doc)
+		}
+		return
+	case stdErr == nil && err != nil:
+		if jsonDepth(doc) <= jsonMaxDepth {
+			t.Fatalf("refused valid JSON (%v): %.200q", err, doc)
+		}
+		return
+	case err != nil:
+		var syntax *jsonSyntaxError
+		if !errors.As(err, &syntax) || syntax.offset < 0 || syntax.offset > len(doc) {
+			t.Fatalf("error %v has no offset within the document", err)
+		}
+		return
+	}
+	got := jsonTokens(v, nil)
+	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("tokens differ for %.200q\ngot  %q\nwant %q", doc, got, want)
+	}
+	compact := v.MarshalTo(nil)
+	again, err := stdTokens(compact)
+	if err != nil || strings.Join(again, "\x00") != strings.Join(want, "\x00") {
+		t.Fatalf("MarshalTo gave %.200q (%v)", compact, err)
+	}
+}
+
+func TestJSONParser(t *testing.T) {
+	var p jsonParser
+	for _, doc := range []string{
+		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `true`, `false`, `null`, ` {"a" : [1, 2, {"b":null}] } `,
+		`{"a":1,"a":2}`, `"\u00e9\ud83d\ude00\ud800x\/\b\f\n\r\t\"\\"`, `{"k\u0065y":"v"}`,
+		`{`, `[1,]`, `{"a":}`, `01`, `1.`, `.5`, `-`, `1e`, `NaN`, `"\x"`, `"\u12"`, `"abc`, `{"a" 1}`,
+		`[1 2]`, `tru`, `nulls`, `{} {}`, "\"a\x01b\"", strings.Repeat("[", 301) + strings.Repeat("]", 301),
+		strings.Repeat("[", 300) + strings.Repeat("]", 300), benchCloudTrailEvent,
+	} {
+		checkParser(t, &p, []byte(doc))
+	}
+}
+
+func FuzzJSONParser(f *testing.F) {
+	f.Add([]byte(benchCloudTrailEvent))
+	f.Add([]byte(`{"a":"\u00e9\ud83d\ude00","b":[1,-2.5e3,true,false,null,{}]}`))
+	addSeeds(f, "testdata/cloudtrail_*.json*", filepath.Join(samplesDir, "cloudtrail.jsonl"))
+	var p jsonParser
+	f.Fuzz(func(t *testing.T, doc []byte) { checkParser(t, &p, doc) })
+}
