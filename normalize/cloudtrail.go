@@ -10,7 +10,8 @@ import (
 // delivered log file {"Records":[...]}, an EventBridge event, or a
 // CloudWatch Logs subscription message.
 func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
-	doc, err := n.outer.ParseBytes(input)
+	docIndex := n.indexIfPlain(input)
+	doc, err := n.outer.parse(input, docIndex)
 	if err != nil {
 		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 		return
@@ -37,11 +38,11 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 				obj.Get("detail-type").GetStringBytes()), SourceCloudTrail, input, emit)
 			return
 		}
-		n.normalizeRecord(detail, n.elementInput(detail), recordRegion, emit)
+		n.normalizeRecord(detail, n.elementInput(detail), nil, recordRegion, emit)
 	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
 		n.normalizeSubscription(doc, input, recordRegion, emit)
 	default:
-		n.normalizeRecord(doc, input, recordRegion, emit)
+		n.normalizeRecord(doc, input, docIndex, recordRegion, emit)
 	}
 }
 
@@ -58,7 +59,7 @@ func (n *Normalizer) normalizeElement(rec *jsonValue, recordRegion []byte, emit 
 		n.emitReject(reject(SourceCloudTrail, "Records element: want an object, got %s", rec.Type()), SourceCloudTrail, input, emit)
 		return
 	}
-	n.normalizeRecord(rec, input, recordRegion, emit)
+	n.normalizeRecord(rec, input, nil, recordRegion, emit)
 }
 
 // normalizeSubscription fans out a CloudWatch Logs subscription payload
@@ -84,7 +85,8 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 			continue
 		}
 		text := msg.GetStringBytes()
-		rec, err := n.elem.ParseBytes(text)
+		textIndex := n.indexIfPlain(text)
+		rec, err := n.elem.parse(text, textIndex)
 		if err != nil {
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
 			continue
@@ -93,8 +95,18 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()), SourceCloudTrail, text, emit)
 			continue
 		}
-		n.normalizeRecord(rec, text, recordRegion, emit)
+		n.normalizeRecord(rec, text, textIndex, recordRegion, emit)
 	}
+}
+
+// indexIfPlain returns n.index built over text when text holds no
+// backslash, or nil. The index is valid until the next call.
+func (n *Normalizer) indexIfPlain(text []byte) *lineIndex {
+	if bytes.IndexByte(text, '\\') >= 0 {
+		return nil
+	}
+	n.index.build(text)
+	return &n.index
 }
 
 // firstValues sets out[i] to the value of obj's first member named keys[i],
@@ -117,18 +129,22 @@ func looksLikeCloudTrail(v *jsonValue) bool {
 	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
 }
 
-func (n *Normalizer) normalizeRecord(rec *jsonValue, input, recordRegion []byte, emit func(*Output)) {
+// normalizeRecord maps one record parsed from input; x is input's index
+// when the caller built one (input then holds no backslash), else nil.
+func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineIndex, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
 	n.redactStrings = n.opts.Redact
-	if bytes.IndexByte(input, '\\') < 0 && !n.noShortcuts {
+	if x == nil {
+		x = n.indexIfPlain(input)
+	}
+	if x != nil && !n.noShortcuts {
 		// Without a backslash, every string of the record is spelled in
 		// input exactly as it decodes, so one look at input tells whether
 		// any string needs escaping or may hold a secret parameter (JSON
 		// text inside a string would need escaped quotes). Values of secret
 		// keys are masked whatever this finds (see appendValueDepth).
-		n.index.build(input)
-		n.plainInput = !anySet(n.index.unsafe)
-		n.redactStrings = n.redactStrings && n.index.mayHoldSecretParam(input)
+		n.plainInput = !anySet(x.unsafe)
+		n.redactStrings = n.redactStrings && x.mayHoldSecretParam(input)
 	}
 	if err := n.mapCloudTrail(rec, u); err != nil {
 		n.emitReject(err, SourceCloudTrail, input, emit)

@@ -41,7 +41,11 @@ func (n *Normalizer) jsonKeyValue(b, key []byte, v *jsonValue) []byte {
 	m := n.strMode()
 	b = (m &^ modeRedact).value(b, key)
 	b = append(b, ':')
-	return n.appendValueDepth(b, v, m, n.opts.Redact && IsSecretKey(key), 0)
+	secret := n.opts.Redact && IsSecretKey(key)
+	if !secret && n.verbatimCopy(v) {
+		return append(b, v.raw...)
+	}
+	return n.appendValueDepth(b, v, m, secret, 0)
 }
 
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the
@@ -49,7 +53,18 @@ func (n *Normalizer) jsonKeyValue(b, key []byte, v *jsonValue) []byte {
 // key's string value is masked whole, any other string has the secret
 // parameters of URLs inside it masked.
 func (n *Normalizer) appendValue(dst []byte, v *jsonValue, secret bool) []byte {
-	return n.appendValueDepth(dst, v, n.strMode(), secret && n.opts.Redact, 0)
+	secret = secret && n.opts.Redact
+	if !secret && n.verbatimCopy(v) {
+		return append(dst, v.raw...)
+	}
+	return n.appendValueDepth(dst, v, n.strMode(), secret, 0)
+}
+
+// verbatimCopy says v's text is what appendValueDepth would write: v is
+// verbatim (see jsonValue) and the record's strings are plain and need no
+// secret scan (see normalizeRecord).
+func (n *Normalizer) verbatimCopy(v *jsonValue) bool {
+	return v.verbatim && n.plainInput && !n.redactStrings && !n.noShortcuts
 }
 
 func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secret bool, depth int) []byte {

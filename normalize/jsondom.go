@@ -50,12 +50,18 @@ type jsonValue struct {
 	raw     []byte
 	members []jsonMember // an object's, in order, repeats included
 	items   []*jsonValue // an array's
+	// keyRaw is the member name before the value, as the input spelled
+	// it, quotes included (for MarshalTo).
+	keyRaw []byte
+	// verbatim says raw is already how appendValue writes the value when
+	// the record's strings are plain and unredacted: no white space
+	// between tokens, no repeated key, no secret key (see jsonParser).
+	verbatim bool
 }
 
 type jsonMember struct {
-	key    []byte // decoded
-	keyRaw []byte // as the input spelled it, quotes included
-	v      *jsonValue
+	key []byte // decoded
+	v   *jsonValue
 }
 
 // Type returns the value's type.
@@ -143,7 +149,7 @@ func (v *jsonValue) MarshalTo(dst []byte) []byte {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(dst, m.keyRaw...)
+			dst = append(dst, m.v.keyRaw...)
 			dst = append(dst, ':')
 			dst = m.v.MarshalTo(dst)
 		}
@@ -164,9 +170,12 @@ func (v *jsonValue) MarshalTo(dst []byte) []byte {
 
 // jsonParser parses documents, reusing its storage from one to the next.
 type jsonParser struct {
-	b      []byte
-	i      int
-	plain  bool // b holds no backslash: strings end at the next quote
+	b     []byte
+	i     int
+	plain bool // b holds no backslash: strings end at the next quote
+	// quotes, when set, indexes b (see lineIndex): strings end at its
+	// next quote bit instead of a search.
+	quotes *lineIndex
 	blocks [][]jsonValue
 	used   int // values handed out from blocks
 	// memberStack and itemStack hold the members and items of the open
@@ -176,6 +185,7 @@ type jsonParser struct {
 	members     []jsonMember
 	items       []*jsonValue
 	decoded     []byte // decoded strings that held escapes
+	spaces      int    // white-space runs skipped so far
 }
 
 const jsonBlockSize = 128
@@ -208,8 +218,14 @@ func (p *jsonParser) fail(msg string) error {
 // ParseBytes parses b, which must hold one JSON value and nothing else but
 // white space. The result aliases b.
 func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
-	p.b, p.i, p.used = b, 0, 0
-	p.plain = bytes.IndexByte(b, '\\') < 0
+	return p.parse(b, nil)
+}
+
+// parse is ParseBytes with b's index when the caller has one (b must
+// then hold no backslash).
+func (p *jsonParser) parse(b []byte, index *lineIndex) (*jsonValue, error) {
+	p.b, p.i, p.used, p.quotes = b, 0, 0, index
+	p.plain = index != nil || bytes.IndexByte(b, '\\') < 0
 	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
 	p.members, p.items, p.decoded = p.members[:0], p.items[:0], p.decoded[:0]
 	v, err := p.value(0)
@@ -224,13 +240,24 @@ func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
 }
 
 func (p *jsonParser) skipSpace() {
+	if p.i < len(p.b) && p.b[p.i] > ' ' {
+		return // the usual case: compact JSON
+	}
+	p.skipSpaceRun()
+}
+
+func (p *jsonParser) skipSpaceRun() {
+	start := p.i
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
 		case ' ', '\t', '\n', '\r':
 			p.i++
-		default:
-			return
+			continue
 		}
+		break
+	}
+	if p.i != start {
+		p.spaces++
 	}
 }
 
@@ -258,6 +285,7 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 	case '"':
 		v.t = jsonString
 		v.s, err = p.string()
+		v.verbatim = true
 	case 't':
 		v.t = jsonTrue
 		err = p.literal("true")
@@ -271,6 +299,9 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 		v.t = jsonNumber
 		err = p.number()
 		v.s = p.b[start:p.i]
+	}
+	if v.t <= jsonNumber {
+		v.verbatim = true
 	}
 	if err != nil {
 		return nil, err
@@ -308,12 +339,20 @@ func (p *jsonParser) number() error {
 	return nil
 }
 
+// maxVerbatimMembers bounds the objects checked for repeated keys pair by
+// pair; bigger ones are never verbatim.
+const maxVerbatimMembers = 16
+
 func (p *jsonParser) object(v *jsonValue, depth int) error {
 	p.i++ // '{'
 	base := len(p.memberStack)
+	spaces := p.spaces
+	verbatim := true
+	var seen uint64
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
+		v.verbatim = p.spaces == spaces
 		return nil
 	}
 	for {
@@ -336,7 +375,23 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 		if err != nil {
 			return err
 		}
-		p.memberStack = append(p.memberStack, jsonMember{key: key, keyRaw: keyRaw, v: child})
+		if verbatim {
+			verbatim = child.verbatim && len(p.memberStack)-base < maxVerbatimMembers && !IsSecretKey(key)
+			// A filter of (length, last byte) pairs seen skips the pairwise
+			// check for nearly every key.
+			bit := uint64(1) << ((uint(len(key))*7 + uint(lastByte(key))) & 63)
+			if verbatim && seen&bit != 0 {
+				for _, m := range p.memberStack[base:] {
+					if string(m.key) == string(key) {
+						verbatim = false
+						break
+					}
+				}
+			}
+			seen |= bit
+		}
+		child.keyRaw = keyRaw
+		p.memberStack = append(p.memberStack, jsonMember{key: key, v: child})
 		p.skipSpace()
 		if p.i >= len(p.b) {
 			return p.fail("unexpected end of JSON in an object")
@@ -351,6 +406,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			p.members = append(p.members, p.memberStack[base:]...)
 			v.members = p.members[start:len(p.members):len(p.members)]
 			p.memberStack = p.memberStack[:base]
+			v.verbatim = verbatim && p.spaces == spaces
 			return nil
 		default:
 			return p.fail("want ',' or '}' in an object")
@@ -361,9 +417,12 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 func (p *jsonParser) array(v *jsonValue, depth int) error {
 	p.i++ // '['
 	base := len(p.itemStack)
+	spaces := p.spaces
+	verbatim := true
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
+		v.verbatim = p.spaces == spaces
 		return nil
 	}
 	for {
@@ -371,6 +430,7 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 		if err != nil {
 			return err
 		}
+		verbatim = verbatim && item.verbatim
 		p.itemStack = append(p.itemStack, item)
 		p.skipSpace()
 		if p.i >= len(p.b) {
@@ -386,6 +446,7 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 			p.items = append(p.items, p.itemStack[base:]...)
 			v.items = p.items[start:len(p.items):len(p.items)]
 			p.itemStack = p.itemStack[:base]
+			v.verbatim = verbatim && p.spaces == spaces
 			return nil
 		default:
 			return p.fail("want ',' or ']' in an array")
@@ -398,12 +459,20 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 func (p *jsonParser) string() ([]byte, error) {
 	start := p.i + 1
 	if p.plain {
-		end := bytes.IndexByte(p.b[start:], '"')
-		if end < 0 {
+		var end int
+		if p.quotes != nil {
+			end = p.quotes.next(p.quotes.quote, start)
+		} else if end = bytes.IndexByte(p.b[start:], '"'); end >= 0 {
+			end += start
+		} else {
+			end = len(p.b)
+		}
+		if end >= len(p.b) {
+			p.i = len(p.b)
 			return nil, p.fail("unterminated string")
 		}
-		p.i = start + end + 1
-		return p.b[start : start+end], nil
+		p.i = end + 1
+		return p.b[start:end], nil
 	}
 	for j := start; j < len(p.b); j++ {
 		switch p.b[j] {
@@ -478,6 +547,13 @@ func (p *jsonParser) escapedString(start, esc int) ([]byte, error) {
 	}
 	p.i = len(p.b)
 	return nil, p.fail("unterminated string")
+}
+
+func lastByte(b []byte) byte {
+	if len(b) == 0 {
+		return 0
+	}
+	return b[len(b)-1]
 }
 
 // hex4 reads four hex digits.

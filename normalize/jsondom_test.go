@@ -162,6 +162,7 @@ func checkParser(t *testing.T, p *jsonParser, doc []byte) {
 	if strings.Join(got, "\x00") != strings.Join(want, "\x00") {
 		t.Fatalf("tokens differ for %.200q\ngot  %q\nwant %q", doc, got, want)
 	}
+	checkVerbatim(t, v)
 	compact := v.MarshalTo(nil)
 	again, err := stdTokens(compact)
 	if err != nil || strings.Join(again, "\x00") != strings.Join(want, "\x00") {
@@ -169,11 +170,41 @@ func checkParser(t *testing.T, p *jsonParser, doc []byte) {
 	}
 }
 
+// checkVerbatim holds the verbatim flag to its meaning: the value's text
+// is its compact form, with no repeated or secret key anywhere in it.
+func checkVerbatim(t *testing.T, v *jsonValue) {
+	t.Helper()
+	if v.verbatim {
+		if compact := v.MarshalTo(nil); string(compact) != string(v.raw) {
+			t.Fatalf("verbatim value %q is not compact (%q)", v.raw, compact)
+		}
+		seen := map[string]bool{}
+		for _, m := range v.members {
+			if seen[string(m.key)] || IsSecretKey(m.key) {
+				t.Fatalf("verbatim object %.200q repeats or hides key %q", v.raw, m.key)
+			}
+			seen[string(m.key)] = true
+		}
+	}
+	for _, m := range v.members {
+		if v.verbatim && !m.v.verbatim {
+			t.Fatalf("verbatim object %.200q holds %q, not verbatim", v.raw, m.v.raw)
+		}
+		checkVerbatim(t, m.v)
+	}
+	for _, item := range v.items {
+		if v.verbatim && !item.verbatim {
+			t.Fatalf("verbatim array %.200q holds %q, not verbatim", v.raw, item.raw)
+		}
+		checkVerbatim(t, item)
+	}
+}
+
 func TestJSONParser(t *testing.T) {
 	var p jsonParser
 	for _, doc := range []string{
 		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `true`, `false`, `null`, ` {"a" : [1, 2, {"b":null}] } `,
-		`{"a":1,"a":2}`, `"\u00e9\ud83d\ude00\ud800x\/\b\f\n\r\t\"\\"`, `{"k\u0065y":"v"}`,
+		`{"a":1,"a":2}`, `{"a":{"b":1,"c":2,"b":3}}`, `{"x":{"sessionToken":"s"}}`, `{"a": 1}`, `[{"a":1}, 2]`, `"\u00e9\ud83d\ude00\ud800x\/\b\f\n\r\t\"\\"`, `{"k\u0065y":"v"}`,
 		`{`, `[1,]`, `{"a":}`, `01`, `1.`, `.5`, `-`, `1e`, `NaN`, `"\x"`, `"\u12"`, `"abc`, `{"a" 1}`,
 		`[1 2]`, `tru`, `nulls`, `{} {}`, "\"a\x01b\"", strings.Repeat("[", 301) + strings.Repeat("]", 301),
 		strings.Repeat("[", 300) + strings.Repeat("]", 300), benchCloudTrailEvent,
