@@ -4,13 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-
-	"github.com/valyala/fastjson"
 )
 
 // maxLine bounds one input line or document (a CloudTrail file can be large).
@@ -73,7 +72,7 @@ func eachInput(br *bufio.Reader, linesOnly bool, fn func(input []byte, line int)
 		if err != nil {
 			return err
 		}
-		if len(all) <= maxLine && fastjson.ValidateBytes(all) == nil {
+		if len(all) <= maxLine && json.Valid(all) {
 			line := 1 + bytes.Count(all[:len(all)-len(bytes.TrimLeft(all, " \t\r\n"))], []byte{'\n'})
 			return fn(bytes.TrimSpace(all), line)
 		}
