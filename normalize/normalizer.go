@@ -229,7 +229,10 @@ func (n *Normalizer) decodeKey(s []byte) []byte {
 		return s
 	}
 	n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], s)
-	if n.opts.Redact && !n.redactStrings && mayHoldSecret(n.decoded) {
+	// Every secret follows a '=' (a parameter) or a ':' (a JSON key), so
+	// a key decoding to neither needs no second look.
+	if n.opts.Redact && !n.redactStrings && (bytes.IndexByte(n.decoded, '=') >= 0 || bytes.IndexByte(n.decoded, ':') >= 0) &&
+		mayHoldSecret(n.decoded) {
 		// Decoding can spell a secret ("%3FSignature%3D...") the line hid.
 		n.redactStrings = true
 	}
