@@ -245,7 +245,12 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 	var errorCode, errorMessage []byte
 	readOnly := BoolUnset
 
-	n.visitFirst(rec, func(key []byte, v *jsonValue) {
+	dups := n.newDuplicateKeys(rec)
+	for _, member := range rec.members {
+		key, v := member.key, member.v
+		if dups.repeated(key) {
+			continue // the first of repeated keys wins
+		}
 		switch string(key) {
 		case "eventVersion":
 			ct.eventVersion = m.str("eventVersion", v)
@@ -316,7 +321,8 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 		default:
 			ct.extra = append(ct.extra, keyValue{key, v})
 		}
-	})
+	}
+	dups.done()
 	if m.err != nil {
 		return m.err
 	}
@@ -407,7 +413,12 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 	p := &u.principal
 	u.hasPrincipal = true
 	var typ, arn []byte
-	n.visitFirst(ui, func(key []byte, v *jsonValue) {
+	dups := n.newDuplicateKeys(ui)
+	for _, member := range ui.members {
+		key, v := member.key, member.v
+		if dups.repeated(key) {
+			continue
+		}
 		switch string(key) {
 		case "type":
 			typ = m.str("userIdentity.type", v)
@@ -428,7 +439,8 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 			// below, kept whole in extra so detections can use the rest.
 			n.ct.userIdentityExtra = append(n.ct.userIdentityExtra, keyValue{key, v})
 		}
-	})
+	}
+	dups.done()
 	if len(arn) > 0 {
 		ParseARN(arn, p)
 	}

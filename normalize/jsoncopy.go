@@ -220,18 +220,6 @@ func (n *Normalizer) lookupEncodedKey(encoded []byte) []byte {
 	return v.MarshalTo(nil)
 }
 
-// visitFirst calls fn for each key of obj in order, skipping repeats of a
-// key already seen (see duplicateKeys).
-func (n *Normalizer) visitFirst(obj *jsonValue, fn func(key []byte, v *jsonValue)) {
-	dups := n.newDuplicateKeys(obj)
-	defer dups.done()
-	obj.Visit(func(key []byte, v *jsonValue) {
-		if !dups.repeated(key) {
-			fn(key, v)
-		}
-	})
-}
-
 // duplicateKeys tells, while visiting an object's keys in order, whether
 // a key was already seen: JSON with a repeated key means different things
 // to different readers, so the first occurrence wins everywhere and later

@@ -17,7 +17,7 @@ import (
 // quote when the document holds no backslash at all), keeps every value's
 // text, and is strict: numbers must follow JSON's grammar, escapes must be
 // JSON's, nothing may follow the document. Repeated keys are all kept;
-// readers take the first (see Get and visitFirst).
+// readers take the first (see Get and duplicateKeys).
 
 // jsonType is the type of a JSON value.
 type jsonType uint8
