@@ -10,4 +10,13 @@
 // encoder (ocsf.go, Options.Format). It does no
 // I/O: callers hand it bytes and get bytes back, so the Fluent Bit plugin, the
 // CLI and the tests share one implementation.
+//
+// The hot paths are built for speed, each with a plain reference the tests
+// compare it with: a one-pass bitmap index of each line or document
+// (lineindex.go, AVX2 on amd64), a JSON parser of its own for CloudTrail
+// (jsondom.go), field writers that keep the output buffer in registers
+// (fields.go), one-entry memos for values that repeat from line to line
+// (memo.go), and SHA-256 blocks for correlation_id (sha256_amd64.s). The
+// only assembly is in the *_amd64.s files; building with -tags purego, or
+// for another architecture, uses portable Go instead.
 package normalize
