@@ -114,11 +114,17 @@ func appendJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 }
 
 // appendJSONKey writes a map key: JSON keys are strings, so a non-string
-// msgpack key (an int, say) is written as its JSON text inside quotes.
+// msgpack key (an int, say) is written as its JSON text inside quotes. A
+// map or array key is refused: quoting nested structures escapes each
+// level's quotes again, which doubles the text per level (a few hundred
+// bytes of input asked for gigabytes), and no Fluent Bit input writes one.
 func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	c, err := r.peek()
 	if err != nil {
 		return dst, err
+	}
+	if isContainerCode(c) {
+		return dst, fmt.Errorf("%w: a map key is a map or an array", errInvalid)
 	}
 	if isStrCode(c) {
 		s, err := r.str()
@@ -131,7 +137,7 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	if dst, err = appendJSON(dst, r, depth); err != nil {
 		return dst, err
 	}
-	// Re-quote the scalar or structure text as a string.
+	// Re-quote the scalar's text as a string.
 	text := append([]byte(nil), dst[start:]...)
 	return appendJSONString(dst[:start], text), nil
 }
@@ -254,4 +260,9 @@ func appendJSONStringLimit(dst, s []byte, limit int) ([]byte, bool) {
 		start = i
 	}
 	return append(append(dst, s[start:]...), '"'), false
+}
+
+// isContainerCode tells msgpack maps and arrays from everything else.
+func isContainerCode(c byte) bool {
+	return c&0xe0 == 0x80 || (c >= 0xdc && c <= 0xdf) // fixmap, fixarray; array16/32, map16/32
 }

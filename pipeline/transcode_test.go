@@ -125,6 +125,11 @@ func TestTranscodeErrors(t *testing.T) {
 		{"truncated", []byte{0x82, 0xa1, 'a', 0x01}, errShort},
 		{"reserved code", []byte{0x81, 0xa1, 'a', 0xc1}, errInvalid},
 		{"trailing bytes", []byte{0x80, 0x00}, errInvalid},
+		{"map key", []byte{0x81, 0x81, 0xa1, 'k', 0xa1, 'v', 0xa1, 'x'}, errInvalid},
+		{"array key", []byte{0x81, 0x91, 0x01, 0xa1, 'x'}, errInvalid},
+		// Found by FuzzFlush: map keys nested 40 deep, each level's quotes
+		// escaped again, asked for 2^40 bytes.
+		{"nested map keys", append(bytes.Repeat([]byte{0x81}, 40), 0xa1, 'x'), errInvalid},
 		{"string longer than input", []byte{0x81, 0xa1, 'a', 0xdb, 0x7f, 0xff, 0xff, 0xff}, errShort},
 	}
 	for _, tt := range tests {
