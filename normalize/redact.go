@@ -1,6 +1,9 @@
 package normalize
 
-import "bytes"
+import (
+	"bytes"
+	"math/bits"
+)
 
 // redactedValue replaces every secret value.
 const redactedValue = "REDACTED"
@@ -388,14 +391,16 @@ func (x *lineIndex) mayHoldSecret(line []byte) bool {
 	if x.mayHoldSecretParam(line) {
 		return true
 	}
-	for q := x.next(x.quote, 0); q < len(line); q = x.next(x.quote, q+1) {
-		c := q + 1
-		for c < len(line) && (line[c] == ' ' || line[c] == '\t') {
-			c++
-		}
-		if c < len(line) && line[c] == ':' {
-			if start, _ := jsonSecretAt(line, c); start >= 0 {
-				return true
+	for w, m := range x.quote {
+		for ; m != 0; m &= m - 1 {
+			c := w<<6 + bits.TrailingZeros64(m) + 1
+			for c < len(line) && (line[c] == ' ' || line[c] == '\t') {
+				c++
+			}
+			if c < len(line) && line[c] == ':' {
+				if start, _ := jsonSecretAt(line, c); start >= 0 {
+					return true
+				}
 			}
 		}
 	}
@@ -405,9 +410,11 @@ func (x *lineIndex) mayHoldSecret(line []byte) bool {
 // mayHoldSecretParam reports whether any '=' of the indexed text may end
 // a secret query parameter name.
 func (x *lineIndex) mayHoldSecretParam(text []byte) bool {
-	for eq := x.next(x.equals, 0); eq < len(text); eq = x.next(x.equals, eq+1) {
-		if secretNameBefore(text, eq, false) {
-			return true
+	for w, m := range x.equals {
+		for ; m != 0; m &= m - 1 {
+			if secretNameBefore(text, w<<6+bits.TrailingZeros64(m), false) {
+				return true
+			}
 		}
 	}
 	return false
