@@ -402,10 +402,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			continue
 		case '}':
 			p.i++
-			start := len(p.members)
-			p.members = append(p.members, p.memberStack[base:]...)
-			v.members = p.members[start:len(p.members):len(p.members)]
-			p.memberStack = p.memberStack[:base]
+			v.members = closeContainer(&p.memberStack, &p.members, base)
 			v.verbatim = verbatim && p.spaces == spaces
 			return nil
 		default:
@@ -442,16 +439,23 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 			continue
 		case ']':
 			p.i++
-			start := len(p.items)
-			p.items = append(p.items, p.itemStack[base:]...)
-			v.items = p.items[start:len(p.items):len(p.items)]
-			p.itemStack = p.itemStack[:base]
+			v.items = closeContainer(&p.itemStack, &p.items, base)
 			v.verbatim = verbatim && p.spaces == spaces
 			return nil
 		default:
 			return p.fail("want ',' or ']' in an array")
 		}
 	}
+}
+
+// closeContainer moves a closed container's members or items, the top of
+// stack from base, to the arena, and returns them there. Slices handed out
+// earlier stay valid when the arena grows: they keep the old array.
+func closeContainer[T any](stack, arena *[]T, base int) []T {
+	start := len(*arena)
+	*arena = append(*arena, (*stack)[base:]...)
+	*stack = (*stack)[:base]
+	return (*arena)[start:len(*arena):len(*arena)]
 }
 
 // string reads a string starting at its opening quote and returns its
