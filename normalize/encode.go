@@ -31,17 +31,6 @@ func (e *encoder) key(name string) {
 	e.b = append(b, '"', ':')
 }
 
-// keyBytes writes a key that comes from the input, escaped.
-func (e *encoder) keyBytes(name []byte) {
-	if e.first {
-		e.first = false
-	} else {
-		e.b = append(e.b, ',')
-	}
-	e.b = appendJSONString(e.b, name)
-	e.b = append(e.b, ':')
-}
-
 // objectMark remembers where an object began, to roll it back if empty.
 type objectMark struct {
 	pos         int

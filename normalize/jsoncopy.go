@@ -17,16 +17,6 @@ func (n *Normalizer) jsonValue(e *encoder, name string, v *jsonValue) {
 	e.b = n.appendValue(e.b, v, false)
 }
 
-// jsonValueKey writes a key taken from the input, then v.
-func (n *Normalizer) jsonValueKey(e *encoder, key []byte, v *jsonValue) {
-	if e.first {
-		e.first = false
-	} else {
-		e.b = append(e.b, ',')
-	}
-	e.b = n.jsonKeyValue(e.b, key, v)
-}
-
 // jsonField is a field writer (see fields.go) for a parsed JSON value.
 func (n *Normalizer) jsonField(b []byte, key string, v *jsonValue) []byte {
 	if v == nil {

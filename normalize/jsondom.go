@@ -124,13 +124,6 @@ func (v *jsonValue) GetArray(keys ...string) []*jsonValue {
 	return v.items
 }
 
-// Visit calls f for each member of an object, in order.
-func (v *jsonValue) Visit(f func(key []byte, v *jsonValue)) {
-	for i := range v.members {
-		f(v.members[i].key, v.members[i].v)
-	}
-}
-
 // Float64 returns a number's value.
 func (v *jsonValue) Float64() (float64, error) {
 	if v.t != jsonNumber {
