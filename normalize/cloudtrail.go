@@ -11,7 +11,7 @@ import (
 // CloudWatch Logs subscription message.
 func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
 	docIndex := n.indexIfPlain(input)
-	doc, err := n.outer.parse(input, docIndex)
+	doc, err := n.outer.parse(input, docIndex, docIndex != nil)
 	if err != nil {
 		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 		return
@@ -86,7 +86,7 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 		}
 		text := msg.GetStringBytes()
 		textIndex := n.indexIfPlain(text)
-		rec, err := n.elem.parse(text, textIndex)
+		rec, err := n.elem.parse(text, textIndex, textIndex != nil)
 		if err != nil {
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
 			continue

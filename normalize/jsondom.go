@@ -211,14 +211,13 @@ func (p *jsonParser) fail(msg string) error {
 // ParseBytes parses b, which must hold one JSON value and nothing else but
 // white space. The result aliases b.
 func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
-	return p.parse(b, nil)
+	return p.parse(b, nil, bytes.IndexByte(b, '\\') < 0)
 }
 
-// parse is ParseBytes with b's index when the caller has one (b must
-// then hold no backslash).
-func (p *jsonParser) parse(b []byte, index *lineIndex) (*jsonValue, error) {
-	p.b, p.i, p.used, p.quotes = b, 0, 0, index
-	p.plain = index != nil || bytes.IndexByte(b, '\\') < 0
+// parse is ParseBytes for a caller that has already looked for a
+// backslash: plain says b holds none, and index, when set, is b's index.
+func (p *jsonParser) parse(b []byte, index *lineIndex, plain bool) (*jsonValue, error) {
+	p.b, p.i, p.used, p.quotes, p.plain = b, 0, 0, index, plain
 	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
 	p.members, p.items, p.decoded = p.members[:0], p.items[:0], p.decoded[:0]
 	v, err := p.value(0)
