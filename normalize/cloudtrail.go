@@ -557,12 +557,7 @@ func isUTCRFC3339(b []byte) bool {
 			return false
 		}
 	}
-	year, _ := digits(b[0:4])
-	month, _ := digits(b[5:7])
-	day, _ := digits(b[8:10])
-	hour, _ := digits(b[11:13])
-	minute, _ := digits(b[14:16])
-	sec, _ := digits(b[17:19])
+	year, month, day, hour, minute, sec := rfc3339Clock(b)
 	if !validDate(year, month, day) || hour > 23 || minute > 59 || sec > 59 {
 		return false
 	}
@@ -579,6 +574,18 @@ func isUTCRFC3339(b []byte) bool {
 		}
 	}
 	return true
+}
+
+// rfc3339Clock reads the date and time fields of b, whose digits
+// isUTCRFC3339 has checked.
+func rfc3339Clock(b []byte) (year, month, day, hour, minute, sec int) {
+	year, _ = digits(b[0:4])
+	month, _ = digits(b[5:7])
+	day, _ = digits(b[8:10])
+	hour, _ = digits(b[11:13])
+	minute, _ = digits(b[14:16])
+	sec, _ = digits(b[17:19])
+	return year, month, day, hour, minute, sec
 }
 
 // maxReason bounds a parser message quoted in a reject reason: it may

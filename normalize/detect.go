@@ -220,12 +220,7 @@ func epochMillis(b []byte) (int64, bool) {
 	if !isUTCRFC3339(b) {
 		return 0, false
 	}
-	year, _ := digits(b[0:4])
-	month, _ := digits(b[5:7])
-	day, _ := digits(b[8:10])
-	hour, _ := digits(b[11:13])
-	minute, _ := digits(b[14:16])
-	sec, _ := digits(b[17:19])
+	year, month, day, hour, minute, sec := rfc3339Clock(b)
 	ms := 0
 	if frac := b[19 : len(b)-1]; len(frac) > 1 {
 		for i, scale := 1, 100; i < len(frac) && i <= 3; i, scale = i+1, scale/10 {
