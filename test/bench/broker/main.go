@@ -10,9 +10,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 func main() {
@@ -68,43 +67,13 @@ func main() {
 func records(addr, topic string) (int64, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addr))
-	if err != nil {
-		return 0, err
-	}
-	defer cl.Close()
-	meta := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	meta.Topics = append(meta.Topics, mt)
-	mresp, err := meta.RequestWith(ctx, cl)
-	if err != nil {
-		return 0, err
-	}
-	req := kmsg.NewPtrListOffsetsRequest()
-	lt := kmsg.NewListOffsetsRequestTopic()
-	lt.Topic = topic
-	for _, t := range mresp.Topics {
-		for _, p := range t.Partitions {
-			lp := kmsg.NewListOffsetsRequestTopicPartition()
-			lp.Partition = p.Partition
-			lp.Timestamp = -1 // latest
-			lt.Partitions = append(lt.Partitions, lp)
-		}
-	}
-	req.Topics = append(req.Topics, lt)
-	resp, err := req.RequestWith(ctx, cl)
+	ends, err := kafkatest.EndOffsets(ctx, []string{addr}, topic)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
-			if p.ErrorCode != 0 {
-				return 0, fmt.Errorf("partition %d: error code %d", p.Partition, p.ErrorCode)
-			}
-			n += p.Offset
-		}
+	for _, end := range ends {
+		n += end
 	}
 	return n, nil
 }
