@@ -14,30 +14,50 @@ import "bytes"
 // every time.
 const memoLimit = 256
 
+// memoKey is the input a memo holds a result for, in the memo's own copy.
+type memoKey struct {
+	in    []byte
+	valid bool // an empty input is an input too
+}
+
+func (k *memoKey) holds(in []byte) bool {
+	return k.valid && bytes.Equal(k.in, in)
+}
+
+// take copies in as the memo's key and returns the copy, or returns nil
+// when in is not memoized (too long, or memos are off); the caller then
+// derives from in directly.
+func (n *Normalizer) take(k *memoKey, in []byte) []byte {
+	if len(in) > memoLimit || n.noShortcuts {
+		k.valid = false
+		return nil
+	}
+	k.in, k.valid = append(k.in[:0], in...), true
+	return k.in
+}
+
 type regionMemo struct {
-	host, region []byte
-	valid        bool
+	key    memoKey // the Host header
+	region []byte  // a slice of key.in
 }
 
 // hostRegion is HostRegion(u.reqHost) through the memo.
 func (n *Normalizer) hostRegion(u *unified) []byte {
 	m := &n.hostMemo
-	if m.valid && bytes.Equal(m.host, u.reqHost) {
+	if m.key.holds(u.reqHost) {
 		return m.region
 	}
-	if len(u.reqHost) > memoLimit || n.noShortcuts {
+	host := n.take(&m.key, u.reqHost)
+	if host == nil {
 		return HostRegion(u.reqHost)
 	}
-	m.host = append(m.host[:0], u.reqHost...)
-	m.region = HostRegion(m.host)
-	m.valid = true
+	m.region = HostRegion(host)
 	return m.region
 }
 
 type requesterMemo struct {
-	requester []byte
+	key       memoKey // the requester
 	principal Principal
-	valid     bool
 	// encoded is the principal object as encodeUnified writes it with
 	// strings in encodedMode, when encodedValid.
 	encoded      []byte
@@ -50,18 +70,18 @@ type requesterMemo struct {
 // principal is the memo's.
 func (n *Normalizer) parseRequester(s []byte, u *unified) {
 	m := &n.requestMemo
-	if m.valid && bytes.Equal(m.requester, s) {
+	if m.key.holds(s) {
 		u.principal, u.principalMemo = m.principal, true
 		return
 	}
-	if len(s) > memoLimit || n.noShortcuts {
+	requester := n.take(&m.key, s)
+	if requester == nil {
 		ParseRequester(s, &u.principal)
 		return
 	}
-	m.requester = append(m.requester[:0], s...)
 	m.principal = Principal{}
-	ParseRequester(m.requester, &m.principal)
-	m.valid, m.encodedValid = true, false
+	ParseRequester(requester, &m.principal)
+	m.encodedValid = false
 	u.principal, u.principalMemo = m.principal, true
 }
 
@@ -80,22 +100,24 @@ func (n *Normalizer) appendPrincipal(b []byte, m strMode, u *unified) []byte {
 }
 
 type timeMemo struct {
-	in, out []byte
-	valid   bool
+	key memoKey // the access-log time field
+	out []byte
 }
 
 // accessLogTimeMemo is accessLogTime through the memo.
 func (n *Normalizer) accessLogTimeMemo(b []byte) ([]byte, error) {
 	m := &n.timeMemo
-	if m.valid && bytes.Equal(m.in, b) {
+	if m.key.holds(b) {
 		return m.out, nil
 	}
 	out, err := n.accessLogTime(b)
-	if err != nil || len(b) > memoLimit || n.noShortcuts {
+	if err != nil {
+		m.key.valid = false
 		return out, err
 	}
-	m.in = append(m.in[:0], b...)
+	if n.take(&m.key, b) == nil {
+		return out, nil
+	}
 	m.out = append(m.out[:0], out...)
-	m.valid = true
 	return m.out, nil
 }
