@@ -28,14 +28,9 @@ func (n *Normalizer) jsonField(b []byte, key string, v *jsonValue) []byte {
 
 // jsonKeyValue appends "key":v for a key taken from the input.
 func (n *Normalizer) jsonKeyValue(b, key []byte, v *jsonValue) []byte {
-	m := n.strMode()
-	b = (m &^ modeRedact).value(b, key)
+	b = (n.strMode() &^ modeRedact).value(b, key)
 	b = append(b, ':')
-	secret := n.opts.Redact && IsSecretKey(key)
-	if !secret && n.verbatimCopy(v) {
-		return append(b, v.raw...)
-	}
-	return n.appendValueDepth(b, v, m, secret, 0)
+	return n.appendValue(b, v, IsSecretKey(key))
 }
 
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the
