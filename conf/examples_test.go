@@ -2,10 +2,14 @@ package conf
 
 import (
 	"bufio"
+	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,6 +31,7 @@ const pluginSO = "/usr/local/lib/fluent-bit/out_awsaudit.so"
 // fbConfig is what the example tests need from one Fluent Bit file.
 type fbConfig struct {
 	plugins []string            // .so paths, from plugins: or plugins_file
+	service map[string]string   // keys and values lower-cased
 	inputs  []map[string]string // keys lower-cased
 	outputs []map[string]string // awsaudit outputs only, keys as written
 }
@@ -92,6 +97,7 @@ func loadClassic(t *testing.T, file string) fbConfig {
 		props := FromMap(s.props)
 		switch s.name {
 		case "SERVICE":
+			cfg.service = lowerKeys(s.props)
 			pf := props("plugins_file")
 			if pf == "" {
 				t.Fatalf("%s: [SERVICE] has no plugins_file", file)
@@ -138,7 +144,7 @@ func loadYAML(t *testing.T, file string) fbConfig {
 				cfg.plugins = append(cfg.plugins, p.Value)
 			}
 		case "service":
-			scalarMap(t, file, val)
+			cfg.service = lowerKeys(scalarMap(t, file, val))
 		case "pipeline":
 			for j := 0; j < len(val.Content); j += 2 {
 				for _, item := range val.Content[j+1].Content {
@@ -298,6 +304,9 @@ func TestExamples(t *testing.T) {
 			for i, c := range checkExample(t, file, cfg) {
 				check(t, c, cfg.outputs[i])
 			}
+			for _, p := range deliveryProblems(cfg) {
+				t.Errorf("%s: %s", file, p)
+			}
 		})
 	}
 	for name := range expect {
@@ -326,6 +335,10 @@ func TestExampleTwins(t *testing.T) {
 			if !reflect.DeepEqual(a.plugins, b.plugins) || !reflect.DeepEqual(a.inputs, b.inputs) {
 				t.Errorf("plugins or inputs differ:\n%v %v\n%v %v", a.plugins, a.inputs, b.plugins, b.inputs)
 			}
+			delete(a.service, "plugins_file") // YAML lists plugins: instead
+			if !reflect.DeepEqual(a.service, b.service) {
+				t.Errorf("services differ:\n%v\n%v", a.service, b.service)
+			}
 			if !reflect.DeepEqual(lowerAll(a.outputs), lowerAll(b.outputs)) {
 				t.Errorf("outputs differ:\n%v\n%v", a.outputs, b.outputs)
 			}
@@ -339,4 +352,159 @@ func lowerAll(ms []map[string]string) []map[string]string {
 		out[i] = lowerKeys(m)
 	}
 	return out
+}
+
+// The longest records AWS writes, which a tail input must hold in one
+// line: an access-log line can reach a few hundred KB (long URI, Referer,
+// User-Agent); a delivered CloudTrail file is one JSON line of tens of MB.
+const (
+	minAccessLogLine  int64 = 512 << 10
+	minCloudTrailLine int64 = 64 << 20
+)
+
+// deliveryProblems lists what an example lacks for the at-least-once
+// promise (README "Delivery guarantees"): chunks on disk, retries without
+// a limit, flushes off the engine thread, and no line dropped by tail.
+// Keys are matched lower-cased, as Fluent Bit does.
+func deliveryProblems(cfg fbConfig) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	if len(cfg.outputs) == 0 {
+		return nil // not an awsaudit example
+	}
+	svc := cfg.service
+	if svc["storage.path"] == "" {
+		bad("service: storage.path is not set (chunks can only be kept in memory)")
+	}
+	if v := svc["storage.sync"]; v != "normal" && v != "full" {
+		bad("service: storage.sync = %q, want normal or full", v)
+	}
+	if _, ok := fbSize(svc["storage.backlog.mem_limit"]); !ok {
+		bad("service: storage.backlog.mem_limit = %q, want a size", svc["storage.backlog.mem_limit"])
+	}
+	if n, err := strconv.Atoi(svc["storage.max_chunks_up"]); err != nil || n < 1 {
+		bad("service: storage.max_chunks_up = %q, want a positive number", svc["storage.max_chunks_up"])
+	}
+	for _, raw := range cfg.outputs {
+		o := lowerKeys(raw)
+		if n, err := strconv.Atoi(o["workers"]); err != nil || n < 1 {
+			bad("output %s: Workers = %q, want 1 or more (flushes must not run on the engine thread)", o["match"], o["workers"])
+		}
+		if v := o["retry_limit"]; v != "no_limits" && v != "false" && v != "off" {
+			bad("output %s: Retry_Limit = %q, want no_limits (Fluent Bit drops a chunk after the last retry)", o["match"], v)
+		}
+		if _, ok := fbSize(o["storage.total_limit_size"]); !ok {
+			bad("output %s: storage.total_limit_size = %q, want a size", o["match"], o["storage.total_limit_size"])
+		}
+		for _, in := range cfg.inputs {
+			if ok, _ := path.Match(o["match"], in["tag"]); !ok {
+				continue
+			}
+			if in["storage.type"] != "filesystem" {
+				bad("input %s: storage.type = %q, want filesystem", in["tag"], in["storage.type"])
+			}
+			if in["name"] != "tail" {
+				continue
+			}
+			if v, ok := in["skip_long_lines"]; ok && v != "off" && v != "false" && v != "no" {
+				bad("input %s: skip_long_lines %s drops long lines before the plugin sees them", in["tag"], v)
+			}
+			want, what := minCloudTrailLine, "a CloudTrail file"
+			if src := o["source"]; src == SourceS3Access ||
+				(src != SourceCloudTrail && strings.Contains(in["tag"], SourceS3Access)) {
+				want, what = minAccessLogLine, "an access-log line"
+			}
+			if n, ok := fbSize(in["buffer_max_size"]); !ok || n < want {
+				bad("input %s: buffer_max_size = %q, want at least %dk for %s", in["tag"], in["buffer_max_size"], want>>10, what)
+			}
+			n, ok := fbSize(in["buffer_chunk_size"])
+			if m, okm := fbSize(in["buffer_max_size"]); ok && okm && n > m {
+				bad("input %s: buffer_chunk_size above buffer_max_size", in["tag"])
+			}
+		}
+	}
+	return out
+}
+
+// fbSize reads a size the way flb_utils_size_to_bytes does: a number with
+// an optional k, m or g suffix (kb, mb, gb too), powers of 1024.
+func fbSize(s string) (int64, bool) {
+	s = strings.TrimSuffix(strings.ToLower(s), "b")
+	mult := int64(1)
+	if n := len(s); n > 0 {
+		switch s[n-1] {
+		case 'k':
+			mult = 1 << 10
+		case 'm':
+			mult = 1 << 20
+		case 'g':
+			mult = 1 << 30
+		}
+		if mult > 1 {
+			s = s[:n-1]
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 {
+		return 0, false
+	}
+	return n * mult, true
+}
+
+// TestDeliveryProblems checks that the example check notices each setting
+// the promise depends on when it is missing or weakened.
+func TestDeliveryProblems(t *testing.T) {
+	good := loadClassic(t, filepath.Join("examples", "s3-access-tail.conf"))
+	if p := deliveryProblems(good); len(p) != 0 {
+		t.Fatalf("the shipped example has problems: %q", p)
+	}
+	both := loadYAML(t, filepath.Join("examples", "both-per-source-topics.yaml"))
+	if p := deliveryProblems(both); len(p) != 0 {
+		t.Fatalf("the shipped example has problems: %q", p)
+	}
+	clone := func(c fbConfig) fbConfig {
+		c.service = maps.Clone(c.service)
+		c.inputs = slices.Clone(c.inputs)
+		for i := range c.inputs {
+			c.inputs[i] = maps.Clone(c.inputs[i])
+		}
+		c.outputs = slices.Clone(c.outputs)
+		for i := range c.outputs {
+			c.outputs[i] = lowerKeys(c.outputs[i])
+		}
+		return c
+	}
+	for _, tc := range []struct {
+		name   string
+		base   fbConfig
+		change func(c *fbConfig)
+		want   string
+	}{
+		{"no storage.path", good, func(c *fbConfig) { delete(c.service, "storage.path") }, "storage.path"},
+		{"no storage.sync", good, func(c *fbConfig) { delete(c.service, "storage.sync") }, "storage.sync"},
+		{"bad storage.sync", good, func(c *fbConfig) { c.service["storage.sync"] = "fast" }, "storage.sync"},
+		{"no backlog limit", good, func(c *fbConfig) { delete(c.service, "storage.backlog.mem_limit") }, "storage.backlog.mem_limit"},
+		{"no max_chunks_up", good, func(c *fbConfig) { delete(c.service, "storage.max_chunks_up") }, "storage.max_chunks_up"},
+		{"memory storage", good, func(c *fbConfig) { c.inputs[0]["storage.type"] = "memory" }, "storage.type"},
+		{"no storage.type", both, func(c *fbConfig) { delete(c.inputs[1], "storage.type") }, "storage.type"},
+		{"no workers", good, func(c *fbConfig) { delete(c.outputs[0], "workers") }, "Workers"},
+		{"workers 0", good, func(c *fbConfig) { c.outputs[0]["workers"] = "0" }, "Workers"},
+		{"default retry limit", good, func(c *fbConfig) { delete(c.outputs[0], "retry_limit") }, "Retry_Limit"},
+		{"retry limit 5", good, func(c *fbConfig) { c.outputs[0]["retry_limit"] = "5" }, "Retry_Limit"},
+		{"no total limit", good, func(c *fbConfig) { delete(c.outputs[0], "storage.total_limit_size") }, "storage.total_limit_size"},
+		{"skip long lines", good, func(c *fbConfig) { c.inputs[0]["skip_long_lines"] = "on" }, "skip_long_lines"},
+		{"default line buffer", good, func(c *fbConfig) { delete(c.inputs[0], "buffer_max_size") }, "buffer_max_size"},
+		{"256k line buffer", good, func(c *fbConfig) { c.inputs[0]["buffer_max_size"] = "256k" }, "buffer_max_size"},
+		{"4M CloudTrail buffer", both, func(c *fbConfig) { c.inputs[1]["buffer_max_size"] = "4m" }, "CloudTrail"},
+		{"chunk above max", good, func(c *fbConfig) { c.inputs[0]["buffer_chunk_size"] = "2m" }, "buffer_chunk_size"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := clone(tc.base)
+			tc.change(&c)
+			p := deliveryProblems(c)
+			if len(p) != 1 || !strings.Contains(p[0], tc.want) {
+				t.Errorf("problems %q, want one naming %s", p, tc.want)
+			}
+		})
+	}
 }
