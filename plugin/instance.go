@@ -14,6 +14,10 @@ type instance struct {
 	id  int
 	log *flbLogger
 	p   *pipeline.Pipeline // safe for concurrent flushes (Workers N)
+	// initThread is the OS thread that ran init, Fluent Bit's engine
+	// thread; threadChecked is set by the first flush (checkFlushThread).
+	initThread    int64
+	threadChecked atomic.Bool
 }
 
 // The context Fluent Bit hands back is an int id looked up here: C must not

@@ -88,7 +88,7 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 		l.Log(pipeline.LevelError, "cannot start: "+err.Error())
 		return output.FLB_ERROR
 	}
-	instances.Store(id, &instance{id: id, log: l, p: p})
+	instances.Store(id, &instance{id: id, log: l, p: p, initThread: osThread()})
 	output.FLBPluginSetContext(plugin, id)
 	l.Log(pipeline.LevelInfo, "started")
 	return output.FLB_OK
@@ -111,6 +111,7 @@ func flushInstance(in *instance, where string, data unsafe.Pointer, length C.int
 			rc = output.FLB_RETRY // keep the chunk: a later try may succeed
 		}
 	}()
+	in.checkFlushThread()
 	return in.flush(chunkBytes(data, length), C.GoString(tag))
 }
 

@@ -9,10 +9,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/test/kafkatest"
 )
 
 // artifacts are built once per test binary into a temporary directory, so
@@ -193,5 +196,53 @@ func TestHostInitFailsWithoutBrokers(t *testing.T) {
 	}
 	if strings.Contains(r.Stdout+r.Stderr, password) {
 		t.Errorf("the SASL password appears in the output\nstderr:\n%s", r.Stderr)
+	}
+}
+
+// Without Workers Fluent Bit flushes a Go output on its engine thread, the
+// one that ran init; the plugin notices at the first flush and says how to
+// fix it, once per instance. With workers (flbhost -w N, like Fluent Bit's
+// Workers N) flushes run on other threads and nothing is said.
+func TestHostEngineThreadWarning(t *testing.T) {
+	c := kafkatest.New(t, 1, "e2e.s3", "e2e.dlq")
+	var lines []string
+	for i := range 20 {
+		lines = append(lines, e2eAccessLine(i, "b", fmt.Sprintf("THREAD%04d", i), "feedface"))
+	}
+	in := linesFile(t, lines...)
+	const warning = "[ warn] [output:awsaudit:awsaudit.%d] flushes run on Fluent Bit's engine thread"
+	for _, workers := range []int{0, 1, 3} {
+		t.Run(fmt.Sprintf("workers=%d", workers), func(t *testing.T) {
+			spec := "Brokers=" + c.Brokers()[0] + ",Topic=e2e.s3,DLQ_Topic=e2e.dlq"
+			r := runHost(t, "-i", spec, "-i", spec, "-w", strconv.Itoa(workers), "-l", in, "-n", "5")
+			r.requireAllOK(t, 2, 4, 20)
+
+			// The host does what Fluent Bit does with these workers.
+			initThread := r.Find("init")[0].Fields["thread"]
+			for _, l := range r.Find("init") {
+				if l.Fields["thread"] != initThread {
+					t.Errorf("init %v ran on another thread than instance 0's (%s)", l.Fields, initThread)
+				}
+			}
+			for _, l := range r.Find("attempt") {
+				if onInit := l.Fields["thread"] == initThread; onInit != (workers == 0) {
+					t.Errorf("attempt %v: on the init thread %s = %v, want %v with %d workers", l.Fields, initThread, onInit, workers == 0, workers)
+				}
+			}
+
+			for id := range 2 {
+				got := strings.Count(r.Stderr, fmt.Sprintf(warning, id))
+				want := 0
+				if workers == 0 {
+					want = 1
+				}
+				if got != want {
+					t.Errorf("instance %d: %d engine-thread warnings, want %d\nstderr:\n%s", id, got, want, r.Stderr)
+				}
+			}
+			if workers == 0 && !strings.Contains(r.Stderr, "set Workers 1 or more") {
+				t.Errorf("the warning does not name the fix\nstderr:\n%s", r.Stderr)
+			}
+		})
 	}
 }

@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -741,6 +742,13 @@ static atomic_long n_ok;
 static atomic_long n_retry;
 static atomic_long n_error;
 
+/* The kernel id of the calling thread, printed as thread= so tests can
+ * see which thread ran init and each flush. */
+static long thread_id(void)
+{
+    return syscall(SYS_gettid);
+}
+
 static int call_flush(struct instance *in, struct chunk *c)
 {
     char *tag = strdup(c->tag); /* a writable copy, as go.c passes */
@@ -774,8 +782,8 @@ static void flush_item(struct instance *in, struct chunk *c)
         raw = call_flush(in, c);
         rc = (raw == FLB_OK || raw == FLB_RETRY || raw == FLB_ERROR) ? raw : FLB_ERROR;
         if (!quiet) {
-            printf("attempt instance=%d chunk=%s try=%d rc=%d raw=%d\n",
-                   in->id, c->name, tries, rc, raw);
+            printf("attempt instance=%d chunk=%s try=%d rc=%d raw=%d thread=%ld\n",
+                   in->id, c->name, tries, rc, raw, thread_id());
         }
         if (rc != FLB_RETRY || (retry_max >= 0 && tries > retry_max) || atomic_load(&stopping)) {
             break;
@@ -870,10 +878,16 @@ static void usage(FILE *f)
 "                        workers take no new chunk once exit starts\n"
 "      --no-flush        build and walk the chunks but never call the plugin's\n"
 "                        flush: the host's own cost, for benchmarks\n"
-"  -w, --workers N       flush from N threads at once (default 1)\n"
+"  -w, --workers N       flush from N threads at once (default 1), none of\n"
+"                        them the thread that ran init, as Fluent Bit's output\n"
+"                        workers; 0 flushes on the thread that ran init, as\n"
+"                        Fluent Bit's engine thread does without Workers (the\n"
+"                        default of Go outputs in Fluent Bit)\n"
 "  -r, --repeat N        flush the whole chunk list N times (default 1)\n"
 "      --retry-max N     re-flush a chunk answered FLB_RETRY up to N times\n"
-"                        (default 1, Fluent Bit's Retry_Limit; -1 no limit)\n"
+"                        (default 1, Fluent Bit's Retry_Limit; -1 or no_limits:\n"
+"                        until it is FLB_OK or FLB_ERROR, like Retry_Limit\n"
+"                        no_limits)\n"
 "      --retry-wait-ms M wait between attempts (default 200)\n"
 "      --legacy-api      ignore FLBPluginFlushCtx/FLBPluginExitCtx, as Fluent\n"
 "                        Bit versions without them would\n"
@@ -882,12 +896,13 @@ static void usage(FILE *f)
 "stdout lines (one per event, fields in this order):\n"
 "  register name=N type=2 proxy=11 flags=0 event_type=0 description=\"...\"\n"
 "  symbols init=1 flush_ctx=1 flush=1 exit_ctx=1 exit=1 unregister=1\n"
-"  init instance=I rc=R\n"
-"  attempt instance=I chunk=C try=T rc=R raw=X\n"
+"  init instance=I rc=R thread=TID\n"
+"  attempt instance=I chunk=C try=T rc=R raw=X thread=TID\n"
 "  flush instance=I chunk=C rc=R tries=T bytes=B events=E   (E -1: not msgpack)\n"
 "  exit instance=I rc=R\n"
 "  summary ok=N retry=N error=N\n"
-"rc: 1 FLB_OK, 2 FLB_RETRY, 0 FLB_ERROR (raw is what the plugin returned).\n"
+"rc: 1 FLB_OK, 2 FLB_RETRY, 0 FLB_ERROR (raw is what the plugin returned);\n"
+"TID: the kernel id of the thread that made the call.\n"
 "exit status: 0 every flush ended FLB_OK, 1 some did not, 2 usage, load or\n"
 "registration error, 3 an instance failed to initialize.\n");
 }
@@ -1016,7 +1031,7 @@ int main(int argc, char **argv)
             per = parse_long("-n", optarg, 1);
             break;
         case 'w':
-            workers = (int) parse_long("-w", optarg, 1);
+            workers = (int) parse_long("-w", optarg, 0);
             break;
         case 'r':
             repeat = (int) parse_long("-r", optarg, 1);
@@ -1037,7 +1052,14 @@ int main(int argc, char **argv)
             exit_after_ms = parse_long("--exit-after-ms", optarg, 0);
             break;
         case OPT_RETRY_MAX:
-            retry_max = (int) parse_long("--retry-max", optarg, -1);
+            /* Fluent Bit's spellings of an unlimited Retry_Limit too. */
+            if (!strcasecmp(optarg, "no_limits") || !strcasecmp(optarg, "false") ||
+                !strcasecmp(optarg, "off")) {
+                retry_max = -1;
+            }
+            else {
+                retry_max = (int) parse_long("--retry-max", optarg, -1);
+            }
             break;
         case OPT_RETRY_WAIT:
             retry_wait_ms = parse_long("--retry-wait-ms", optarg, 0);
@@ -1057,6 +1079,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "flbhost: %s\n", optind < argc ? "unexpected argument" :
                 !path ? "-p PLUGIN is required" : "at least one -i is required");
         usage(stderr);
+        return 2;
+    }
+    if (workers == 0 && exit_after_ms >= 0) {
+        fprintf(stderr, "flbhost: --exit-after-ms needs -w 1 or more: with -w 0 the thread "
+                "that would call exit is busy flushing\n");
         return 2;
     }
     if (!first_tag) {
@@ -1141,7 +1168,7 @@ int main(int argc, char **argv)
         plugin.o_ins = &insts[i];
         plugin.context = insts[i].ctx;
         rc = plugin.cb_init(&plugin);
-        printf("init instance=%d rc=%d\n", i, rc);
+        printf("init instance=%d rc=%d thread=%ld\n", i, rc, thread_id());
         if (rc <= 0) {
             host_log(FLB_LOG_ERROR, "[go proxy]: plugin '%s' failed to initialize", plugin.name);
             host_log(FLB_LOG_ERROR, "[output] could not initialize '%s' plugin", plugin.name);
@@ -1154,7 +1181,12 @@ int main(int argc, char **argv)
         }
     }
 
-    if (!failed_init && nchunks > 0) {
+    if (!failed_init && nchunks > 0 && workers == 0) {
+        /* flb_output_task_flush() without workers: a coroutine on the
+         * engine thread, the one that ran every init above. */
+        worker(NULL);
+    }
+    else if (!failed_init && nchunks > 0) {
         threads = calloc(workers, sizeof(*threads));
         for (i = 0; i < workers; i++) {
             if (pthread_create(&threads[i], NULL, worker, NULL) != 0) {
