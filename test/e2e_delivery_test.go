@@ -23,7 +23,6 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/test/kafkatest"
-	"github.com/awsaudit/awsaudit/test/soak"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -211,7 +210,9 @@ func freePort(t *testing.T) int {
 // (a) The broker is not there when the host starts: the first chunk is
 // answered FLB_RETRY until the broker comes up on the port the plugin was
 // given, a few seconds later; then everything is delivered exactly once
-// (nothing could be stored before the broker existed).
+// (nothing could be stored before the broker existed). The host retries
+// like Retry_Limit no_limits, which the examples set: with Fluent Bit's
+// default of one retry the first chunks would be dropped.
 func TestE2EBrokerStartsLate(t *testing.T) {
 	kcatBin(t)
 	const n, perChunk = 200, 50
@@ -236,7 +237,7 @@ func TestE2EBrokerStartsLate(t *testing.T) {
 		}
 	},
 		"-i", "Brokers="+addr+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=2s",
-		"--retry-max", "100", "--retry-wait-ms", "100",
+		"--retry-max", "no_limits", "--retry-wait-ms", "100",
 		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
 	if c == nil {
 		t.Fatalf("the broker was never started: the host saw no FLB_RETRY for 2s\nstdout:\n%s\nstderr:\n%s", r.Stdout, r.Stderr)
@@ -258,7 +259,7 @@ func TestE2EBrokerDropsConnections(t *testing.T) {
 	kcatBin(t)
 	const n, perChunk = 600, 50
 	lines, ids := faultInput(n, "E2EDROP")
-	fn := soak.NewFlakyNet()
+	fn := kafkatest.NewNet()
 	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
 	broker := c.Brokers()[0]
 
@@ -289,6 +290,112 @@ func TestE2EBrokerDropsConnections(t *testing.T) {
 	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
 	requireNoDeadLetters(t, broker, "e2e.dlq")
 	t.Logf("outage after 3 chunks: %d connections dropped or refused; %d FLB_RETRY attempts; %s", fn.Drops(), total, s)
+}
+
+// (b2) Mid-stream the broker is killed: its listening socket and every
+// connection close, so connects are refused, for at least 2 s and three
+// FLB_RETRY answers; then it listens again on the same port with the
+// records it had stored. Two workers, retries without limit.
+func TestE2EBrokerKilled(t *testing.T) {
+	kcatBin(t)
+	const n, perChunk = 600, 50
+	lines, ids := faultInput(n, "E2EKILL")
+	fn := kafkatest.NewNet()
+	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
+	broker := c.Brokers()[0]
+
+	var oks, during int
+	var killed time.Time
+	var restarted bool
+	var restartErr error
+	r := e2eRunHost(t, func(l hostLine) {
+		switch {
+		case l.Kind == "flush" && l.Fields["rc"] == "1" && killed.IsZero():
+			if oks++; oks == 3 {
+				fn.Kill()
+				killed = time.Now()
+			}
+		case l.Kind == "attempt" && l.Fields["rc"] == "2" && !killed.IsZero() && !restarted:
+			if during++; during >= 3 && time.Since(killed) >= 2*time.Second {
+				restarted = true
+				restartErr = fn.Restart()
+			}
+		}
+	},
+		"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=2s",
+		"-w", "2", "--retry-max", "no_limits", "--retry-wait-ms", "100",
+		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
+	if restartErr != nil {
+		t.Fatal(restartErr)
+	}
+	if killed.IsZero() || !restarted {
+		t.Fatalf("the kill did not happen as planned (killed %v, restarted %v)\nstdout:\n%s\nstderr:\n%s", !killed.IsZero(), restarted, r.Stdout, r.Stderr)
+	}
+	total := r.requireRecovered(t, n/perChunk)
+	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
+	requireNoDeadLetters(t, broker, "e2e.dlq")
+	t.Logf("broker killed after 3 chunks: %d connections closed; %d FLB_RETRY attempts while it was down (%d in all); %s",
+		fn.Drops(), during, total, s)
+}
+
+// (b3) Mid-stream the broker hangs, as under SIGSTOP: connections stay
+// open and new ones are accepted, but nothing is answered, for at least
+// 3 s (three times Write_Timeout) and two FLB_RETRY answers; then it
+// resumes and handles what it received meanwhile, which the redelivery
+// duplicates. Two workers, retries without limit.
+func TestE2EBrokerHung(t *testing.T) {
+	kcatBin(t)
+	const n, perChunk = 600, 50
+	lines, ids := faultInput(n, "E2EHUNG")
+	fn := kafkatest.NewNet()
+	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
+	t.Cleanup(fn.Resume) // before the cluster closes
+	broker := c.Brokers()[0]
+
+	var oks, during int
+	var hung time.Time
+	var resumed bool
+	r := e2eRunHost(t, func(l hostLine) {
+		switch {
+		case l.Kind == "flush" && l.Fields["rc"] == "1" && hung.IsZero():
+			if oks++; oks == 2 {
+				fn.Hang()
+				hung = time.Now()
+			}
+		case l.Kind == "attempt" && l.Fields["rc"] == "2" && !hung.IsZero() && !resumed:
+			if during++; during >= 2 && time.Since(hung) >= 3*time.Second {
+				resumed = true
+				fn.Resume()
+			}
+		}
+	},
+		"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=1s",
+		"-w", "2", "--retry-max", "no_limits", "--retry-wait-ms", "100",
+		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
+	fn.Resume()
+	if hung.IsZero() || !resumed {
+		t.Fatalf("the hang did not happen as planned (hung %v, resumed %v)\nstdout:\n%s\nstderr:\n%s", !hung.IsZero(), resumed, r.Stdout, r.Stderr)
+	}
+	total := r.requireRecovered(t, n/perChunk)
+	waitTopicStable(t, c, "e2e.s3")
+	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
+	requireNoDeadLetters(t, broker, "e2e.dlq")
+	t.Logf("broker hung after 2 chunks for %d FLB_RETRY attempts (%d in all); %s", during, total, s)
+}
+
+// waitTopicStable waits until topic stopped growing, so that a write the
+// broker makes late is not missed by the check.
+func waitTopicStable(t *testing.T, c *kafkatest.Cluster, topic string) {
+	t.Helper()
+	last := -1
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		n := len(c.Consume(t, topic))
+		if n == last {
+			return
+		}
+		last = n
+	}
+	t.Fatalf("%s kept growing for 10s", topic)
 }
 
 // (c) Retriable produce errors for a while, mid-stream, beyond the ones
@@ -390,15 +497,7 @@ func (s *slowProduce) settle(t *testing.T, c *kafkatest.Cluster, topic string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	last := -1
-	for ; time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		n := len(c.Consume(t, topic))
-		if n == last {
-			return
-		}
-		last = n
-	}
-	t.Fatalf("%s kept growing after the slow requests woke", topic)
+	waitTopicStable(t, c, topic)
 }
 
 // (d) Mid-stream the broker answers produce requests later than

@@ -146,15 +146,7 @@ func (f *lateFault) settle(t *testing.T, c *kafkatest.Cluster, topic string) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the delayed produce request was never woken")
 	}
-	last := -1
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		n := len(c.Consume(t, topic))
-		if n == last {
-			return
-		}
-		last = n
-	}
-	t.Fatalf("%s kept growing for 10s after the delayed write", topic)
+	waitTopicStable(t, c, topic)
 }
 
 func lateAck(c *kafkatest.Cluster, delay time.Duration) *lateFault {

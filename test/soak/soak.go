@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -230,7 +229,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	cfg.Logf("generated %d access-log lines (%.1f MB) in %v", cfg.Records, float64(size)/1e6, time.Since(t0).Round(time.Millisecond))
 
-	fnet := NewFlakyNet()
+	fnet := kafkatest.NewNet()
 	cl, err := kfake.NewCluster(kfake.NumBrokers(cfg.Brokers), kfake.ListenFn(fnet.Listen),
 		kfake.SeedTopics(int32(cfg.Partitions), topic), kfake.SeedTopics(1, dlqTopic))
 	if err != nil {
@@ -434,7 +433,7 @@ func tailFile(path string, n int) string {
 type injector struct {
 	cfg    Config
 	cl     *kfake.Cluster
-	net    *FlakyNet
+	net    *kafkatest.Net
 	slow   *slow
 	rng    *rand.Rand
 	faults []Fault // written by run only; read after it returned
@@ -563,86 +562,6 @@ func newSlow(c *kfake.Cluster, delay time.Duration) *slow {
 		return nil, nil, false
 	})
 	return s
-}
-
-// FlakyNet wraps kfake's listeners (kfake.ListenFn(f.Listen)): Down closes
-// every connection of the cluster and refuses new ones (accepted and closed
-// at once: kfake stops a broker whose Accept fails) until Up.
-type FlakyNet struct {
-	mu    sync.Mutex
-	down  bool
-	conns map[net.Conn]struct{}
-	drops atomic.Int64
-}
-
-// NewFlakyNet returns a FlakyNet that is up.
-func NewFlakyNet() *FlakyNet { return &FlakyNet{conns: map[net.Conn]struct{}{}} }
-
-// Listen is a kfake.ListenFn.
-func (f *FlakyNet) Listen(network, address string) (net.Listener, error) {
-	l, err := net.Listen(network, address)
-	if err != nil {
-		return nil, err
-	}
-	return &flakyListener{Listener: l, f: f}, nil
-}
-
-// Down closes every open connection and refuses new ones.
-func (f *FlakyNet) Down() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.down = true
-	for c := range f.conns {
-		c.Close()
-		f.drops.Add(1)
-	}
-	clear(f.conns)
-}
-
-// Up accepts connections again.
-func (f *FlakyNet) Up() {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.down = false
-}
-
-// Drops is how many connections Down closed or refused.
-func (f *FlakyNet) Drops() int64 { return f.drops.Load() }
-
-type flakyListener struct {
-	net.Listener
-	f *FlakyNet
-}
-
-func (l *flakyListener) Accept() (net.Conn, error) {
-	for {
-		c, err := l.Listener.Accept()
-		if err != nil {
-			return nil, err
-		}
-		l.f.mu.Lock()
-		if l.f.down {
-			l.f.mu.Unlock()
-			c.Close()
-			l.f.drops.Add(1)
-			continue
-		}
-		l.f.conns[c] = struct{}{}
-		l.f.mu.Unlock()
-		return &flakyConn{Conn: c, f: l.f}, nil
-	}
-}
-
-type flakyConn struct {
-	net.Conn
-	f *FlakyNet
-}
-
-func (c *flakyConn) Close() error {
-	c.f.mu.Lock()
-	delete(c.f.conns, c.Conn)
-	c.f.mu.Unlock()
-	return c.Conn.Close()
 }
 
 // ---- reading back ----------------------------------------------------------
