@@ -250,137 +250,80 @@ func TestE2EBrokerStartsLate(t *testing.T) {
 		retriesBefore, retries, upFor.Round(time.Millisecond), s)
 }
 
-// (b) Mid-stream, the broker drops every connection (metadata and produce
-// alike) and refuses new ones until the host has answered FLB_RETRY three
-// times; then it comes back. Two workers flush at once, so requests are in
-// flight when the connections drop: the broker may have stored some of
-// them, which the redelivery duplicates.
-func TestE2EBrokerDropsConnections(t *testing.T) {
+// (b) Mid-stream, after a few chunks, the network to the broker fails
+// until the host has answered FLB_RETRY a few times and some time has
+// passed, then recovers; the cluster keeps what it stored. Two workers
+// flush at once, so requests are in flight when the fault starts: the
+// broker may have stored some of them, which the redelivery duplicates.
+// The host retries like Retry_Limit no_limits.
+//
+//   - connections_dropped: every connection (metadata and produce alike)
+//     is closed and new ones are accepted and closed at once.
+//   - killed: the listening socket and every connection close, so
+//     connects are refused; then the broker listens on the same port.
+//   - hung, as under SIGSTOP: connections stay open and new ones are
+//     accepted, but nothing is answered for three times Write_Timeout;
+//     then the broker handles what it received meanwhile.
+func TestE2EBrokerNetworkFaults(t *testing.T) {
 	kcatBin(t)
-	const n, perChunk = 600, 50
-	lines, ids := faultInput(n, "E2EDROP")
-	fn := kafkatest.NewNet()
-	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
-	broker := c.Brokers()[0]
+	for _, tc := range []struct {
+		name         string
+		afterOK      int           // FLB_OK flushes before the fault
+		retries      int           // FLB_RETRY attempts during it, at least
+		lasts        time.Duration // and at least this long
+		writeTimeout string
+		start        func(*kafkatest.Net)
+		end          func(*kafkatest.Net) error
+	}{
+		{"connections_dropped", 3, 3, 0, "2s", (*kafkatest.Net).Down,
+			func(n *kafkatest.Net) error { n.Up(); return nil }},
+		{"killed", 3, 3, 2 * time.Second, "2s", (*kafkatest.Net).Kill, (*kafkatest.Net).Restart},
+		{"hung", 2, 2, 3 * time.Second, "1s", (*kafkatest.Net).Hang,
+			func(n *kafkatest.Net) error { n.Resume(); return nil }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			const n, perChunk = 600, 50
+			lines, ids := faultInput(n, "E2ENET")
+			fn := kafkatest.NewNet()
+			c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
+			t.Cleanup(fn.Resume) // before the cluster closes: nothing stays hung
+			broker := c.Brokers()[0]
 
-	var oks, retries int
-	var down, up bool
-	r := e2eRunHost(t, func(l hostLine) {
-		switch {
-		case l.Kind == "flush" && l.Fields["rc"] == "1":
-			if oks++; oks == 3 && !down {
-				down = true
-				fn.Down()
+			var oks, during int
+			var began time.Time
+			var ended bool
+			var endErr error
+			r := e2eRunHost(t, func(l hostLine) {
+				switch {
+				case l.Kind == "flush" && l.Fields["rc"] == "1" && began.IsZero():
+					if oks++; oks == tc.afterOK {
+						tc.start(fn)
+						began = time.Now()
+					}
+				case l.Kind == "attempt" && l.Fields["rc"] == "2" && !began.IsZero() && !ended:
+					if during++; during >= tc.retries && time.Since(began) >= tc.lasts {
+						ended = true
+						endErr = tc.end(fn)
+					}
+				}
+			},
+				"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout="+tc.writeTimeout,
+				"-w", "2", "--retry-max", "no_limits", "--retry-wait-ms", "100",
+				"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
+			if endErr != nil {
+				t.Fatal(endErr)
 			}
-		case l.Kind == "attempt" && l.Fields["rc"] == "2" && down && !up:
-			if retries++; retries == 3 {
-				up = true
-				fn.Up()
+			if began.IsZero() || !ended {
+				t.Fatalf("the fault did not run as planned (began %v, ended %v)\nstdout:\n%s\nstderr:\n%s", !began.IsZero(), ended, r.Stdout, r.Stderr)
 			}
-		}
-	},
-		"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=2s",
-		"-w", "2", "--retry-max", "30", "--retry-wait-ms", "100",
-		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
-	fn.Up()
-	if !down || !up {
-		t.Fatalf("the outage did not happen as planned (down %v, up %v)\nstdout:\n%s\nstderr:\n%s", down, up, r.Stdout, r.Stderr)
+			total := r.requireRecovered(t, n/perChunk)
+			waitTopicStable(t, c, "e2e.s3")
+			s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
+			requireNoDeadLetters(t, broker, "e2e.dlq")
+			t.Logf("%s after %d chunks: %d connections closed or refused; %d FLB_RETRY attempts during the fault (%d in all); %s",
+				tc.name, tc.afterOK, fn.Drops(), during, total, s)
+		})
 	}
-	total := r.requireRecovered(t, n/perChunk)
-	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
-	requireNoDeadLetters(t, broker, "e2e.dlq")
-	t.Logf("outage after 3 chunks: %d connections dropped or refused; %d FLB_RETRY attempts; %s", fn.Drops(), total, s)
-}
-
-// (b2) Mid-stream the broker is killed: its listening socket and every
-// connection close, so connects are refused, for at least 2 s and three
-// FLB_RETRY answers; then it listens again on the same port with the
-// records it had stored. Two workers, retries without limit.
-func TestE2EBrokerKilled(t *testing.T) {
-	kcatBin(t)
-	const n, perChunk = 600, 50
-	lines, ids := faultInput(n, "E2EKILL")
-	fn := kafkatest.NewNet()
-	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
-	broker := c.Brokers()[0]
-
-	var oks, during int
-	var killed time.Time
-	var restarted bool
-	var restartErr error
-	r := e2eRunHost(t, func(l hostLine) {
-		switch {
-		case l.Kind == "flush" && l.Fields["rc"] == "1" && killed.IsZero():
-			if oks++; oks == 3 {
-				fn.Kill()
-				killed = time.Now()
-			}
-		case l.Kind == "attempt" && l.Fields["rc"] == "2" && !killed.IsZero() && !restarted:
-			if during++; during >= 3 && time.Since(killed) >= 2*time.Second {
-				restarted = true
-				restartErr = fn.Restart()
-			}
-		}
-	},
-		"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=2s",
-		"-w", "2", "--retry-max", "no_limits", "--retry-wait-ms", "100",
-		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
-	if restartErr != nil {
-		t.Fatal(restartErr)
-	}
-	if killed.IsZero() || !restarted {
-		t.Fatalf("the kill did not happen as planned (killed %v, restarted %v)\nstdout:\n%s\nstderr:\n%s", !killed.IsZero(), restarted, r.Stdout, r.Stderr)
-	}
-	total := r.requireRecovered(t, n/perChunk)
-	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
-	requireNoDeadLetters(t, broker, "e2e.dlq")
-	t.Logf("broker killed after 3 chunks: %d connections closed; %d FLB_RETRY attempts while it was down (%d in all); %s",
-		fn.Drops(), during, total, s)
-}
-
-// (b3) Mid-stream the broker hangs, as under SIGSTOP: connections stay
-// open and new ones are accepted, but nothing is answered, for at least
-// 3 s (three times Write_Timeout) and two FLB_RETRY answers; then it
-// resumes and handles what it received meanwhile, which the redelivery
-// duplicates. Two workers, retries without limit.
-func TestE2EBrokerHung(t *testing.T) {
-	kcatBin(t)
-	const n, perChunk = 600, 50
-	lines, ids := faultInput(n, "E2EHUNG")
-	fn := kafkatest.NewNet()
-	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.ListenFn(fn.Listen), kfake.SeedTopics(3, "e2e.s3", "e2e.dlq"))
-	t.Cleanup(fn.Resume) // before the cluster closes
-	broker := c.Brokers()[0]
-
-	var oks, during int
-	var hung time.Time
-	var resumed bool
-	r := e2eRunHost(t, func(l hostLine) {
-		switch {
-		case l.Kind == "flush" && l.Fields["rc"] == "1" && hung.IsZero():
-			if oks++; oks == 2 {
-				fn.Hang()
-				hung = time.Now()
-			}
-		case l.Kind == "attempt" && l.Fields["rc"] == "2" && !hung.IsZero() && !resumed:
-			if during++; during >= 2 && time.Since(hung) >= 3*time.Second {
-				resumed = true
-				fn.Resume()
-			}
-		}
-	},
-		"-i", "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Write_Timeout=1s",
-		"-w", "2", "--retry-max", "no_limits", "--retry-wait-ms", "100",
-		"-l", e2eLinesFile(t, lines), "-n", strconv.Itoa(perChunk))
-	fn.Resume()
-	if hung.IsZero() || !resumed {
-		t.Fatalf("the hang did not happen as planned (hung %v, resumed %v)\nstdout:\n%s\nstderr:\n%s", !hung.IsZero(), resumed, r.Stdout, r.Stderr)
-	}
-	total := r.requireRecovered(t, n/perChunk)
-	waitTopicStable(t, c, "e2e.s3")
-	s := checkDelivery(t, r, ids, perChunk, readIDs(t, broker, "e2e.s3"), false)
-	requireNoDeadLetters(t, broker, "e2e.dlq")
-	t.Logf("broker hung after 2 chunks for %d FLB_RETRY attempts (%d in all); %s", during, total, s)
 }
 
 // waitTopicStable waits until topic stopped growing, so that a write the
