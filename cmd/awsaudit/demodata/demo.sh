@@ -61,6 +61,8 @@ cat >"$tmp/fluent-bit.conf" <<EOF
 [OUTPUT]
     Name             awsaudit
     Match            *
+    # Flush off Fluent Bit's engine thread (without it the plugin warns).
+    Workers          1
     Brokers          $addr
     Topic_S3_Access  ${topics[0]}
     Topic_CloudTrail ${topics[1]}
