@@ -67,6 +67,9 @@ type Normalizer struct {
 	outer jsonParser // the input document
 	elem  jsonParser // a CloudWatch Logs message inside the document
 	keys  jsonParser // the encoded record, for uncommon KeyPaths
+
+	// streamKeep is defaultStreamKeep; tests lower it.
+	streamKeep int
 }
 
 // New returns a Normalizer with the given options.
@@ -77,6 +80,7 @@ func New(opts Options) *Normalizer {
 		rules:         opts.Rules,
 		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
+		streamKeep:    defaultStreamKeep,
 	}
 }
 
