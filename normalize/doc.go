@@ -24,5 +24,6 @@
 // document over 1 MiB is parsed twice, first to check it while dropping
 // each envelope element ({"Records":[...]}, logEvents) once parsed, then
 // element by element as each is normalized (cloudtrail.go), so a delivered
-// log file of tens of MB needs the memory of one record.
+// log file of tens of MB needs the memory of one record. A pooled
+// Normalizer gives back what a huge input grew when its owner calls Trim.
 package normalize
