@@ -34,6 +34,25 @@
 // the flush waits for every response within Write_Timeout. Batch_Timeout
 // is accepted but has no effect.
 //
+// Memory: a flush holds at most about 8 MiB of encoded messages
+// (pieceBytes; one message bigger than that goes alone), whatever the
+// chunk's size. When the next message would pass it, the messages queued
+// so far are written and acknowledged first, each such piece within its
+// own Write_Timeout, and their space reused; a chunk of a few MB is one
+// piece, so only a huge record's fan-out (a CloudTrail log file of tens of
+// MB tail'ed as one line) is cut. Since a piece is written only once the
+// one before was acknowledged, each partition still receives the chunk's
+// messages in chunk order. A failed piece ends the flush with StatusRetry
+// (or StatusError, as below) even though earlier pieces were delivered:
+// Fluent Bit redelivers the whole chunk and they are written again
+// (duplicates, never loss). With the normalizer reading a big envelope
+// one element at a time (see normalize), such a flush needs the chunk
+// (Fluent Bit's memory) and some 40 MB of Go heap: a 52 MB delivered log
+// file through Fluent Bit v5.1.1 peaked at 267 MB RSS, against 215 MB with
+// Fluent Bit's null output. Between flushes a pooled state keeps no buffer
+// above 4 MiB, and its normalizer lets go of what a bigger input grew
+// (normalize.Normalizer.Trim).
+//
 // A record the broker refuses on its own (MESSAGE_TOO_LARGE,
 // RECORD_LIST_TOO_LARGE, INVALID_RECORD; found by splitting the refused
 // request) is replaced by a dead letter with the reason ("record too large
