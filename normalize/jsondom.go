@@ -306,7 +306,7 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
 		}
 		v.t = jsonArray
-		err = p.array(v, depth)
+		err = p.array(v, depth, -1)
 	case '"':
 		v.t = jsonString
 		v.s, err = p.string()
@@ -441,41 +441,35 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 	}
 }
 
-func (p *jsonParser) array(v *jsonValue, depth int) error {
-	p.i++ // '['
+// array reads the items of the array v at p.i (its '['). With keep >= 0
+// it is a top-level envelope array (see streamArray): once its text passes
+// keep bytes, the items kept so far are dropped, every later one is
+// dropped as soon as it is parsed, and v is marked partial.
+func (p *jsonParser) array(v *jsonValue, depth, keep int) error {
+	start := p.i
 	base := len(p.itemStack)
 	spaces := p.spaces
 	verbatim := true
-	p.skipSpace()
-	if p.i < len(p.b) && p.b[p.i] == ']' {
-		p.i++
-		v.verbatim = p.spaces == spaces
-		return nil
+	m := p.mark()
+	err := p.eachItem(depth, func(item *jsonValue) bool {
+		if keep < 0 || !v.partial && p.i-start <= keep {
+			verbatim = verbatim && item.verbatim
+			p.itemStack = append(p.itemStack, item)
+			return true
+		}
+		v.partial, p.partial = true, true
+		p.itemStack = p.itemStack[:base]
+		p.release(m)
+		return true
+	})
+	if err != nil {
+		return err
 	}
-	for {
-		item, err := p.value(depth + 1)
-		if err != nil {
-			return err
-		}
-		verbatim = verbatim && item.verbatim
-		p.itemStack = append(p.itemStack, item)
-		p.skipSpace()
-		if p.i >= len(p.b) {
-			return p.fail("unexpected end of JSON in an array")
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			continue
-		case ']':
-			p.i++
-			v.items = closeContainer(&p.itemStack, &p.items, base)
-			v.verbatim = verbatim && p.spaces == spaces
-			return nil
-		default:
-			return p.fail("want ',' or ']' in an array")
-		}
+	if !v.partial {
+		v.items = closeContainer(&p.itemStack, &p.items, base)
+		v.verbatim = verbatim && p.spaces == spaces
 	}
+	return nil
 }
 
 // streams says whether the value of the top-level member named key, at
@@ -494,37 +488,16 @@ func (p *jsonParser) streams(key []byte) bool {
 }
 
 // streamArray parses a top-level member's array (p.b[p.i] is '[') like
-// value, except that once its text passes p.keep bytes the items kept so
-// far are dropped, every later item is dropped as soon as it is parsed,
-// and the array is marked partial: a document holding a huge envelope is
-// checked in the memory of one item, and its items are parsed again, one
-// at a time, by arrayItems.
+// value, but keeping its items only while its text is at most p.keep
+// bytes (see array): a document holding a huge envelope is checked in the
+// memory of one item, and its items are parsed again, one at a time, by
+// arrayItems.
 func (p *jsonParser) streamArray() (*jsonValue, error) {
-	const depth = 1
 	start := p.i
 	v := p.alloc()
 	v.t = jsonArray
-	m := p.mark()
-	base := len(p.itemStack)
-	spaces := p.spaces
-	verbatim := true
-	err := p.eachItem(depth, func(item *jsonValue) bool {
-		if !v.partial && p.i-start <= p.keep {
-			verbatim = verbatim && item.verbatim
-			p.itemStack = append(p.itemStack, item)
-			return true
-		}
-		v.partial, p.partial = true, true
-		p.itemStack = p.itemStack[:base]
-		p.release(m)
-		return true
-	})
-	if err != nil {
+	if err := p.array(v, 1, p.keep); err != nil {
 		return nil, err
-	}
-	if !v.partial {
-		v.items = closeContainer(&p.itemStack, &p.items, base)
-		v.verbatim = verbatim && p.spaces == spaces
 	}
 	v.raw = p.b[start:p.i]
 	return v, nil
