@@ -157,6 +157,29 @@ func TestHugeRecordsPieceFails(t *testing.T) {
 	}
 }
 
+// manyThenPanic stands in for the normalizer: an input starting with
+// "many" gives 100 outputs of about 116 bytes and then panics; others go
+// to fakeNormalize.
+func manyThenPanic(n *normalize.Normalizer, input []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
+	if !bytes.HasPrefix(input, []byte("many")) {
+		fakeNormalize(n, input, hint, region, emit)
+		return
+	}
+	for i := range 100 {
+		emit(&normalize.Output{Source: normalize.SourceS3Access, JSON: fmt.Appendf(nil, `{"i":%d,"pad":"%0100d"}`, i, 0), Input: input})
+	}
+	panic("after 100 outputs")
+}
+
+// beforeManyAnd is a chunk of the lines "before", "many outputs" and last.
+func beforeManyAnd(last string) []byte {
+	c := kafkatest.NewChunk()
+	c.Line(t0, "log", "before")
+	c.Line(t0, "log", "many outputs")
+	c.Line(t0, "log", last)
+	return c.Bytes()
+}
+
 // TestPieceThenPanic has a record whose outputs fill several pieces panic
 // half-way: what it queued since the last piece is undone and the record
 // is dead-lettered, next to the pieces already delivered; the chunk's
@@ -165,21 +188,8 @@ func TestPieceThenPanic(t *testing.T) {
 	fs := &fakeSender{}
 	p, _ := newTestPipeline(t, testConfig(), fs)
 	p.pieceBytes = 4 << 10
-	p.normalizeFn = func(n *normalize.Normalizer, input []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
-		if !bytes.HasPrefix(input, []byte("many")) {
-			fakeNormalize(n, input, hint, region, emit)
-			return
-		}
-		for i := range 100 {
-			emit(&normalize.Output{Source: normalize.SourceS3Access, JSON: fmt.Appendf(nil, `{"i":%d,"pad":"%0100d"}`, i, 0), Input: input})
-		}
-		panic("after 100 outputs")
-	}
-	c := kafkatest.NewChunk()
-	c.Line(t0, "log", "before")
-	c.Line(t0, "log", "many outputs")
-	c.Line(t0, "log", "after")
-	if st := p.Flush(c.Bytes(), "t"); st != StatusOK {
+	p.normalizeFn = manyThenPanic
+	if st := p.Flush(beforeManyAnd("after"), "t"); st != StatusOK {
 		t.Fatalf("status %v", st)
 	}
 	var records, dead []string
@@ -218,21 +228,8 @@ func TestPieceTimesOutThenPanic(t *testing.T) {
 	fs.fail = func([]kafka.Message) error { return context.DeadlineExceeded }
 	p, _ := newTestPipeline(t, testConfig(), fs)
 	p.pieceBytes = 4 << 10
-	p.normalizeFn = func(n *normalize.Normalizer, input []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
-		if !bytes.HasPrefix(input, []byte("many")) {
-			fakeNormalize(n, input, hint, region, emit)
-			return
-		}
-		for i := range 100 {
-			emit(&normalize.Output{Source: normalize.SourceS3Access, JSON: fmt.Appendf(nil, `{"i":%d,"pad":"%0100d"}`, i, 0), Input: input})
-		}
-		panic("after 100 outputs")
-	}
-	c := kafkatest.NewChunk()
-	c.Line(t0, "log", "before")
-	c.Line(t0, "log", "many outputs")
-	c.Line(t0, "log", "never read")
-	if st := p.Flush(c.Bytes(), "t"); st != StatusRetry {
+	p.normalizeFn = manyThenPanic
+	if st := p.Flush(beforeManyAnd("never read"), "t"); st != StatusRetry {
 		t.Fatalf("status %v", st)
 	}
 	if fs.calls != 1 {
