@@ -6,12 +6,33 @@ import (
 	"time"
 )
 
+// defaultStreamKeep bounds a document whose envelope array
+// ({"Records":[...]}, logEvents) is parsed whole, as every other document
+// is. Past it the document is parsed twice: once to check it, dropping
+// each envelope element once parsed, then element by element while each
+// is normalized, so the parse holds one element at a time however big the
+// document (a delivered log file tail'ed as one line can have tens of MB).
+const defaultStreamKeep = 1 << 20
+
+// envelopeArrays are the top-level arrays of the envelopes that fan out.
+var envelopeArrays = []string{"Records", "logEvents"}
+
 // normalizeJSON handles a CloudTrail-family document: one record, a
 // delivered log file {"Records":[...]}, an EventBridge event, or a
 // CloudWatch Logs subscription message.
 func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
-	docIndex := n.indexIfPlain(input)
-	doc, err := n.outer.parse(input, docIndex, docIndex != nil)
+	plain := bytes.IndexByte(input, '\\') < 0
+	var docIndex *lineIndex
+	n.outer.stream = nil
+	if len(input) > n.streamKeep {
+		// No index either: it would take 3/4 of the input's size, and the
+		// elements' normalization rebuilds n.index during the second parse.
+		n.outer.stream, n.outer.keep = envelopeArrays, n.streamKeep
+	} else if plain {
+		n.index.build(input)
+		docIndex = &n.index
+	}
+	doc, err := n.outer.parse(input, docIndex, plain)
 	if err != nil {
 		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 		return
@@ -28,9 +49,10 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 			n.emitReject(reject(SourceCloudTrail, "Records: want an array, got %s", records.Type()), SourceCloudTrail, input, emit)
 			return
 		}
-		for _, rec := range records.GetArray() {
+		for _, rec := range n.outer.arrayItems(records, &err) {
 			n.normalizeElement(rec, recordRegion, emit)
 		}
+		n.rejectReparse(err, input, emit)
 	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
 		detail := obj.Get("detail")
 		if detail.Type() != jsonObject || !looksLikeCloudTrail(detail) {
@@ -42,7 +64,24 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
 		n.normalizeSubscription(doc, input, recordRegion, emit)
 	default:
+		if n.outer.partial {
+			// A record with a huge array named like an envelope's: it is
+			// mapped whole, so parse it whole.
+			n.outer.stream = nil
+			if doc, err = n.outer.parse(input, nil, plain); err != nil {
+				n.rejectReparse(err, input, emit)
+				return
+			}
+		}
 		n.normalizeRecord(doc, input, docIndex, recordRegion, emit)
+	}
+}
+
+// rejectReparse rejects input when parsing it again failed where the
+// first parse had not (never expected: both read the same bytes alike).
+func (n *Normalizer) rejectReparse(err error, input []byte, emit func(*Output)) {
+	if err != nil {
+		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 	}
 }
 
@@ -78,7 +117,8 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 		n.emitReject(reject(SourceCloudTrail, "logEvents: want an array, got %s", events.Type()), SourceCloudTrail, input, emit)
 		return
 	}
-	for i, ev := range events.GetArray() {
+	var reparseErr error
+	for i, ev := range n.outer.arrayItems(events, &reparseErr) {
 		msg := ev.Get("message")
 		if msg == nil || msg.Type() != jsonString {
 			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want a string", i), SourceCloudTrail, n.elementInput(ev), emit)
@@ -97,6 +137,7 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 		}
 		n.normalizeRecord(rec, text, textIndex, recordRegion, emit)
 	}
+	n.rejectReparse(reparseErr, input, emit)
 }
 
 // indexIfPlain returns n.index built over text when text holds no

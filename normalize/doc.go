@@ -19,4 +19,11 @@
 // (memo.go), and SHA-256 blocks for correlation_id (sha256_amd64.s). The
 // only assembly is in the *_amd64.s files; building with -tags purego, or
 // for another architecture, uses portable Go instead.
+//
+// Memory follows the biggest element, not the biggest input: a CloudTrail
+// document over 1 MiB is parsed twice, first to check it while dropping
+// each envelope element ({"Records":[...]}, logEvents) once parsed, then
+// element by element as each is normalized (cloudtrail.go), so a delivered
+// log file of tens of MB needs the memory of one record. A pooled
+// Normalizer gives back what a huge input grew when its owner calls Trim.
 package normalize

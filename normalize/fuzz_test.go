@@ -55,20 +55,17 @@ func checkOutputs(t *testing.T, n *Normalizer, input []byte, hint Source) {
 }
 
 // compareShortcuts checks that input gives byte-identical results without
-// the input-wide shortcuts (plain copies, the secret prefilters).
-// Detections are left out: their rate windows keep state between inputs,
-// and they read the record before it is encoded.
+// the input-wide shortcuts (plain copies, the secret prefilters), and
+// with every envelope parsed element by element (as a document bigger
+// than defaultStreamKeep is). Detections are left out: their rate windows
+// keep state between inputs, and they read the record before it is
+// encoded.
 func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 	t.Helper()
 	opts := n.Options()
 	opts.Rules = nil
-	n = New(opts)
-	// One clock for both: a record without a time takes it from the clock.
+	// One clock for all: a record without a time takes it from the clock.
 	clock := func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }
-	n.now = clock
-	// Warm the memos with other values, so a stale one would show.
-	n.Normalize([]byte(benchPresignedLine), SourceAuto, nil, func(*Output) {})
-	n.Normalize([]byte(benchCloudTrailEvent), SourceAuto, nil, func(*Output) {})
 	slow := New(opts)
 	slow.noShortcuts = true
 	slow.now = clock
@@ -80,22 +77,30 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 		}
 		want = append(want, string(o.JSON))
 	})
-	got := 0
-	n.Normalize(input, hint, nil, func(o *Output) {
-		if got >= len(want) {
-			t.Fatalf("more outputs than without shortcuts (%d)", len(want))
-		}
-		if o.Err != nil {
-			if w := "error: " + o.Err.Error(); w != want[got] {
-				t.Fatalf("output %d: %s\nwithout shortcuts: %s\ninput: %.300q", got, w, want[got], input)
+	for _, keep := range []int{defaultStreamKeep, 0} {
+		n := New(opts)
+		n.now = clock
+		n.streamKeep = keep
+		// Warm the memos with other values, so a stale one would show.
+		n.Normalize([]byte(benchPresignedLine), SourceAuto, nil, func(*Output) {})
+		n.Normalize([]byte(benchCloudTrailEvent), SourceAuto, nil, func(*Output) {})
+		got := 0
+		n.Normalize(input, hint, nil, func(o *Output) {
+			if got >= len(want) {
+				t.Fatalf("streamKeep %d: more outputs than without shortcuts (%d)", keep, len(want))
 			}
-		} else if string(o.JSON) != want[got] {
-			t.Fatalf("output %d differs from the one without shortcuts\ninput: %.300q\ngot:  %.2000s\nwant: %.2000s", got, input, o.JSON, want[got])
+			if o.Err != nil {
+				if w := "error: " + o.Err.Error(); w != want[got] {
+					t.Fatalf("streamKeep %d: output %d: %s\nwithout shortcuts: %s\ninput: %.300q", keep, got, w, want[got], input)
+				}
+			} else if string(o.JSON) != want[got] {
+				t.Fatalf("streamKeep %d: output %d differs from the one without shortcuts\ninput: %.300q\ngot:  %.2000s\nwant: %.2000s", keep, got, input, o.JSON, want[got])
+			}
+			got++
+		})
+		if got != len(want) {
+			t.Fatalf("streamKeep %d: %d outputs, %d without shortcuts", keep, got, len(want))
 		}
-		got++
-	})
-	if got != len(want) {
-		t.Fatalf("%d outputs, %d without shortcuts", got, len(want))
 	}
 }
 

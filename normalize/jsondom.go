@@ -3,9 +3,11 @@ package normalize
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"strconv"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small JSON parser for CloudTrail documents. It replaced fastjson on the
@@ -57,6 +59,9 @@ type jsonValue struct {
 	// the record's strings are plain and unredacted: no white space
 	// between tokens, no repeated key, no secret key (see jsonParser).
 	verbatim bool
+	// partial says an array's items were dropped while parsing (see
+	// streamArray): read them with jsonParser.arrayItems.
+	partial bool
 }
 
 type jsonMember struct {
@@ -179,6 +184,34 @@ type jsonParser struct {
 	items       []*jsonValue
 	decoded     []byte // decoded strings that held escapes
 	spaces      int    // white-space runs skipped so far
+
+	// stream names the members of the top-level object whose arrays are
+	// parsed with streamArray (none when empty); keep bounds their text
+	// with every item kept. partial says one of them was cut this parse.
+	stream  []string
+	keep    int
+	partial bool
+}
+
+// retainedBytes is the capacity of the parser's storage.
+func (p *jsonParser) retainedBytes() int {
+	return len(p.blocks)*jsonBlockSize*int(unsafe.Sizeof(jsonValue{})) +
+		(cap(p.memberStack)+cap(p.members))*int(unsafe.Sizeof(jsonMember{})) +
+		(cap(p.itemStack)+cap(p.items))*int(unsafe.Sizeof((*jsonValue)(nil))) +
+		cap(p.blocks)*int(unsafe.Sizeof([]jsonValue(nil))) + cap(p.decoded)
+}
+
+// jsonMark is how far the parser's storage was used at one point; release
+// goes back to it, reusing what was handed out since.
+type jsonMark struct{ used, members, items, decoded int }
+
+func (p *jsonParser) mark() jsonMark {
+	return jsonMark{p.used, len(p.members), len(p.items), len(p.decoded)}
+}
+
+func (p *jsonParser) release(m jsonMark) {
+	p.used = m.used
+	p.members, p.items, p.decoded = p.members[:m.members], p.items[:m.items], p.decoded[:m.decoded]
 }
 
 const jsonBlockSize = 128
@@ -217,9 +250,9 @@ func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
 // parse is ParseBytes for a caller that has already looked for a
 // backslash: plain says b holds none, and index, when set, is b's index.
 func (p *jsonParser) parse(b []byte, index *lineIndex, plain bool) (*jsonValue, error) {
-	p.b, p.i, p.used, p.quotes, p.plain = b, 0, 0, index, plain
+	p.b, p.i, p.quotes, p.plain, p.partial = b, 0, index, plain, false
 	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
-	p.members, p.items, p.decoded = p.members[:0], p.items[:0], p.decoded[:0]
+	p.release(jsonMark{})
 	v, err := p.value(0)
 	if err != nil {
 		return nil, err
@@ -273,7 +306,7 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
 		}
 		v.t = jsonArray
-		err = p.array(v, depth)
+		err = p.array(v, depth, -1)
 	case '"':
 		v.t = jsonString
 		v.s, err = p.string()
@@ -363,7 +396,12 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			return p.fail("want ':' after a member name")
 		}
 		p.i++
-		child, err := p.value(depth + 1)
+		var child *jsonValue
+		if depth == 0 && len(p.stream) > 0 && p.streams(key) {
+			child, err = p.streamArray()
+		} else {
+			child, err = p.value(depth + 1)
+		}
 		if err != nil {
 			return err
 		}
@@ -403,15 +441,76 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 	}
 }
 
-func (p *jsonParser) array(v *jsonValue, depth int) error {
-	p.i++ // '['
+// array reads the items of the array v at p.i (its '['). With keep >= 0
+// it is a top-level envelope array (see streamArray): once its text passes
+// keep bytes, the items kept so far are dropped, every later one is
+// dropped as soon as it is parsed, and v is marked partial.
+func (p *jsonParser) array(v *jsonValue, depth, keep int) error {
+	start := p.i
 	base := len(p.itemStack)
 	spaces := p.spaces
 	verbatim := true
+	m := p.mark()
+	err := p.eachItem(depth, func(item *jsonValue) bool {
+		if keep < 0 || !v.partial && p.i-start <= keep {
+			verbatim = verbatim && item.verbatim
+			p.itemStack = append(p.itemStack, item)
+			return true
+		}
+		v.partial, p.partial = true, true
+		p.itemStack = p.itemStack[:base]
+		p.release(m)
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	if !v.partial {
+		v.items = closeContainer(&p.itemStack, &p.items, base)
+		v.verbatim = verbatim && p.spaces == spaces
+	}
+	return nil
+}
+
+// streams says whether the value of the top-level member named key, at
+// p.i after white space, is an array to parse with streamArray.
+func (p *jsonParser) streams(key []byte) bool {
+	p.skipSpace()
+	if p.i >= len(p.b) || p.b[p.i] != '[' {
+		return false
+	}
+	for _, k := range p.stream {
+		if string(key) == k {
+			return true
+		}
+	}
+	return false
+}
+
+// streamArray parses a top-level member's array (p.b[p.i] is '[') like
+// value, but keeping its items only while its text is at most p.keep
+// bytes (see array): a document holding a huge envelope is checked in the
+// memory of one item, and its items are parsed again, one at a time, by
+// arrayItems.
+func (p *jsonParser) streamArray() (*jsonValue, error) {
+	start := p.i
+	v := p.alloc()
+	v.t = jsonArray
+	if err := p.array(v, 1, p.keep); err != nil {
+		return nil, err
+	}
+	v.raw = p.b[start:p.i]
+	return v, nil
+}
+
+// eachItem parses the items of the array whose '[' is at p.i, at depth,
+// handing each to fn as soon as it is parsed until fn returns false. It
+// reads the grammar exactly as array does, so both fail alike.
+func (p *jsonParser) eachItem(depth int, fn func(*jsonValue) bool) error {
+	p.i++ // '['
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
 		p.i++
-		v.verbatim = p.spaces == spaces
 		return nil
 	}
 	for {
@@ -419,8 +518,9 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 		if err != nil {
 			return err
 		}
-		verbatim = verbatim && item.verbatim
-		p.itemStack = append(p.itemStack, item)
+		if !fn(item) {
+			return nil
+		}
 		p.skipSpace()
 		if p.i >= len(p.b) {
 			return p.fail("unexpected end of JSON in an array")
@@ -431,12 +531,39 @@ func (p *jsonParser) array(v *jsonValue, depth int) error {
 			continue
 		case ']':
 			p.i++
-			v.items = closeContainer(&p.itemStack, &p.items, base)
-			v.verbatim = verbatim && p.spaces == spaces
 			return nil
 		default:
 			return p.fail("want ',' or ']' in an array")
 		}
+	}
+}
+
+// arrayItems yields the items of v, an array of the document p parsed last.
+// For a partial array it parses v's text again, one item at a time: each
+// item (and everything parsed from the document) is valid only until the
+// next one is yielded. A failure, which the first parse already ruled
+// out, is stored in *err.
+func (p *jsonParser) arrayItems(v *jsonValue, err *error) iter.Seq2[int, *jsonValue] {
+	return func(yield func(int, *jsonValue) bool) {
+		if !v.partial {
+			for i, item := range v.items {
+				if !yield(i, item) {
+					return
+				}
+			}
+			return
+		}
+		text := v.raw
+		p.b, p.i, p.quotes = text, 0, nil
+		p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
+		p.release(jsonMark{})
+		i := 0
+		*err = p.eachItem(1, func(item *jsonValue) bool {
+			ok := yield(i, item)
+			i++
+			p.release(jsonMark{}) // the item was all the parser held
+			return ok
+		})
 	}
 }
 

@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 	"time"
+	"unsafe"
 )
 
 // Normalizer turns inputs into unified records. It reuses buffers between
@@ -67,6 +68,11 @@ type Normalizer struct {
 	outer jsonParser // the input document
 	elem  jsonParser // a CloudWatch Logs message inside the document
 	keys  jsonParser // the encoded record, for uncommon KeyPaths
+
+	// maxInput is the largest input since the last Trim.
+	maxInput int
+	// streamKeep is defaultStreamKeep; tests lower it.
+	streamKeep int
 }
 
 // New returns a Normalizer with the given options.
@@ -77,7 +83,35 @@ func New(opts Options) *Normalizer {
 		rules:         opts.Rules,
 		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
+		streamKeep:    defaultStreamKeep,
 	}
+}
+
+// Trim lets go of what the Normalizer kept from an input of more than
+// limit bytes since the last Trim, or of its buffers when together they
+// grew past limit: a pooled Normalizer would otherwise keep a huge input's
+// buffers (and references into the input) alive until it is used again.
+// It costs next to nothing when nothing grew. Callers that pool
+// Normalizers call it when they put one back.
+func (n *Normalizer) Trim(limit int) {
+	if n.maxInput <= limit && n.RetainedBytes() <= limit {
+		n.maxInput = 0
+		return
+	}
+	now, noShortcuts, keep := n.now, n.noShortcuts, n.streamKeep
+	*n = *New(n.opts)
+	n.now, n.noShortcuts, n.streamKeep = now, noShortcuts, keep
+}
+
+// RetainedBytes is the capacity of the buffers the Normalizer keeps from
+// one call to the next: what a pooled Normalizer costs between uses.
+func (n *Normalizer) RetainedBytes() int {
+	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.detectRoleARN) + cap(n.decoded) +
+		cap(n.roleARN) + cap(n.lowered) + cap(n.inner) +
+		(cap(n.seenKeys)+cap(n.u.extraFields))*int(unsafe.Sizeof([]byte(nil))) +
+		(cap(n.ct.extra)+cap(n.ct.userIdentityExtra))*int(unsafe.Sizeof(keyValue{})) +
+		(cap(n.index.space)+cap(n.index.quote)+cap(n.index.equals)+cap(n.index.unsafe))*8
+	return b + n.outer.retainedBytes() + n.elem.retainedBytes() + n.keys.retainedBytes()
 }
 
 // Options returns the options the Normalizer was made with.
@@ -93,6 +127,7 @@ func (n *Normalizer) Options() Options { return n.opts }
 // region already on the Fluent Bit record (region_source "record"), or nil.
 func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, emit func(*Output)) {
 	input = trimLineEnd(input)
+	n.maxInput = max(n.maxInput, len(input))
 	src := hint
 	if src == SourceAuto {
 		src = DetectSource(input)

@@ -1,7 +1,11 @@
 package pipeline
 
 import (
+	"runtime"
+	"runtime/metrics"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -86,4 +90,54 @@ func BenchmarkFlushKafka(b *testing.B) {
 		}()
 		run(b, p)
 	})
+}
+
+// BenchmarkFlushHugeRecords is the flush of a 52 MB delivered CloudTrail
+// log file as one record (60,000 records; the writer discards). Besides
+// time it reports the Go heap the flush added at its peak (sampled every
+// millisecond, over the heap before, the chunk included) and what stays
+// live after it and a GC: the bound pipeline's doc states.
+func BenchmarkFlushHugeRecords(b *testing.B) {
+	chunk := hugeChunk(60000)
+	p, _ := newTestPipeline(b, testConfig(), discard{})
+	heap := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	live := func() uint64 {
+		runtime.GC()
+		metrics.Read(heap)
+		return heap[0].Value.Uint64()
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(chunk)))
+	var peak, after, before uint64
+	for b.Loop() {
+		b.StopTimer()
+		before = live()
+		var top atomic.Uint64
+		stop, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			s := []metrics.Sample{{Name: heap[0].Name}}
+			for {
+				metrics.Read(s)
+				top.Store(max(top.Load(), s[0].Value.Uint64()))
+				select {
+				case <-stop:
+					return
+				case <-time.After(time.Millisecond):
+				}
+			}
+		}()
+		b.StartTimer()
+		if st := p.Flush(chunk, "bench"); st != StatusOK {
+			b.Fatal(st)
+		}
+		b.StopTimer()
+		close(stop)
+		<-done
+		peak = max(peak, top.Load()-min(before, top.Load()))
+		after = live()
+		b.StartTimer()
+	}
+	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+	b.ReportMetric((float64(after)-float64(before))/(1<<20), "live-after-MB")
 }

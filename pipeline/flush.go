@@ -2,12 +2,15 @@ package pipeline
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/segmentio/kafka-go"
@@ -29,6 +32,11 @@ const (
 	maxTagBytes      = 256
 	msgOverhead      = 64      // per-message bytes kafka-go counts besides key, value and headers
 	maxRetainedBytes = 4 << 20 // a pooled state drops buffers grown larger than this
+	// pieceBytes bounds the messages a flush holds: when the next one
+	// would take the arena past it, those queued are written and
+	// acknowledged first (see writePiece). A Fluent Bit chunk of a few MB
+	// is one piece; only a huge record's fan-out is cut.
+	pieceBytes = 8 << 20
 )
 
 var schemaVersion = []byte(strconv.Itoa(normalize.SchemaVersion))
@@ -130,8 +138,13 @@ type flushState struct {
 	enc    *msgpack.Encoder
 
 	in      int64
-	dropped int64
-	refused int64
+	dropped int64 // since the last piece
+	refused int64 // since the last piece
+
+	pieces    int   // pieces written and acknowledged
+	delivered int   // messages in them
+	err       error // the write that failed: nothing more is queued
+	failedN   int   // messages of that write
 }
 
 func (p *Pipeline) newState() *flushState {
@@ -148,13 +161,31 @@ func (st *flushState) reset(tag string) {
 	st.buf = st.buf[:0]
 	st.pend = st.pend[:0]
 	st.in, st.dropped, st.refused = 0, 0, 0
+	st.pieces, st.delivered, st.err, st.failedN = 0, 0, nil, 0
 }
 
 func (p *Pipeline) putState(st *flushState) {
-	clear(st.msgs) // drop references into the arena
+	st.trim()
+	p.states.Put(st)
+}
+
+// trim empties st for the pool and drops what a huge flush grew, the
+// normalizer's buffers included, so that the pool keeps no more than a
+// usual flush needs.
+func (st *flushState) trim() {
+	// Drop references into the arena and to headers, past len too: an
+	// earlier piece may have used more.
+	clear(st.msgs[:cap(st.msgs)])
 	st.msgs = st.msgs[:0]
-	clear(st.pend)
+	clear(st.pend[:cap(st.pend)])
 	st.tag = ""
+	st.err = nil
+	if cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) > maxRetainedBytes {
+		st.msgs = nil
+	}
+	if cap(st.pend)*int(unsafe.Sizeof(pending{})) > maxRetainedBytes {
+		st.pend = nil
+	}
 	if cap(st.buf) > maxRetainedBytes {
 		st.buf = nil
 	}
@@ -167,7 +198,14 @@ func (p *Pipeline) putState(st *flushState) {
 	if st.encBuf.Cap() > maxRetainedBytes {
 		st.encBuf = bytes.Buffer{}
 	}
-	p.states.Put(st)
+	st.n.Trim(maxRetainedBytes)
+}
+
+// retainedBytes is the capacity st keeps between flushes.
+func (st *flushState) retainedBytes() int {
+	return cap(st.buf) + cap(st.tmp) + cap(st.red) + st.encBuf.Cap() +
+		cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) + cap(st.pend)*int(unsafe.Sizeof(pending{})) +
+		st.n.RetainedBytes()
 }
 
 func (st *flushState) put(b []byte) span {
@@ -204,7 +242,43 @@ func (st *flushState) messages(from int) []kafka.Message {
 	return st.msgs
 }
 
-// commit adds a delivered flush's outcome to the pipeline's counters.
+// room makes room for a message of about n bytes: when it would take the
+// arena past pieceBytes, the messages queued are written first. False
+// means a write failed: the flush will be retried, so the message is not
+// queued (nor counted as dropped).
+func (p *Pipeline) room(st *flushState, n int) bool {
+	if st.err == nil && len(st.buf) > 0 && len(st.buf)+n > p.pieceBytes {
+		p.writePiece(st)
+	}
+	return st.err == nil
+}
+
+// writePiece writes the queued messages, waiting for every acknowledgment
+// within Write_Timeout, then counts them and empties the arena for the
+// next piece. A failure is kept in st.err.
+func (p *Pipeline) writePiece(st *flushState) {
+	if msgs := st.messages(0); len(msgs) > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
+		err := p.deliver(ctx, st, msgs)
+		expired := ctx.Err() != nil
+		cancel()
+		if err != nil {
+			if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				// Requests may still be encoding these bytes: never reuse them.
+				st.buf, st.msgs = nil, nil
+			}
+			st.err, st.failedN = err, len(msgs)
+			return
+		}
+		st.delivered += len(msgs)
+	}
+	st.commit(p)
+	st.buf, st.pend = st.buf[:0], st.pend[:0]
+	st.dropped, st.refused = 0, 0
+	st.pieces++
+}
+
+// commit adds a delivered piece's outcome to the pipeline's counters.
 func (st *flushState) commit(p *Pipeline) {
 	var dlq, bytesOut int64
 	for i := range st.pend {
@@ -225,22 +299,30 @@ func (st *flushState) commit(p *Pipeline) {
 	p.c.refused.Add(st.refused)
 }
 
-type mark struct{ buf, pend int }
+type mark struct{ buf, pend, pieces int }
 
 // guard runs fn for one record; a panic undoes what fn added and
 // dead-letters the record instead, so one bad record cannot take the
-// chunk (or Fluent Bit) down.
+// chunk (or Fluent Bit) down. What fn added to a piece already written
+// stays delivered: the dead letter then duplicates part of it.
 func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
-	m := mark{len(st.buf), len(st.pend)}
+	m := mark{len(st.buf), len(st.pend), st.pieces}
 	dropped := st.dropped
 	defer func() {
 		v := recover()
 		if v == nil {
 			return
 		}
-		st.buf, st.pend, st.dropped = st.buf[:m.buf], st.pend[:m.pend], dropped
 		// The normalizer may be mid-way through its buffers: replace it.
 		st.n = normalize.New(p.nopts)
+		if st.err != nil {
+			return // a piece failed: the chunk is retried whole
+		}
+		if st.pieces != m.pieces {
+			// Everything queued since the last piece is this record's.
+			m.buf, m.pend, dropped = 0, 0, 0
+		}
+		st.buf, st.pend, st.dropped = st.buf[:m.buf], st.pend[:m.pend], dropped
 		if binary {
 			if js, ok := safeTranscode(input); ok {
 				input, binary = js, false
@@ -267,7 +349,7 @@ func safeTranscode(body []byte) (js []byte, ok bool) {
 // dead letter.
 func (p *Pipeline) decodeChunk(st *flushState, data []byte) {
 	r := mpReader{b: data}
-	for r.off < len(data) {
+	for r.off < len(data) && st.err == nil {
 		start := r.off
 		ev, err := r.nextEvent()
 		st.in++
@@ -431,6 +513,9 @@ func (st *flushState) emit(o *normalize.Output) {
 		p.deadLetter(st, o.Source, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
 		return
 	}
+	if !p.room(st, len(o.Key)+len(o.JSON)) {
+		return
+	}
 	pd := pending{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
 	if len(o.Key) > 0 {
 		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
@@ -454,6 +539,11 @@ func (st *flushState) emit(o *normalize.Output) {
 // tail or an undecodable record) and "input_truncated":true with
 // "input_size" (bytes before truncation) when input was cut to fit.
 func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason string, input []byte, binary bool) {
+	// About the most a dead letter takes: escaped reason and tag, the
+	// bounded input, the other fields.
+	if !p.room(st, 6*(maxReasonBytes+maxTagBytes)+p.dlqInputLimit+256) {
+		return
+	}
 	p.deadLetterLimit(st, src, reason, input, binary, p.dlqInputLimit)
 }
 

@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strconv"
@@ -56,6 +55,7 @@ type Pipeline struct {
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
 	dlqInputLimit int    // bound on the escaped input in a DLQ message
+	pieceBytes    int    // pieceBytes; tests lower it
 	writeTimeout  time.Duration
 
 	states sync.Pool // *flushState
@@ -172,6 +172,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	batchBytes := orInt(cfg.BatchBytes, defaultBatchBytes)
 	p.maxMsg = max(batchBytes-512, 1024)
 	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
+	p.pieceBytes = pieceBytes
 
 	p.states.New = func() any { return p.newState() }
 
@@ -229,14 +230,16 @@ func (p *Pipeline) Flush(data []byte, tag string) Status {
 // FlushRecords is Flush for records that are already decoded (the CLI).
 func (p *Pipeline) FlushRecords(recs []Record, tag string) Status {
 	return p.run(tag, func(st *flushState) {
-		for i := range recs {
+		for i := 0; i < len(recs) && st.err == nil; i++ {
 			p.processRecord(st, &recs[i])
 		}
 	})
 }
 
-// run is the common flush: it builds the messages with fill, writes them
-// and maps the outcome to a Status.
+// run is the common flush: it builds the messages with fill, writing them
+// piece by piece (see writePiece), and maps the outcome to a Status. A
+// failure after some pieces were acknowledged is still a failure: Fluent
+// Bit redelivers the whole chunk, duplicating those.
 func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
@@ -246,40 +249,36 @@ func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
 	}
 	st := p.states.Get().(*flushState)
 	defer p.putState(st)
+	return p.flushWith(st, tag, fill)
+}
+
+func (p *Pipeline) flushWith(st *flushState, tag string, fill func(*flushState)) Status {
 	st.reset(tag)
 	fill(st)
 	p.c.recordsIn.Add(st.in)
-
-	msgs := st.messages(0)
-	if len(msgs) == 0 {
-		st.commit(p)
-		p.c.flushesOK.Add(1)
-		return StatusOK
+	if st.err == nil {
+		p.writePiece(st)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
-	err := p.deliver(ctx, st, msgs)
-	expired := ctx.Err() != nil
-	cancel()
+	err := st.err
 	if err == nil {
-		st.commit(p)
 		p.c.flushesOK.Add(1)
 		return StatusOK
 	}
 	p.c.kafkaErrors.Add(1)
-	if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-		// Requests may still be encoding these bytes: never reuse them.
-		st.buf, st.msgs = nil, nil
+	var earlier string
+	if st.delivered > 0 {
+		earlier = fmt.Sprintf(" (%d messages of the chunk written before were acknowledged)", st.delivered)
 	}
 	if permanent(err) {
 		p.c.flushesError.Add(1)
-		p.log(LevelError, fmt.Sprintf("dropping a chunk of %d messages (tag %s) that Kafka can never accept: %s (brokers %s)",
-			len(msgs), tag, describeWriteError(err), p.brokers))
+		p.log(LevelError, fmt.Sprintf("dropping a chunk of %d messages (tag %s) that Kafka can never accept: %s (brokers %s)%s",
+			st.failedN, tag, describeWriteError(err), p.brokers, earlier))
 		return StatusError
 	}
 	p.c.flushesRetry.Add(1)
 	if ok, n := p.writeLog.allow(time.Now()); ok {
-		p.log(LevelWarn, fmt.Sprintf("writing %d messages failed; the chunk will be retried: %s (brokers %s)%s",
-			len(msgs), describeWriteError(err), p.brokers, suppressedNote(n)))
+		p.log(LevelWarn, fmt.Sprintf("writing %d messages failed; the chunk will be retried: %s (brokers %s)%s%s",
+			st.failedN, describeWriteError(err), p.brokers, earlier, suppressedNote(n)))
 	}
 	return StatusRetry
 }

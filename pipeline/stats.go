@@ -12,7 +12,9 @@ import (
 // Stats is a snapshot of a pipeline's counters since New. Records are
 // counted in when decoded, so a chunk that Fluent Bit redelivers after a
 // retry counts again in RecordsIn; the outcome counters (RecordsOut,
-// DeadLettered, Dropped, BytesOut) only move when a flush succeeded.
+// DeadLettered, Dropped, BytesOut) only move when a flush succeeded, or
+// for the pieces of a huge flush acknowledged before a later one failed
+// (see Memory in the package doc).
 type Stats struct {
 	RecordsIn    int64            // events decoded from chunks/records
 	RecordsOut   map[string]int64 // normalized messages acknowledged, per topic

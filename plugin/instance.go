@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"unsafe"
@@ -60,8 +61,16 @@ func only() *instance {
 	return found
 }
 
+// releaseAfterBytes is the chunk size from which a flush gives the memory
+// it grew back to the system at once (see the package doc).
+const releaseAfterBytes = 16 << 20
+
 func (in *instance) flush(data []byte, tag string) int {
-	switch in.p.Flush(data, tag) {
+	st := in.p.Flush(data, tag)
+	if len(data) >= releaseAfterBytes {
+		debug.FreeOSMemory()
+	}
+	switch st {
 	case pipeline.StatusOK:
 		return output.FLB_OK
 	case pipeline.StatusRetry:

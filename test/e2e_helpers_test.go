@@ -130,6 +130,11 @@ func e2eRunHost(t *testing.T, onLine func(hostLine), args ...string) *hostRun {
 	}
 	err = cmd.Wait()
 	r.Stdout, r.Stderr = stdout.String(), stderr.String()
+	if m := r.Find("memory"); len(m) == 1 {
+		if kb, err := strconv.ParseInt(m[0].Fields["vmhwm_kb"], 10, 64); err == nil && kb > 0 {
+			r.MaxRSS = kb << 10
+		}
+	}
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:

@@ -78,6 +78,7 @@ type hostRun struct {
 	Stdout, Stderr string
 	Code           int // the host's exit status (0 all FLB_OK, 1 some not, 2 usage/load, 3 init)
 	Lines          []hostLine
+	MaxRSS         int64 // the host's peak resident set (bytes, its "memory" line; set by e2eRunHost)
 }
 
 // Find returns the lines of one kind (register, symbols, init, attempt,

@@ -891,7 +891,7 @@ static void usage(FILE *f)
 "      --retry-wait-ms M wait between attempts (default 200)\n"
 "      --legacy-api      ignore FLBPluginFlushCtx/FLBPluginExitCtx, as Fluent\n"
 "                        Bit versions without them would\n"
-"  -q, --quiet           print only register/init/exit/summary lines\n"
+"  -q, --quiet           print only register/init/exit/summary/memory lines\n"
 "\n"
 "stdout lines (one per event, fields in this order):\n"
 "  register name=N type=2 proxy=11 flags=0 event_type=0 description=\"...\"\n"
@@ -901,6 +901,7 @@ static void usage(FILE *f)
 "  flush instance=I chunk=C rc=R tries=T bytes=B events=E   (E -1: not msgpack)\n"
 "  exit instance=I rc=R\n"
 "  summary ok=N retry=N error=N\n"
+"  memory vmhwm_kb=K   (peak resident set, /proc/self/status VmHWM; -1 unknown)\n"
 "rc: 1 FLB_OK, 2 FLB_RETRY, 0 FLB_ERROR (raw is what the plugin returned);\n"
 "TID: the kernel id of the thread that made the call.\n"
 "exit status: 0 every flush ended FLB_OK, 1 some did not, 2 usage, load or\n"
@@ -938,6 +939,26 @@ static long parse_long(const char *opt, const char *s, long min)
         exit(2);
     }
     return v;
+}
+
+/* The peak resident set of this process image in KiB, -1 when unknown.
+ * VmHWM, not getrusage's ru_maxrss: a host started by exec from a vfork
+ * (Go's os/exec) would have its parent's memory counted in the latter. */
+static long vmhwm_kb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
 }
 
 int main(int argc, char **argv)
@@ -1223,6 +1244,7 @@ int main(int argc, char **argv)
 
     printf("summary ok=%ld retry=%ld error=%ld\n",
            atomic_load(&n_ok), atomic_load(&n_retry), atomic_load(&n_error));
+    printf("memory vmhwm_kb=%ld\n", vmhwm_kb());
     if (failed_init) {
         return 3;
     }
