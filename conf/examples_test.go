@@ -354,11 +354,12 @@ func lowerAll(ms []map[string]string) []map[string]string {
 	return out
 }
 
-// The longest records AWS writes, which a tail input must hold in one
-// line: an access-log line can reach a few hundred KB (long URI, Referer,
-// User-Agent); a delivered CloudTrail file is one JSON line of tens of MB.
+// The longest records a tail input must hold in one line: a real
+// access-log line stays far below 1M, but a corrupt one (a 2 MB line was
+// seen) must still reach the plugin to be dead-lettered; a delivered
+// CloudTrail file is one JSON line of tens of MB.
 const (
-	minAccessLogLine  int64 = 512 << 10
+	minAccessLogLine  int64 = 8 << 20
 	minCloudTrailLine int64 = 64 << 20
 )
 
@@ -496,7 +497,7 @@ func TestDeliveryProblems(t *testing.T) {
 		{"default line buffer", good, func(c *fbConfig) { delete(c.inputs[0], "buffer_max_size") }, "buffer_max_size"},
 		{"256k line buffer", good, func(c *fbConfig) { c.inputs[0]["buffer_max_size"] = "256k" }, "buffer_max_size"},
 		{"4M CloudTrail buffer", both, func(c *fbConfig) { c.inputs[1]["buffer_max_size"] = "4m" }, "CloudTrail"},
-		{"chunk above max", good, func(c *fbConfig) { c.inputs[0]["buffer_chunk_size"] = "2m" }, "buffer_chunk_size"},
+		{"chunk above max", good, func(c *fbConfig) { c.inputs[0]["buffer_chunk_size"] = "32m" }, "buffer_chunk_size"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := clone(tc.base)
