@@ -5,16 +5,21 @@ CFLAGS ?= -O2 -Wall -Wextra
 BUILD ?= build
 
 PLUGIN_SO := $(BUILD)/out_awsaudit.so
+INPUT_SO := $(BUILD)/in_awsaudit_s3.so
 HOST := $(BUILD)/flbhost
 
-.PHONY: all build host test clean
+.PHONY: all build build-input host test clean
 
-all: build host
+all: build build-input host
 
 # The Fluent Bit output plugin. The Go tool decides what is stale, so this
 # target always runs it.
 build:
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -o $(PLUGIN_SO) ./plugin
+
+# The Fluent Bit input plugin: S3 objects announced on SQS (plugin/in_s3).
+build-input:
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -o $(INPUT_SO) ./plugin/in_s3
 
 # The C host that drives the plugin like Fluent Bit's Go proxy (test/host).
 host: $(HOST)
