@@ -75,4 +75,3 @@ func countRecords(batches []*s3sqs.Batch) int {
 	}
 	return n
 }
-
