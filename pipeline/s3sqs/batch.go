@@ -6,53 +6,49 @@ import (
 	"time"
 )
 
-// recordOverhead is what a record costs beyond its text once encoded as a
-// Fluent Bit event (array and map headers, time, key names), for sizing.
-const recordOverhead = 48
-
 // Batch is a run of consecutive records of one object. The consumer calls
 // exactly one of Done (every record was handed on) or Fail (none may be
 // counted as delivered); a message is deleted once every batch of its
 // objects is Done.
 type Batch struct {
 	Bucket, Key string
-	data        []byte // the records' text, back to back
-	ends        []int  // end offset of each record in data
-	size        int    // estimated encoded size
+	data        []byte // the records as events, back to back (events.go)
+	spans       []span // where each record's text is in data
+	head, tail  []byte // an event's bytes before and after the record
+	size        int    // len(data)
 	msg         *message
 	once        sync.Once
 }
 
 // Len is the number of records.
-func (b *Batch) Len() int { return len(b.ends) }
+func (b *Batch) Len() int { return len(b.spans) }
 
-// Record returns record i; the slice belongs to the batch.
+// Record returns record i. The slice belongs to the batch and is valid
+// until Done or Fail.
 func (b *Batch) Record(i int) []byte {
-	start := 0
-	if i > 0 {
-		start = b.ends[i-1]
-	}
-	return b.data[start:b.ends[i]:b.ends[i]]
+	s := b.spans[i]
+	return b.data[s.start:s.end:s.end]
 }
 
-// Size is the batch's estimated size once encoded as events.
+// Size is the batch's size encoded as events.
 func (b *Batch) Size() int { return b.size }
 
-// Done reports every record handed on. Later calls do nothing.
+// Done reports every record handed on; the records must not be used
+// afterwards. Later calls do nothing.
 func (b *Batch) Done() {
-	b.once.Do(func() { b.msg.batchDone(b) })
+	b.once.Do(func() {
+		b.msg.batchDone(b)
+		b.recycle()
+	})
 }
 
 // Fail reports that the records were not handed on (reason is logged);
 // the message is left to be delivered again. Later calls do nothing.
 func (b *Batch) Fail(reason string) {
-	b.once.Do(func() { b.msg.batchFailed(b, reason) })
-}
-
-func (b *Batch) add(rec []byte) {
-	b.data = append(b.data, rec...)
-	b.ends = append(b.ends, len(b.data))
-	b.size += len(rec) + recordOverhead + len(b.Bucket) + len(b.Key)
+	b.once.Do(func() {
+		b.msg.batchFailed(b, reason)
+		b.recycle()
+	})
 }
 
 var errQueueClosed = errors.New("source closed")

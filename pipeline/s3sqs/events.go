@@ -2,6 +2,7 @@ package s3sqs
 
 import (
 	"encoding/binary"
+	"sync"
 	"time"
 )
 
@@ -12,56 +13,71 @@ const (
 	KeyKey    = "s3_key"
 )
 
-// EventsSize is the exact size EncodeEvents needs for batches.
+// A batch holds its records already encoded as Fluent Bit events of the
+// current format, [[EventTime, {}], {"log": record, "s3_bucket": bucket,
+// "s3_key": key}], stamped when the batch was started: handing them over
+// is one copy.
+
+// newBatch starts a batch of obj's records read at t.
+func newBatch(m *message, bucket, key string, t time.Time, capacity int) *Batch {
+	b := &Batch{Bucket: bucket, Key: key, msg: m}
+	if p, ok := bufPool.Get().(*[]byte); ok && cap(*p) >= capacity {
+		b.data = (*p)[:0]
+	} else {
+		b.data = make([]byte, 0, capacity)
+	}
+	var h [14]byte
+	h[0], h[1] = 0x92, 0x92
+	h[2], h[3] = 0xd7, 0x00 // fixext8, type 0: EventTime
+	binary.BigEndian.PutUint32(h[4:], uint32(t.Unix()))
+	binary.BigEndian.PutUint32(h[8:], uint32(t.Nanosecond()))
+	h[12], h[13] = 0x80, 0x83 // no metadata; three keys
+	b.head = appendStr(h[:], KeyLog)
+	b.tail = appendStr(appendStr(appendStr(appendStr(nil, KeyBucket), bucket), KeyKey), key)
+	return b
+}
+
+// bufPool recycles the event buffers of finished batches: the input
+// would otherwise allocate (and the GC sweep) its whole throughput.
+var bufPool sync.Pool
+
+// recycle returns the batch's buffer to the pool; its records must not be
+// used any more.
+func (b *Batch) recycle() {
+	if b.data != nil {
+		d := b.data[:0]
+		b.data, b.spans = nil, nil
+		bufPool.Put(&d)
+	}
+}
+
+func (b *Batch) add(rec []byte) {
+	b.data = append(b.data, b.head...)
+	b.data = appendStr(b.data, rec)
+	end := len(b.data)
+	b.spans = append(b.spans, span{int32(end - len(rec)), int32(end)})
+	b.data = append(b.data, b.tail...)
+	b.size = len(b.data)
+}
+
+// span locates a record's text in a batch's data.
+type span struct{ start, end int32 }
+
+// EventsSize is the size EncodeEvents adds for batches.
 func EventsSize(batches []*Batch) int {
 	n := 0
 	for _, b := range batches {
-		per := 2 + 10 + 1 + 1 + // [[time, {}], {...}] headers, EventTime, map3
-			strSize(len(KeyLog)) + strSize(len(KeyBucket)) + strSize(len(b.Bucket)) +
-			strSize(len(KeyKey)) + strSize(len(b.Key))
-		n += per * b.Len()
-		for i := range b.Len() {
-			n += strSize(len(b.Record(i)))
-		}
+		n += len(b.data)
 	}
 	return n
 }
 
-// EncodeEvents appends every record of batches to dst as a Fluent Bit
-// event of the current format, [[EventTime, {}], {"log": record,
-// "s3_bucket": bucket, "s3_key": key}], all stamped t (when they were
-// collected; the record's own time is in its text).
-func EncodeEvents(dst []byte, batches []*Batch, t time.Time) []byte {
-	var ts [10]byte
-	ts[0], ts[1] = 0xd7, 0x00 // fixext8, type 0: EventTime
-	binary.BigEndian.PutUint32(ts[2:], uint32(t.Unix()))
-	binary.BigEndian.PutUint32(ts[6:], uint32(t.Nanosecond()))
+// EncodeEvents appends the events of batches to dst.
+func EncodeEvents(dst []byte, batches []*Batch) []byte {
 	for _, b := range batches {
-		for i := range b.Len() {
-			dst = append(dst, 0x92, 0x92)
-			dst = append(dst, ts[:]...)
-			dst = append(dst, 0x80, 0x83)
-			dst = appendStr(dst, KeyLog)
-			dst = appendStr(dst, b.Record(i))
-			dst = appendStr(dst, KeyBucket)
-			dst = appendStr(dst, b.Bucket)
-			dst = appendStr(dst, KeyKey)
-			dst = appendStr(dst, b.Key)
-		}
+		dst = append(dst, b.data...)
 	}
 	return dst
-}
-
-func strSize(n int) int {
-	switch {
-	case n < 32:
-		return 1 + n
-	case n < 1<<8:
-		return 2 + n
-	case n < 1<<16:
-		return 3 + n
-	}
-	return 5 + n
 }
 
 func appendStr[S string | []byte](dst []byte, s S) []byte {

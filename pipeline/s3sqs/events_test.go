@@ -35,17 +35,26 @@ func decodeEventTime(d *msgpack.Decoder, v reflect.Value, n int) error {
 
 func TestEncodeEvents(t *testing.T) {
 	recs := []string{"", "short", strings.Repeat("m", 200), strings.Repeat("l", 70000), `{"eventName":"GetObject"}`}
-	b1 := &Batch{Bucket: "audit-log-bucket", Key: "k/" + strings.Repeat("x", 300)}
+	at := time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
+	b1 := newBatch(nil, "audit-log-bucket", "k/"+strings.Repeat("x", 300), at, 0)
 	for _, r := range recs[:3] {
 		b1.add([]byte(r))
 	}
-	b2 := &Batch{Bucket: "b", Key: "ct.json.gz"}
+	b2 := newBatch(nil, "b", "ct.json.gz", at, 16)
 	for _, r := range recs[3:] {
 		b2.add([]byte(r))
 	}
+	for i, r := range recs {
+		b, j := b1, i
+		if i >= 3 {
+			b, j = b2, i-3
+		}
+		if string(b.Record(j)) != r {
+			t.Fatalf("Record(%d) = %.40q, want %.40q", j, b.Record(j), r)
+		}
+	}
 	batches := []*Batch{b1, b2}
-	at := time.Date(2024, 3, 1, 12, 0, 0, 123456789, time.UTC)
-	buf := EncodeEvents(nil, batches, at)
+	buf := EncodeEvents(nil, batches)
 	if len(buf) != EventsSize(batches) {
 		t.Fatalf("encoded %d bytes, EventsSize says %d", len(buf), EventsSize(batches))
 	}

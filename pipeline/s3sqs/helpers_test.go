@@ -27,7 +27,7 @@ type fixture struct {
 	queue string
 }
 
-func newFixture(t *testing.T, qo awsfake.QueueOptions) *fixture {
+func newFixture(t testing.TB, qo awsfake.QueueOptions) *fixture {
 	t.Helper()
 	awsfake.Env(t)
 	c := awsfake.New(t)
@@ -38,7 +38,7 @@ func newFixture(t *testing.T, qo awsfake.QueueOptions) *fixture {
 }
 
 // config is a valid input configuration for the fixture plus props.
-func (f *fixture) config(t *testing.T, props map[string]string) conf.S3Input {
+func (f *fixture) config(t testing.TB, props map[string]string) conf.S3Input {
 	t.Helper()
 	m := map[string]string{
 		"Queue_URL": f.queue, "Endpoint_URL": f.cloud.URL,
@@ -56,13 +56,13 @@ func (f *fixture) config(t *testing.T, props map[string]string) conf.S3Input {
 
 // start runs a source as New builds it (the standard AWS chain, reading
 // the fixture's environment); it is closed when the test ends.
-func (f *fixture) start(t *testing.T, props map[string]string) (*Source, *logSink) {
+func (f *fixture) start(t testing.TB, props map[string]string) (*Source, *logSink) {
 	t.Helper()
 	return f.startWith(t, props, nil)
 }
 
 // startWith is start with the SQS client wrapped (fault injection).
-func (f *fixture) startWith(t *testing.T, props map[string]string, wrap func(SQSAPI) SQSAPI) (*Source, *logSink) {
+func (f *fixture) startWith(t testing.TB, props map[string]string, wrap func(SQSAPI) SQSAPI) (*Source, *logSink) {
 	t.Helper()
 	cfg := f.config(t, props)
 	logs := &logSink{t: t}
@@ -84,7 +84,7 @@ func (f *fixture) startWith(t *testing.T, props map[string]string, wrap func(SQS
 
 // logSink collects a source's log lines.
 type logSink struct {
-	t     *testing.T
+	t     testing.TB
 	mu    sync.Mutex
 	lines []string
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -41,7 +42,7 @@ func (s *Source) readObject(m *message, obj Object) error {
 	}
 	b := s.newBatch(m, obj)
 	err = splitRecords(content, s.cfg.MaxRecordSize, func(rec []byte) error {
-		if b.Len() > 0 && b.size+len(rec)+recordOverhead > s.batchBytes {
+		if b.Len() > 0 && b.size+len(rec)+len(b.head)+len(b.tail)+5 > s.batchBytes {
 			if err := s.push(m, b); err != nil {
 				return err
 			}
@@ -65,7 +66,7 @@ func (s *Source) readObject(m *message, obj Object) error {
 }
 
 func (s *Source) newBatch(m *message, obj Object) *Batch {
-	return &Batch{Bucket: obj.Bucket, Key: obj.Key, msg: m, data: make([]byte, 0, s.batchBytes)}
+	return newBatch(m, obj.Bucket, obj.Key, time.Now(), s.batchBytes)
 }
 
 // push queues b (blocking while the queue is full), unless m failed.

@@ -104,34 +104,51 @@ func splitLines(br *bufio.Reader, maxRecord int, emit func([]byte) error) error 
 	for line := 1; ; {
 		chunk, err := br.ReadSlice('\n')
 		text := chunk
-		if errors.Is(err, bufio.ErrBufferFull) || len(long) > 0 {
+		// bufio returns its sentinels unwrapped; == keeps this loop cheap.
+		if err == bufio.ErrBufferFull || len(long) > 0 { //nolint:errorlint
 			if len(long)+len(chunk) > maxRecord+2 { // + "\r\n"
 				return fmt.Errorf("%w: line %d is longer than %d bytes", ErrRecordTooLarge, line, maxRecord)
 			}
 			long = append(long, chunk...)
-			if errors.Is(err, bufio.ErrBufferFull) {
+			if err == bufio.ErrBufferFull { //nolint:errorlint
 				continue
 			}
 			text = long
 		}
-		text = bytes.TrimRight(text, "\r\n")
+		text = trimEOL(text)
 		if len(text) > maxRecord {
 			return fmt.Errorf("%w: line %d is longer than %d bytes", ErrRecordTooLarge, line, maxRecord)
 		}
-		if len(bytes.TrimSpace(text)) > 0 {
+		if !blank(text) {
 			if eerr := emit(text); eerr != nil {
 				return eerr
 			}
 		}
 		long = long[:0]
 		line++
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { //nolint:errorlint
 			return nil
 		}
 		if err != nil {
 			return err
 		}
 	}
+}
+
+// trimEOL drops a trailing "\n" or "\r\n" (and stray "\r"s before it).
+func trimEOL(b []byte) []byte {
+	for len(b) > 0 && (b[len(b)-1] == '\n' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// blank reports a line of nothing but white space.
+func blank(b []byte) bool {
+	if len(b) > 0 && b[0] > ' ' {
+		return false // the usual case, decided by the first byte
+	}
+	return len(bytes.TrimSpace(b)) == 0
 }
 
 // boundedReader fails a read that would let the JSON decoder buffer more

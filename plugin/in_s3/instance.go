@@ -3,7 +3,6 @@ package main
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/pipeline/s3sqs"
@@ -15,6 +14,20 @@ type instance struct {
 	log *inLogger
 	src *s3sqs.Source
 	max int // Chunk_Max_Size
+
+	// buf is C memory reused for every collect: Fluent Bit copies the
+	// events and calls the cleanup callback before it collects again, so
+	// one buffer serves (a fresh one each time would cost page faults).
+	mu      sync.Mutex
+	buf     unsafe.Pointer
+	bufCap  int
+	bufBusy bool
+}
+
+// handout is a buffer Fluent Bit holds until the cleanup callback.
+type handout struct {
+	in      *instance // nil: a buffer of its own, freed at cleanup
+	batches []*s3sqs.Batch
 }
 
 var (
@@ -22,7 +35,7 @@ var (
 	nextID    atomic.Int64
 	// handouts maps each buffer returned to Fluent Bit (C memory) to its
 	// batches, until the cleanup callback says Fluent Bit took it.
-	handouts sync.Map // uintptr -> []*s3sqs.Batch
+	handouts sync.Map // uintptr -> handout
 )
 
 // lookup maps a remote_context to its instance; nil when unknown.
@@ -61,33 +74,62 @@ func (in *instance) collect() (unsafe.Pointer, int) {
 		return nil, 0
 	}
 	n := s3sqs.EventsSize(batches)
-	p := cAlloc(n)
+	p, owner := in.buffer(n)
 	if p == nil {
 		for _, b := range batches {
 			b.Fail("out of memory for the events")
 		}
 		return nil, 0
 	}
-	buf := s3sqs.EncodeEvents(unsafe.Slice((*byte)(p), n)[:0], batches, time.Now())
+	buf := s3sqs.EncodeEvents(unsafe.Slice((*byte)(p), n)[:0], batches)
 	if len(buf) != n || unsafe.Pointer(unsafe.SliceData(buf)) != p {
 		panic("awsaudit_s3: events do not fit their computed size") // cannot happen; never hand on a half
 	}
-	handouts.Store(uintptr(p), batches)
+	handouts.Store(uintptr(p), handout{in: owner, batches: batches})
 	return p, n
 }
 
-// release frees a buffer Fluent Bit is done with and marks its batches
-// handed on.
+// buffer returns n bytes of C memory: the instance's reusable buffer
+// (owner in) unless it is still out, else a buffer of its own (owner nil).
+func (in *instance) buffer(n int) (p unsafe.Pointer, owner *instance) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.bufBusy {
+		return cAlloc(n), nil
+	}
+	if in.bufCap < n {
+		cFree(in.buf) // free(NULL) is fine
+		in.bufCap = max(n, in.max+in.max/4)
+		if in.buf = cAlloc(in.bufCap); in.buf == nil {
+			in.bufCap = 0
+			return nil, nil
+		}
+	}
+	in.bufBusy = true
+	return in.buf, in
+}
+
+// release marks the batches of a buffer Fluent Bit is done with handed
+// on, and frees the buffer or gives it back to its instance.
 func release(data unsafe.Pointer) {
 	if data == nil {
 		return
 	}
 	v, ok := handouts.LoadAndDelete(uintptr(data))
-	cFree(data)
-	if ok {
-		for _, b := range v.([]*s3sqs.Batch) {
-			b.Done()
-		}
+	if !ok {
+		cFree(data) // not ours to track; Fluent Bit expects it freed
+		return
+	}
+	h := v.(handout)
+	if h.in == nil {
+		cFree(data)
+	} else {
+		h.in.mu.Lock()
+		h.in.bufBusy = false
+		h.in.mu.Unlock()
+	}
+	for _, b := range h.batches {
+		b.Done()
 	}
 }
 
@@ -97,6 +139,12 @@ func closeAll() {
 		in := v.(*instance)
 		instances.Delete(k)
 		in.src.Close()
+		in.mu.Lock()
+		if !in.bufBusy {
+			cFree(in.buf)
+			in.buf, in.bufCap = nil, 0
+		}
+		in.mu.Unlock()
 		in.log.detached.Store(true)
 		return true
 	})
