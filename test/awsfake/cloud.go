@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"testing"
 )
 
 // Cloud is one endpoint on 127.0.0.1 serving both fakes, as a single
@@ -17,8 +16,17 @@ type Cloud struct {
 	S3  *S3
 }
 
+// TB is what the fakes need of a test: testing.TB has it, and a program
+// (a benchmark driver) can provide it too.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
 // New starts the endpoint; it stops when the test ends.
-func New(tb testing.TB) *Cloud {
+func New(tb TB) *Cloud {
 	tb.Helper()
 	c := &Cloud{S3: newS3(tb)}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3afero"
@@ -29,7 +28,7 @@ type S3 struct {
 	gets   map[string]int
 }
 
-func newS3(tb testing.TB) *S3 {
+func newS3(tb TB) *S3 {
 	tb.Helper()
 	root := tb.TempDir()
 	fs, err := s3afero.FsPath(root, 0)
@@ -47,7 +46,7 @@ func newS3(tb testing.TB) *S3 {
 }
 
 // CreateBucket makes a bucket.
-func (f *S3) CreateBucket(tb testing.TB, name string) {
+func (f *S3) CreateBucket(tb TB, name string) {
 	tb.Helper()
 	if err := f.backend.CreateBucket(name); err != nil {
 		tb.Fatal(err)
@@ -55,7 +54,7 @@ func (f *S3) CreateBucket(tb testing.TB, name string) {
 }
 
 // Put stores an object through the backend.
-func (f *S3) Put(tb testing.TB, bucket, key string, data []byte) {
+func (f *S3) Put(tb TB, bucket, key string, data []byte) {
 	tb.Helper()
 	if _, err := f.backend.PutObject(bucket, key, map[string]string{}, bytes.NewReader(data), int64(len(data)), nil); err != nil {
 		tb.Fatal(err)
@@ -64,7 +63,7 @@ func (f *S3) Put(tb testing.TB, bucket, key string, data []byte) {
 
 // PutFile stores a file as an object, streaming it (large objects), and
 // removes the file.
-func (f *S3) PutFile(tb testing.TB, bucket, key, path string) {
+func (f *S3) PutFile(tb TB, bucket, key, path string) {
 	tb.Helper()
 	file, err := os.Open(path)
 	if err != nil {
