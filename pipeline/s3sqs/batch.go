@@ -111,7 +111,12 @@ func (q *queue) take(max int) []*Batch {
 	clear(q.items[:n])
 	q.items = q.items[n:]
 	q.bytes -= size
-	q.space.Broadcast()
+	// One wake-up per batch taken: batches are of a size, so a woken
+	// reader that cannot fit means none can, and waking every reader for
+	// each take would be a thundering herd.
+	for range n {
+		q.space.Signal()
+	}
 	if len(q.items) > 0 {
 		select {
 		case q.ready <- struct{}{}:

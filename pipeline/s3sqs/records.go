@@ -3,13 +3,14 @@ package s3sqs
 import (
 	"bufio"
 	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 // readBufSize is the buffer of each stage of an object's stream.
