@@ -87,7 +87,7 @@ func S3InputKeys() []KeyDoc {
 		doc(keyWorkers, "4", "Messages processed at once (1-256), each streaming its objects from S3."),
 		doc(keyKeyPrefix, "", "Read only objects whose key starts with this; others are skipped, counted, and their notification deleted."),
 		doc(keyKeyPattern, "", "Read only objects whose key matches this regular expression (Go RE2 syntax, unanchored); others are skipped, counted, and their notification deleted. CloudTrail digest files (`*-Digest*`) are always skipped."),
-		doc(keyChunkMaxSize, "4M", "Most bytes of events handed to Fluent Bit at once, which also bounds what is read ahead. Fluent Bit collects from a Go input once a second, so this caps one instance's throughput (4M is about 9,000 access-log lines a second). Sizes take a K, M or G suffix (powers of 1024); 64K to 256M."),
+		doc(keyChunkMaxSize, "4M", "Most bytes of events handed to Fluent Bit at once, which also bounds what is read ahead. Fluent Bit collects from a Go input once a second, so this caps one instance's throughput: 4M is about 6,000 access-log lines or 2,500 CloudTrail events a second; raise it, or run more instances, for more. Sizes take a K, M or G suffix (powers of 1024); 64K to 256M."),
 		doc(keyMaxRecordSize, "16M", "Longest line or JSON record in an object, 1K to 256M; an object with a longer one fails and its message is left for the queue's redrive policy."),
 		doc(keyInMetricsInterval, "60s", "How often counters are logged; `0` or `off` disables the periodic log."),
 	}
