@@ -424,3 +424,46 @@ func largeGzipObject(t *testing.T, size int) (string, int) {
 	}
 	return path, n
 }
+
+// TestE2ES3InputLegacyAPI drives the input as Fluent Bit before 4.1 does:
+// the callbacks without a context, and a context struct whose second slot
+// is the proxy pointer, which the plugin must not overwrite.
+func TestE2ES3InputLegacyAPI(t *testing.T) {
+	kcatBin(t)
+	w := newS3World(t, awsfake.QueueOptions{})
+	content, ids := generatedAccessLog(30, "LEGACY")
+	w.cloud.S3.Put(t, e2eBucket, "access/legacy.log", content)
+	w.cloud.SQS.Send(w.queue, s3Notification(e2eBucket, "access/legacy.log"))
+	c := kafkatest.New(t, 1, "e2e.s3", "e2e.dlq")
+	broker := c.Brokers()[0]
+	r := runS3Host(t, nil, "Brokers="+broker+",Topic=e2e.s3,DLQ_Topic=e2e.dlq,Source=s3_access",
+		append(w.inputArgs(), "--legacy-api")...)
+	in := r.Find("input_init")
+	if len(in) != 1 || in[0].Fields["context_intact"] != "1" {
+		t.Fatalf("the plugin overwrote the pre-4.1 context: %v\n%s", in, r.Stderr)
+	}
+	requireInputRan(t, r)
+	if missing, extra := sameMultiset(ids, readIDs(t, broker, "e2e.s3")); len(missing)+len(extra) > 0 {
+		t.Errorf("missing %q, extra %q", missing, extra)
+	}
+	if !strings.Contains(r.Stderr, "passes inputs no context") {
+		t.Errorf("no note about the context-less Fluent Bit:\n%s", r.Stderr)
+	}
+}
+
+// TestE2ES3InputBadConfig: an invalid input configuration fails the
+// instance at start-up (FLBPluginInit <= 0) with every problem listed.
+func TestE2ES3InputBadConfig(t *testing.T) {
+	awsfake.Env(t)
+	so := buildInput(t)
+	r := e2eRunHost(t, nil, "-i", "Brokers=127.0.0.1:1", "-q", "--input", so,
+		"--input-property", "Wait_Time=60", "--input-property", "Workers=0")
+	if in := r.Find("input_init"); len(in) != 1 || in[0].Fields["rc"] != "0" || r.Code != 3 {
+		t.Fatalf("want input_init rc=0 and exit 3, got %v exit %d\n%s", in, r.Code, r.Stderr)
+	}
+	for _, want := range []string{"Queue_URL: is required", "Wait_Time", "Workers"} {
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("the error does not name %q:\n%s", want, r.Stderr)
+		}
+	}
+}

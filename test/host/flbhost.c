@@ -862,6 +862,13 @@ struct input_proxy_context {
     void *proxy;
 };
 
+/* The context before Fluent Bit 4.1 (--legacy-api): no remote_context, the
+ * proxy pointer where it now is. A plugin must leave it alone. */
+struct input_proxy_context_v40 {
+    int coll_fd;
+    void *proxy;
+};
+
 /* Same layout as struct flbgo_input_plugin (src/proxy/go/go.h). */
 struct go_input_plugin {
     char *name;
@@ -1044,8 +1051,19 @@ static int run_input(void)
     ip.api = &api;
     ip.i_ins = &input.ins;
     ip.context = ctx;
+    if (input.legacy) {
+        struct input_proxy_context_v40 *old = (struct input_proxy_context_v40 *) ctx;
+
+        old->proxy = def; /* where 4.1+ has remote_context */
+    }
     rc = ip.cb_init(&ip);
-    printf("input_init rc=%d\n", rc);
+    if (input.legacy) {
+        printf("input_init rc=%d context_intact=%d\n", rc,
+               ((struct input_proxy_context_v40 *) ctx)->proxy == def);
+    }
+    else {
+        printf("input_init rc=%d\n", rc);
+    }
     if (rc <= 0) {
         host_log(FLB_LOG_ERROR, "[go proxy]: plugin '%s' failed to initialize", ip.name);
         return 3;
@@ -1179,7 +1197,9 @@ static void usage(FILE *f)
 "                        (default 1, Fluent Bit's Retry_Limit; -1 no limit)\n"
 "      --retry-wait-ms M wait between attempts (default 200)\n"
 "      --legacy-api      ignore FLBPluginFlushCtx/FLBPluginExitCtx, as Fluent\n"
-"                        Bit versions without them would\n"
+"                        Bit versions without them would; for --input, the\n"
+"                        callbacks without Ctx and the context layout before\n"
+"                        4.1 (input_init then reports context_intact=0|1)\n"
 "  -q, --quiet           print only register/init/exit/summary lines\n"
 "\n"
 "  Input side (a Go input plugin whose chunks every -i output flushes):\n"
