@@ -17,6 +17,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/awsaudit/awsaudit/test/awsfake"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
@@ -73,10 +74,9 @@ func newS3World(t *testing.T, qo awsfake.QueueOptions) *s3World {
 // inputArgs are flbhost's input options for the world plus props.
 func (w *s3World) inputArgs(props ...string) []string {
 	args := []string{"--input", "", "--input-interval-ms", "50", "--input-idle-ms", "3000"}
-	for _, kv := range append([]string{
-		"Queue_URL=" + w.queue, "Endpoint_URL=" + w.cloud.URL, "Wait_Time=1", "Visibility_Timeout=5",
-		"Metrics_Interval=off",
-	}, props...) {
+	// The first spelling of a key wins (as in Fluent Bit): props first.
+	for _, kv := range append(props, "Queue_URL="+w.queue, "Endpoint_URL="+w.cloud.URL, "Wait_Time=1",
+		"Visibility_Timeout=5", "Metrics_Interval=off") {
 		args = append(args, "--input-property", kv)
 	}
 	return args
@@ -369,6 +369,8 @@ func TestE2ES3InputLargeObject(t *testing.T) {
 	size := 8 << 20
 	if os.Getenv("AWSAUDIT_HEAVY") != "" {
 		size = 200 << 20
+		defer func(d time.Duration) { e2eHostTimeout = d }(e2eHostTimeout)
+		e2eHostTimeout = 20 * time.Minute
 	}
 	w := newS3World(t, awsfake.QueueOptions{})
 	path, lines := largeGzipObject(t, size)

@@ -105,7 +105,7 @@ func (m *message) delete(ctx context.Context) {
 	_, err := m.s.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: &m.s.cfg.QueueURL, ReceiptHandle: &m.receipt})
 	if err != nil {
 		m.s.c.fail(FailDelete)
-		m.s.logLimited(&m.s.deleteLog, pipeline.LevelWarn, fmt.Sprintf("message %s: every record was handed on but DeleteMessage failed, so it will be delivered again: %v", m.id, err))
+		m.s.logLimited(m.s.deleteLog, pipeline.LevelWarn, fmt.Sprintf("message %s: every record was handed on but DeleteMessage failed, so it will be delivered again: %v", m.id, err))
 		return
 	}
 	m.s.c.deleted.Add(1)
@@ -148,7 +148,7 @@ func (m *message) setVisibility(ctx context.Context, d time.Duration) bool {
 	})
 	if err != nil {
 		m.s.c.fail(FailVisibility)
-		m.s.logLimited(&m.s.visLog, pipeline.LevelWarn, fmt.Sprintf("message %s: ChangeMessageVisibility(%ds) failed: %v", m.id, secs, err))
+		m.s.logLimited(m.s.visLog, pipeline.LevelWarn, fmt.Sprintf("message %s: ChangeMessageVisibility(%ds) failed: %v", m.id, secs, err))
 		return false
 	}
 	return true

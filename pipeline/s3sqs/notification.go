@@ -95,21 +95,15 @@ type envelope struct {
 }
 
 type s3Record struct {
-	EventSource string `json:"eventSource"`
-	EventName   string `json:"eventName"`
-	AWSRegion   string `json:"awsRegion"`
-	S3          struct {
-		Bucket struct {
-			Name string `json:"name"`
-		} `json:"bucket"`
-		Object struct {
-			Key  string `json:"key"`
-			Size int64  `json:"size"`
-		} `json:"object"`
-	} `json:"s3"`
+	EventSource string      `json:"eventSource"`
+	EventName   string      `json:"eventName"`
+	AWSRegion   string      `json:"awsRegion"`
+	S3          s3Reference `json:"s3"`
 }
 
-type ebDetail struct {
+// s3Reference names a bucket and an object: the "s3" of an S3 event, the
+// "detail" of an EventBridge one.
+type s3Reference struct {
 	Bucket struct {
 		Name string `json:"name"`
 	} `json:"bucket"`
@@ -163,7 +157,7 @@ func (e *envelope) eventBridge() (Notification, error) {
 		n.Ignored = 1
 		return n, nil
 	}
-	var d ebDetail
+	var d s3Reference
 	if err := json.Unmarshal(e.Detail, &d); err != nil {
 		return Notification{}, fmt.Errorf("%w: EventBridge detail: %w", ErrNotS3, err)
 	}

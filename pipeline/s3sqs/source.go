@@ -58,9 +58,9 @@ type Source struct {
 	lastEmpty atomic.Bool    // the latest ReceiveMessage returned nothing
 
 	closeOnce sync.Once
-	deleteLog limiter
-	visLog    limiter
-	recvLog   limiter
+	deleteLog *pipeline.RateLimiter
+	visLog    *pipeline.RateLimiter
+	recvLog   *pipeline.RateLimiter
 }
 
 // NewWith starts a source on the given clients: it polls at once.
@@ -77,9 +77,9 @@ func NewWith(cfg conf.S3Input, sqsc SQSAPI, s3c S3API, log pipeline.Logger) *Sou
 		slots:    make(chan struct{}, max(cfg.Workers, 1)),
 		inflight: map[*message]struct{}{},
 	}
-	for _, l := range []*limiter{&s.deleteLog, &s.visLog, &s.recvLog} {
-		l.interval = 10 * time.Second
-	}
+	s.deleteLog = pipeline.NewRateLimiter(10 * time.Second)
+	s.visLog = pipeline.NewRateLimiter(10 * time.Second)
+	s.recvLog = pipeline.NewRateLimiter(10 * time.Second)
 	s.workers.Add(2)
 	go s.poll()
 	go s.heartbeat()
@@ -168,8 +168,8 @@ func (s *Source) async(fn func(context.Context)) {
 	}()
 }
 
-func (s *Source) logLimited(l *limiter, level pipeline.Level, msg string) {
-	if ok, n := l.allow(time.Now()); ok {
+func (s *Source) logLimited(l *pipeline.RateLimiter, level pipeline.Level, msg string) {
+	if ok, n := l.Allow(time.Now()); ok {
 		if n > 0 {
 			msg += fmt.Sprintf(" (%d similar messages suppressed)", n)
 		}
@@ -229,7 +229,7 @@ func (s *Source) poll() {
 				return
 			}
 			s.c.fail(FailReceive)
-			s.logLimited(&s.recvLog, pipeline.LevelWarn, fmt.Sprintf("ReceiveMessage failed, trying again in %v: %v", backoff, err))
+			s.logLimited(s.recvLog, pipeline.LevelWarn, fmt.Sprintf("ReceiveMessage failed, trying again in %v: %v", backoff, err))
 			s.sleep(backoff)
 			backoff = min(2*backoff, receiveBackoffMax)
 			continue
@@ -344,24 +344,4 @@ func (s *Source) metrics(every time.Duration) {
 			s.log(pipeline.LevelInfo, "counters: "+s.Stats().String())
 		}
 	}
-}
-
-// limiter lets one message through per interval and counts the rest.
-type limiter struct {
-	mu         sync.Mutex
-	interval   time.Duration
-	last       time.Time
-	suppressed int
-}
-
-func (l *limiter) allow(now time.Time) (bool, int) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.last.IsZero() && now.Sub(l.last) < l.interval {
-		l.suppressed++
-		return false, 0
-	}
-	n := l.suppressed
-	l.last, l.suppressed = now, 0
-	return true, n
 }

@@ -2,10 +2,10 @@ package main
 
 import (
 	"sync"
-	"sync/atomic"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/pipeline/s3sqs"
+	"github.com/awsaudit/awsaudit/plugin/internal/registry"
 )
 
 // instance is one [INPUT] section of the plugin.
@@ -31,8 +31,8 @@ type handout struct {
 }
 
 var (
-	instances sync.Map // int -> *instance
-	nextID    atomic.Int64
+	// instances are found by the id stored as their remote_context.
+	instances registry.Set[*instance]
 	// handouts maps each buffer returned to Fluent Bit (C memory) to its
 	// batches, until the cleanup callback says Fluent Bit took it.
 	handouts sync.Map // uintptr -> handout
@@ -43,27 +43,15 @@ func lookup(ctx unsafe.Pointer) *instance {
 	if ctx == nil {
 		return nil
 	}
-	v, ok := instances.Load(contextID(ctx))
-	if !ok {
-		return nil
-	}
-	return v.(*instance)
+	in, _ := instances.Load(contextID(ctx))
+	return in
 }
 
 // only returns the single live instance, or nil when there are none or
 // several.
 func only() *instance {
-	var found *instance
-	n := 0
-	instances.Range(func(_, v any) bool {
-		found = v.(*instance)
-		n++
-		return n < 2
-	})
-	if n != 1 {
-		return nil
-	}
-	return found
+	in, _ := instances.Only()
+	return in
 }
 
 // collect encodes what the source has read into a C buffer, or returns
@@ -135,9 +123,8 @@ func release(data unsafe.Pointer) {
 
 // closeAll stops every instance: unfinished messages become visible again.
 func closeAll() {
-	instances.Range(func(k, v any) bool {
-		in := v.(*instance)
-		instances.Delete(k)
+	instances.Range(func(id int, in *instance) bool {
+		instances.Delete(id)
 		in.src.Close()
 		in.mu.Lock()
 		if !in.bufBusy {

@@ -61,7 +61,7 @@ func FLBPluginUnregister(def unsafe.Pointer) {
 
 //export FLBPluginInit
 func FLBPluginInit(plugin unsafe.Pointer) (rc C.int) {
-	id := int(nextID.Add(1) - 1)
+	id := instances.NextID()
 	l := newLogger(plugin, id)
 	defer func() {
 		if r := recover(); r != nil {
