@@ -74,6 +74,7 @@ func (s *Source) push(m *message, b *Batch) error {
 	if m.failed() {
 		return errMessageFailed
 	}
+	n := b.Len() // once queued, the batch is the consumer's (Done recycles it)
 	m.batchOut()
 	if err := s.q.put(b); err != nil {
 		m.mu.Lock()
@@ -81,7 +82,7 @@ func (s *Source) push(m *message, b *Batch) error {
 		m.mu.Unlock()
 		return err
 	}
-	s.c.records.Add(int64(b.Len()))
+	s.c.records.Add(int64(n))
 	return nil
 }
 
