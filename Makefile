@@ -5,16 +5,21 @@ CFLAGS ?= -O2 -Wall -Wextra
 BUILD ?= build
 
 PLUGIN_SO := $(BUILD)/out_awsaudit.so
+INPUT_SO := $(BUILD)/in_awsaudit_s3.so
 HOST := $(BUILD)/flbhost
 
-.PHONY: all build host test clean
+.PHONY: all build build-input host test clean
 
-all: build host
+all: build build-input host
 
 # The Fluent Bit output plugin. The Go tool decides what is stale, so this
 # target always runs it.
 build:
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -o $(PLUGIN_SO) ./plugin
+
+# The Fluent Bit input plugin: S3 objects announced on SQS (plugin/in_s3).
+build-input:
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -o $(INPUT_SO) ./plugin/in_s3
 
 # The C host that drives the plugin like Fluent Bit's Go proxy (test/host).
 host: $(HOST)
@@ -68,14 +73,27 @@ e2e:
 BENCH_RECORDS ?= 200000
 BENCH_CHUNK ?= 1000
 BENCH_WORKERS ?= 1
-.PHONY: bench-e2e
-bench-e2e: build host
+BENCH_ARGS ?=
+.PHONY: bench-e2e bench-e2e-tools
+bench-e2e-tools: build host
 	@mkdir -p $(BUILD)/bench
 	$(GO) build -o $(BUILD)/bench/broker ./test/bench/broker
 	$(GO) build -o $(BUILD)/bench/awsaudit ./cmd/awsaudit
 	$(GO) build -o $(BUILD)/bench/bench-e2e ./test/bench/e2e
+
+bench-e2e: bench-e2e-tools
 	$(BUILD)/bench/bench-e2e -so $(PLUGIN_SO) -host $(HOST) -cli $(BUILD)/bench/awsaudit \
-		-broker $(BUILD)/bench/broker -records $(BENCH_RECORDS) -chunk $(BENCH_CHUNK) -workers $(BENCH_WORKERS)
+		-broker $(BUILD)/bench/broker -records $(BENCH_RECORDS) -chunk $(BENCH_CHUNK) -workers $(BENCH_WORKERS) $(BENCH_ARGS)
+
+# Issue 16's figure: the same generated file through the output alone
+# (flbhost loading its lines) and as S3 objects announced on SQS through the
+# awsaudit_s3 input and the output (flbhost --input; the AWS fakes run in
+# the driver's process). BENCH_ARGS="-objects 20 -gzip" for other shapes.
+.PHONY: bench-s3-input
+bench-s3-input: bench-e2e-tools build-input
+	$(BUILD)/bench/bench-e2e -so $(PLUGIN_SO) -host $(HOST) -cli $(BUILD)/bench/awsaudit \
+		-broker $(BUILD)/bench/broker -records $(BENCH_RECORDS) -chunk $(BENCH_CHUNK) -workers $(BENCH_WORKERS) \
+		-input $(INPUT_SO) $(BENCH_ARGS)
 
 # Issue 5's soak: SOAK_RECORDS generated access-log records through the
 # plugin (flbhost, chunks of SOAK_CHUNK events, SOAK_WORKERS workers) into an

@@ -1,10 +1,12 @@
-// Package conf owns the awsaudit output configuration: the struct, its
-// defaults, parsing of Fluent Bit properties (case-insensitive keys) and
-// validation that reports every problem at once. Example Fluent Bit
-// configurations live in conf/examples; KEYS.md documents every property and
-// is generated from Keys (a test fails when it drifts). The detection rules
-// file (Rules_File) is YAML, loaded by LoadRules over the built-in rules;
-// rules.example.yaml spells out every default.
+// Package conf owns the configuration of the awsaudit output (Config,
+// Parse, Keys) and of the awsaudit_s3 input (S3Input, ParseS3Input,
+// S3InputKeys): the structs, their defaults, parsing of Fluent Bit
+// properties (case-insensitive keys) and validation that reports every
+// problem at once. Example Fluent Bit configurations live in
+// conf/examples; KEYS.md and KEYS_S3_INPUT.md document every property and
+// are generated from Keys and S3InputKeys (a test fails when they drift).
+// The detection rules file (Rules_File) is YAML, loaded by LoadRules over
+// the built-in rules; rules.example.yaml spells out every default.
 //
 // Durations accept Go syntax ("250ms", "10s", "1m30s") or, as Fluent Bit's
 // own intervals do, a bare number of seconds ("5", "0.5"). Booleans accept

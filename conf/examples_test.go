@@ -26,14 +26,19 @@ var coreOutputKeys = map[string]bool{
 	"storage.total_limit_size": true, "processors": true,
 }
 
-const pluginSO = "/usr/local/lib/fluent-bit/out_awsaudit.so"
+const (
+	pluginSO = "/usr/local/lib/fluent-bit/out_awsaudit.so"
+	inputSO  = "/usr/local/lib/fluent-bit/in_awsaudit_s3.so"
+)
 
 // fbConfig is what the example tests need from one Fluent Bit file.
 type fbConfig struct {
 	plugins []string            // .so paths, from plugins: or plugins_file
 	service map[string]string   // keys and values lower-cased
 	inputs  []map[string]string // keys lower-cased
-	outputs []map[string]string // awsaudit outputs only, keys as written
+	// rawInputs are the inputs as written (values keep their case).
+	rawInputs []map[string]string
+	outputs   []map[string]string // awsaudit outputs only, keys as written
 }
 
 type classicSection struct {
@@ -110,6 +115,7 @@ func loadClassic(t *testing.T, file string) fbConfig {
 			}
 		case "INPUT":
 			cfg.inputs = append(cfg.inputs, lowerKeys(s.props))
+			cfg.rawInputs = append(cfg.rawInputs, s.props)
 		case "OUTPUT":
 			if strings.EqualFold(props("Name"), "awsaudit") {
 				cfg.outputs = append(cfg.outputs, s.props)
@@ -152,6 +158,7 @@ func loadYAML(t *testing.T, file string) fbConfig {
 					switch val.Content[j].Value {
 					case "inputs":
 						cfg.inputs = append(cfg.inputs, lowerKeys(m))
+						cfg.rawInputs = append(cfg.rawInputs, m)
 					case "outputs":
 						if strings.EqualFold(m["name"], "awsaudit") {
 							cfg.outputs = append(cfg.outputs, m)
@@ -204,8 +211,14 @@ func lowerKeys(m map[string]string) map[string]string {
 // exist for them to validate and nothing is substituted here.
 func checkExample(t *testing.T, file string, cfg fbConfig) []Config {
 	t.Helper()
-	if len(cfg.plugins) != 1 || cfg.plugins[0] != pluginSO {
-		t.Errorf("%s: plugins = %v, want [%s]", file, cfg.plugins, pluginSO)
+	wantPlugins := []string{pluginSO}
+	for _, in := range cfg.inputs {
+		if in["name"] == "awsaudit_s3" {
+			wantPlugins = []string{inputSO, pluginSO}
+		}
+	}
+	if !reflect.DeepEqual(cfg.plugins, wantPlugins) {
+		t.Errorf("%s: plugins = %v, want %v", file, cfg.plugins, wantPlugins)
 	}
 	if len(cfg.outputs) != 1 {
 		t.Fatalf("%s: %d awsaudit outputs, want 1", file, len(cfg.outputs))
@@ -240,12 +253,49 @@ func checkExample(t *testing.T, file string, cfg fbConfig) []Config {
 			t.Errorf("%s: output Match %q matches no input tag", file, match)
 		}
 	}
-	for _, in := range cfg.inputs {
-		if in["name"] != "tail" || in["db"] == "" || in["read_from_head"] != "on" {
-			t.Errorf("%s: want tail inputs with a DB and Read_from_Head on, got %v", file, in)
+	for i, in := range cfg.inputs {
+		switch in["name"] {
+		case "tail":
+			if in["db"] == "" || in["read_from_head"] != "on" {
+				t.Errorf("%s: want tail inputs with a DB and Read_from_Head on, got %v", file, in)
+			}
+		case "awsaudit_s3":
+			checkS3Input(t, file, cfg.rawInputs[i])
+		default:
+			t.Errorf("%s: unexpected input %v", file, in)
 		}
 	}
 	return parsed
+}
+
+// coreInputKeys are input properties Fluent Bit's core handles itself
+// (src/flb_input.c, flb_input_set_property) that the examples use.
+var coreInputKeys = map[string]bool{
+	"name": true, "tag": true, "alias": true, "log_level": true, "mem_buf_limit": true,
+	"storage.type": true, "storage.pause_on_chunks_overlimit": true, "threaded": true,
+}
+
+// checkS3Input validates an awsaudit_s3 input: its keys are documented
+// input keys or core keys, and it buffers on disk (the input deletes a
+// message once Fluent Bit took its records: only filesystem storage keeps
+// them across a crash).
+func checkS3Input(t *testing.T, file string, in map[string]string) {
+	t.Helper()
+	documented := map[string]bool{}
+	for _, k := range S3InputKeys() {
+		documented[strings.ToLower(k.Name)] = true
+	}
+	for k := range in {
+		if lk := strings.ToLower(k); !documented[lk] && !coreInputKeys[lk] {
+			t.Errorf("%s: input key %q is neither an awsaudit_s3 key nor a Fluent Bit core key", file, k)
+		}
+	}
+	if _, err := ParseS3Input(FromMap(in)); err != nil {
+		t.Errorf("%s: awsaudit_s3 input does not validate:\n%v", file, err)
+	}
+	if !strings.EqualFold(FromMap(in)("storage.type"), "filesystem") {
+		t.Errorf("%s: the awsaudit_s3 input needs storage.type filesystem", file)
+	}
 }
 
 func TestExamples(t *testing.T) {
@@ -259,6 +309,14 @@ func TestExamples(t *testing.T) {
 		"cloudtrail-files": func(t *testing.T, c Config, _ map[string]string) {
 			if c.Source != SourceCloudTrail {
 				t.Errorf("Source = %s", c.Source)
+			}
+		},
+		"s3-sqs-to-kafka": func(t *testing.T, c Config, out map[string]string) {
+			props := FromMap(out)
+			workers, err := strconv.Atoi(props("Workers"))
+			if c.Source != SourceAuto || err != nil || workers < 1 ||
+				!slices.Contains([]string{"no_limits", "false"}, strings.ToLower(props("Retry_Limit"))) {
+				t.Errorf("want Source auto, Workers >= 1 and an unlimited Retry_Limit: %v %v", c, out)
 			}
 		},
 		"both-per-source-topics": func(t *testing.T, c Config, out map[string]string) {
@@ -281,7 +339,7 @@ func TestExamples(t *testing.T) {
 	seen := map[string]bool{}
 	for _, file := range files {
 		base := filepath.Base(file)
-		if base == "plugins.conf" {
+		if strings.HasPrefix(base, "plugins") {
 			continue // read through plugins_file
 		}
 		name := strings.TrimSuffix(strings.TrimSuffix(base, ".conf"), ".yaml")
@@ -323,7 +381,7 @@ func TestExampleTwins(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, confFile := range confs {
-		if filepath.Base(confFile) == "plugins.conf" {
+		if strings.HasPrefix(filepath.Base(confFile), "plugins") {
 			continue
 		}
 		yamlFile := strings.TrimSuffix(confFile, ".conf") + ".yaml"

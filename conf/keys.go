@@ -114,13 +114,19 @@ func doc(name, def, desc string) KeyDoc {
 
 // MarkdownTable renders Keys as the content of conf/KEYS.md.
 func MarkdownTable() string {
+	return markdownTable("Keys()", "TestKeysMarkdown", "awsaudit output properties", Keys())
+}
+
+// markdownTable renders one key table; from names the function it comes
+// from, test the test whose -update regenerates the file.
+func markdownTable(from, test, title string, keys []KeyDoc) string {
 	var b strings.Builder
-	b.WriteString("<!-- Generated from conf.Keys(); do not edit. Regenerate: go test ./conf -run TestKeysMarkdown -update -->\n\n")
-	b.WriteString("# awsaudit output properties\n\n")
+	b.WriteString("<!-- Generated from conf." + from + "; do not edit. Regenerate: go test ./conf -run " + test + " -update -->\n\n")
+	b.WriteString("# " + title + "\n\n")
 	b.WriteString("Property names are case-insensitive.\n\n")
 	b.WriteString("| Key | Default | Description |\n")
 	b.WriteString("|-----|---------|-------------|\n")
-	for _, k := range Keys() {
+	for _, k := range keys {
 		def := "(none)"
 		switch {
 		case k.Required:

@@ -115,3 +115,16 @@ func (r *rateLimiter) allow(now time.Time) (bool, int) {
 	r.last, r.suppressed = now, 0
 	return true, n
 }
+
+// RateLimiter is the pipeline's log rate limiter for other packages (the
+// S3 + SQS source): one message per interval, the rest counted.
+type RateLimiter struct{ r rateLimiter }
+
+// NewRateLimiter lets one message through per interval.
+func NewRateLimiter(interval time.Duration) *RateLimiter {
+	return &RateLimiter{r: rateLimiter{interval: interval}}
+}
+
+// Allow reports whether to log now and how many messages were suppressed
+// since the last one logged.
+func (l *RateLimiter) Allow(now time.Time) (bool, int) { return l.r.allow(now) }

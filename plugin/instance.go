@@ -2,11 +2,11 @@ package main
 
 import (
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/pipeline"
+	"github.com/awsaudit/awsaudit/plugin/internal/registry"
 	"github.com/fluent/fluent-bit-go/output"
 )
 
@@ -21,12 +21,8 @@ type instance struct {
 	threadChecked atomic.Bool
 }
 
-// The context Fluent Bit hands back is an int id looked up here: C must not
-// keep Go pointers, and an id outlives nothing it should not.
-var (
-	instances sync.Map // int -> *instance
-	nextID    atomic.Int64
-)
+// instances are found by the int id stored as Fluent Bit's context.
+var instances registry.Set[*instance]
 
 // lookup maps the remote_context of FLBPluginFlushCtx/ExitCtx to its
 // instance; nil when unknown (init failed or exit already ran).
@@ -38,27 +34,15 @@ func lookup(ctx unsafe.Pointer) *instance {
 	if !ok {
 		return nil
 	}
-	v, ok := instances.Load(id)
-	if !ok {
-		return nil
-	}
-	return v.(*instance)
+	in, _ := instances.Load(id)
+	return in
 }
 
 // only returns the single live instance, or nil when there are none or
 // several (the legacy callbacks cannot tell them apart).
 func only() *instance {
-	var found *instance
-	n := 0
-	instances.Range(func(_, v any) bool {
-		found = v.(*instance)
-		n++
-		return n < 2
-	})
-	if n != 1 {
-		return nil
-	}
-	return found
+	in, _ := instances.Only()
+	return in
 }
 
 // releaseAfterBytes is the chunk size from which a flush gives the memory

@@ -63,18 +63,12 @@ import "C"
 import (
 	"fmt"
 	"os"
-	"strings"
-	"sync"
 	"sync/atomic"
-	"time"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/pipeline"
+	"github.com/awsaudit/awsaudit/plugin/internal/flblog"
 )
-
-// flbMaxMsg keeps each piece under Fluent Bit's 4 KiB log buffer (header
-// included), which would otherwise cut long messages such as panic stacks.
-const flbMaxMsg = 3500
 
 // flbLogger is one instance's pipeline.Logger. It keeps the api and o_ins
 // values, never the plugin struct: Fluent Bit reuses that struct for every
@@ -126,58 +120,15 @@ func (l *flbLogger) Log(level pipeline.Level, msg string) {
 func (l *flbLogger) printFLB(level pipeline.Level, msg string) {
 	label := C.CString(l.label)
 	defer C.free(unsafe.Pointer(label))
-	for _, piece := range splitMsg(msg, flbMaxMsg) {
+	for _, piece := range flblog.Split(msg, flblog.MaxMsg) {
 		cmsg := C.CString(piece)
 		C.awsaudit_log_print(l.api, C.int(level), label, cmsg)
 		C.free(unsafe.Pointer(cmsg))
 	}
 }
 
-// splitMsg cuts msg into pieces of at most max bytes, at line breaks when
-// it can.
-func splitMsg(msg string, max int) []string {
-	var out []string
-	for len(msg) > max {
-		cut := strings.LastIndexByte(msg[:max], '\n')
-		if cut <= 0 {
-			cut = max
-		}
-		out = append(out, msg[:cut])
-		msg = strings.TrimPrefix(msg[cut:], "\n")
-	}
-	return append(out, msg)
-}
-
-var levelNames = map[pipeline.Level]string{
-	pipeline.LevelError: "error",
-	pipeline.LevelWarn:  "warn",
-	pipeline.LevelInfo:  "info",
-	pipeline.LevelDebug: "debug",
-}
-
-// stderrLevel is the threshold of the stderr fallback (Fluent Bit's
-// Log_Level is not visible to plugins): AWSAUDIT_LOG_LEVEL, default info.
-var stderrLevel = sync.OnceValue(func() pipeline.Level {
-	for lv, name := range levelNames {
-		if strings.EqualFold(os.Getenv("AWSAUDIT_LOG_LEVEL"), name) {
-			return lv
-		}
-	}
-	return pipeline.LevelInfo
-})
-
 // stderrLog writes one line shaped like Fluent Bit's own:
 // [2026/11/23 10:00:00.000] [ info] [output:awsaudit:awsaudit.0] msg
 func stderrLog(level pipeline.Level, label, msg string) {
-	if level > stderrLevel() {
-		return
-	}
-	name, ok := levelNames[level]
-	if !ok {
-		name = "trace"
-	}
-	line := fmt.Sprintf("[%s] [%5s] [output:awsaudit:%s] %s\n",
-		time.Now().Format("2006/01/02 15:04:05.000"), name, label, msg)
-	// One write per line so concurrent flushes do not interleave.
-	os.Stderr.WriteString(line)
+	flblog.Stderr(level, "output:awsaudit:"+label, msg)
 }

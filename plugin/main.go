@@ -61,7 +61,7 @@ func FLBPluginUnregister(def unsafe.Pointer) {
 
 //export FLBPluginInit
 func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
-	id := int(nextID.Add(1) - 1)
+	id := instances.NextID()
 	l := newLogger(plugin, id)
 	defer func() {
 		if r := recover(); r != nil {
@@ -193,8 +193,8 @@ func FLBPluginExit() (rc int) {
 		}
 	}()
 	rc = output.FLB_OK
-	instances.Range(func(_, v any) bool {
-		if exitInstance(v.(*instance)) != output.FLB_OK {
+	instances.Range(func(_ int, in *instance) bool {
+		if exitInstance(in) != output.FLB_OK {
 			rc = output.FLB_ERROR
 		}
 		return true

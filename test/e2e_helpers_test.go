@@ -26,8 +26,8 @@ import (
 // e2eSamples is /work/shared/samples seen from this package's directory.
 const e2eSamples = "../../shared/samples"
 
-// e2eHostTimeout bounds one flbhost run.
-const e2eHostTimeout = 90 * time.Second
+// e2eHostTimeout bounds one flbhost run (heavy tests raise it).
+var e2eHostTimeout = 90 * time.Second
 
 // e2eSample returns the path of a shared sample and its lines; the test is
 // skipped when the samples are not there (a checkout without ../shared).

@@ -17,6 +17,7 @@ import (
 )
 
 const shipUsage = `Usage: awsaudit ship --brokers HOST:PORT[,...] [flags] [FILE...]
+       awsaudit ship --brokers HOST:PORT[,...] --sqs QUEUE_URL [flags]
 
 Reads S3 server access-log lines and CloudTrail records from FILEs (stdin
 when none is given or for "-"; .gz is read transparently; a file that is one
@@ -31,6 +32,14 @@ Key=Value, then the --brokers, --topic, --dlq-topic and --source flags.
 
 A batch the broker does not acknowledge is sent again with backoff, up to
 --retries times; duplicates are possible, loss is not.
+
+With --sqs it reads the objects that S3 event notifications on that queue
+announce instead of FILEs (the awsaudit_s3 input's properties, see
+conf/KEYS_S3_INPUT.md, come from --config and --set too; credentials from
+the standard AWS chain) and runs until interrupted, or with
+--exit-when-empty until the queue has nothing left. A message is deleted
+only after Kafka acknowledged every record of its objects; a batch Kafka
+does not take leaves its message to be delivered again.
 
 Prints a summary to stderr. Exit status: 0 every record was delivered
 (normalized or dead-lettered), 1 usage, configuration or I/O error, or
@@ -72,6 +81,10 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	retries := fs.Int("retries", 8, "times a batch is sent again when Kafka does not acknowledge it")
 	tag := fs.String("tag", "awsaudit.ship", "`tag` recorded in dead letters")
 	verbose := fs.Bool("v", false, "also log debug messages (every Kafka error)")
+	queue := fs.String("sqs", "", "read the objects announced on this SQS `queue URL` (property Queue_URL)")
+	region := fs.String("region", "", "AWS `region` of the queue and buckets (property Region)")
+	endpoint := fs.String("endpoint-url", "", "SQS and S3 `endpoint` instead of AWS's (property Endpoint_URL)")
+	exitWhenEmpty := fs.Bool("exit-when-empty", false, "with --sqs: stop once the queue is empty and every record is delivered")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), shipUsage)
 		fs.PrintDefaults()
@@ -95,7 +108,8 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		k, v, _ := strings.Cut(kv, "=")
 		props[strings.TrimSpace(k)] = strings.TrimSpace(v)
 	}
-	for key, v := range map[string]string{"Brokers": *brokers, "Topic": *topic, "DLQ_Topic": *dlq, "Source": *source} {
+	for key, v := range map[string]string{"Brokers": *brokers, "Topic": *topic, "DLQ_Topic": *dlq, "Source": *source,
+		"Queue_URL": *queue, "Region": *region, "Endpoint_URL": *endpoint} {
 		if v != "" {
 			setShipProp(props, key, v)
 		}
@@ -104,6 +118,17 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "awsaudit ship: configuration:\n%v\n", err)
 		return exitUsage
+	}
+	var inCfg conf.S3Input
+	if *queue != "" {
+		if inCfg, err = conf.ParseS3Input(conf.FromMap(props)); err != nil {
+			fmt.Fprintf(stderr, "awsaudit ship: SQS input configuration:\n%v\n", err)
+			return exitUsage
+		}
+		if fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "awsaudit ship: --sqs reads the queue's objects; give no FILE")
+			return exitUsage
+		}
 	}
 
 	log := shipLogger(stderr, *verbose)
@@ -115,11 +140,17 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s := &shipper{p: p, tag: *tag, batchSize: *batch, retries: *retries, stderr: stderr, sleep: time.Sleep,
 		linesOnly: cfg.Source == conf.SourceS3Access}
 
+	status := exitOK
 	files := fs.Args()
-	if len(files) == 0 {
+	if len(files) == 0 && *queue == "" {
 		files = []string{"-"}
 	}
-	status := exitOK
+	if *queue != "" {
+		if err := s.runSQS(inCfg, log, *exitWhenEmpty); err != nil {
+			fmt.Fprintf(stderr, "awsaudit ship: %v\n", err)
+			status = exitUsage
+		}
+	}
 	for _, name := range files {
 		if err := s.file(name, stdin); err != nil {
 			fmt.Fprintf(stderr, "awsaudit ship: %v\n", err)
@@ -239,25 +270,30 @@ func (s *shipper) add(line []byte) error {
 	return nil
 }
 
-// flush writes the queued records, retrying with backoff while the
-// pipeline asks for it.
+// flush writes the queued records (see deliver).
 func (s *shipper) flush() error {
 	if len(s.pending) == 0 {
 		return nil
 	}
 	defer func() { s.pending = s.pending[:0] }()
+	return s.deliver(s.pending)
+}
+
+// deliver writes recs, retrying with backoff while the pipeline asks for
+// it; an error means they were not all acknowledged (counted undelivered).
+func (s *shipper) deliver(recs []pipeline.Record) error {
 	delay := shipBackoffMin
 	for attempt := 0; ; attempt++ {
-		switch s.p.FlushRecords(s.pending, s.tag) {
+		switch s.p.FlushRecords(recs, s.tag) {
 		case pipeline.StatusOK:
 			return nil
 		case pipeline.StatusError:
-			s.undelivered += len(s.pending)
-			return fmt.Errorf("%w: Kafka refused a batch of %d for good (see the error above)", errUndelivered, len(s.pending))
+			s.undelivered += len(recs)
+			return fmt.Errorf("%w: Kafka refused a batch of %d for good (see the error above)", errUndelivered, len(recs))
 		}
 		if attempt >= s.retries {
-			s.undelivered += len(s.pending)
-			return fmt.Errorf("%w: a batch of %d was not acknowledged after %d attempts", errUndelivered, len(s.pending), attempt+1)
+			s.undelivered += len(recs)
+			return fmt.Errorf("%w: a batch of %d was not acknowledged after %d attempts", errUndelivered, len(recs), attempt+1)
 		}
 		s.sleep(delay)
 		delay = min(2*delay, shipBackoffMax)

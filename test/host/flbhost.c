@@ -45,6 +45,7 @@
 #define FLB_RETRY 2
 
 /* fluent-bit include/fluent-bit/flb_plugin_proxy.h */
+#define FLB_PROXY_INPUT_PLUGIN  1
 #define FLB_PROXY_OUTPUT_PLUGIN 2
 #define FLB_PROXY_GOLANG        11
 
@@ -229,11 +230,10 @@ static const char *api_output_get_property(const char *key, void *o_ins)
     return NULL;
 }
 
+/* Input instances (--input) are struct instance too: same lookup. */
 static const char *api_input_get_property(const char *key, void *ins)
 {
-    (void) key;
-    (void) ins;
-    return NULL;
+    return api_output_get_property(key, ins);
 }
 
 static void *api_get_cmt_instance(void *ins)
@@ -255,9 +255,9 @@ static void api_log_print(int level, const char *file, int line, const char *fmt
 
 static int api_input_log_check(void *ins, int level)
 {
-    (void) ins;
-    (void) level;
-    return 0;
+    struct instance *in = ins;
+
+    return in != NULL && in->log_level >= level; /* flb_input_log_check() */
 }
 
 static int api_output_log_check(void *o_ins, int level)
@@ -845,6 +845,327 @@ static void exit_instances(void (*cb_pre_exit)(int))
     }
 }
 
+/* ---- the input side (--input) ------------------------------------------
+ *
+ * Drives a Go input plugin like Fluent Bit's proxy (src/flb_plugin_proxy.c,
+ * src/proxy/go/go.c, v4.1+): dlopen; FLBPluginPreRegister(0) if present;
+ * FLBPluginRegister(def), type must be 1 (input); resolve FLBPluginInit,
+ * FLBPluginInputCallback(Ctx), FLBPluginInputCleanupCallback(Ctx),
+ * FLBPluginExit; FLBPluginInit(plugin) with plugin->context a calloc'ed
+ * struct flb_plugin_input_proxy_context whose proxy is set; then, on a
+ * timer (Fluent Bit: every second), the collect callback: a size of 0
+ * means nothing; otherwise the buffer is copied (flb_input_log_append
+ * copies it into the input's ring buffer) and handed back to the cleanup
+ * callback (or free()d when there is none). Each copy becomes a chunk that
+ * every -i output instance flushes, as the engine would. At the end
+ * FLBPluginInputPreExit(0) if present, then FLBPluginExit() (the proxy has
+ * no exit-with-context for inputs) and FLBPluginUnregister(def).
+ */
+
+/* Same layout as struct flb_plugin_input_proxy_context (Fluent Bit 4.1+;
+ * before, it had no remote_context). */
+struct input_proxy_context {
+    int coll_fd;
+    void *remote_context; /* set by the plugin's init */
+    void *proxy;
+};
+
+/* The context before Fluent Bit 4.1 (--legacy-api): no remote_context, the
+ * proxy pointer where it now is. A plugin must leave it alone. */
+struct input_proxy_context_v40 {
+    int coll_fd;
+    void *proxy;
+};
+
+/* Same layout as struct flbgo_input_plugin (src/proxy/go/go.h). */
+struct go_input_plugin {
+    char *name;
+    struct host_api *api;
+    void *i_ins;
+    struct input_proxy_context *context;
+
+    int (*cb_init)(struct go_input_plugin *);
+    int (*cb_collect)(void **, size_t *);
+    int (*cb_collect_ctx)(void *, void **, size_t *);
+    int (*cb_cleanup)(void *);
+    int (*cb_cleanup_ctx)(void *, void *);
+    int (*cb_exit)(void);
+};
+
+static struct {
+    const char *path;           /* --input PATH */
+    struct instance ins;        /* its properties (--input-property) */
+    const char *tag;            /* Tag (input core key), default NAME.0 */
+    long interval_ms;           /* --input-interval-ms, Fluent Bit: 1000 */
+    long max_events;            /* --input-max-events: stop after that many */
+    long idle_ms;               /* --input-idle-ms: stop after that long empty */
+    long crash_after;           /* --input-crash-after: _exit(9) after N events */
+    int legacy;                 /* --legacy-api: no ...Ctx callbacks */
+} input = {.ins = {.log_level = FLB_LOG_INFO}, .interval_ms = 1000, .max_events = -1,
+           .idle_ms = 5000, .crash_after = -1};
+
+/* Input properties Fluent Bit's core takes (flb_input_set_property()). */
+static const char *input_core_keys[] = {
+    "name", "alias", "log_level", "log_suppress_interval", "mem_buf_limit",
+    "listen", "host", "port", "ipv6", "routable", "threaded", "storage.type",
+    "storage.pause_on_chunks_overlimit", "tls", NULL,
+};
+static const char *input_core_prefixes[] = {"tls.", "net.", "thread.", "rate_", NULL};
+
+static int input_set_property(char *kv)
+{
+    struct instance *in = &input.ins;
+    struct prop *p;
+    char *eq = strchr(kv, '=');
+    const char *k;
+    const char *v;
+    int i;
+
+    if (!eq) {
+        fprintf(stderr, "flbhost: input property '%s' is not KEY=VALUE\n", kv);
+        return -1;
+    }
+    *eq = '\0';
+    k = trim(kv);
+    v = trim(eq + 1);
+    if (strcasecmp(k, "log_level") == 0) {
+        in->log_level = parse_level(v);
+        return in->log_level < 0 ? -1 : 0;
+    }
+    if (strcasecmp(k, "tag") == 0) {
+        input.tag = strdup(v);
+        return 0;
+    }
+    for (i = 0; input_core_keys[i]; i++) {
+        if (strcasecmp(k, input_core_keys[i]) == 0) {
+            return 0;
+        }
+    }
+    for (i = 0; input_core_prefixes[i]; i++) {
+        if (strncasecmp(k, input_core_prefixes[i], strlen(input_core_prefixes[i])) == 0) {
+            return 0;
+        }
+    }
+    in->props = xrealloc(in->props, (in->nprops + 1) * sizeof(*in->props));
+    p = &in->props[in->nprops++];
+    p->key = strdup(k);
+    p->val = v[0] ? strdup(v) : NULL;
+    return 0;
+}
+
+/* Peak RSS of this process image (VmHWM): getrusage's ru_maxrss would
+ * carry the test process's peak across fork and exec. */
+static long peak_rss_kb(void)
+{
+    char line[256];
+    long kb = -1;
+    FILE *f = fopen("/proc/self/status", "r");
+
+    if (!f) {
+        return -1;
+    }
+    while (fgets(line, sizeof(line), f)) {
+        if (sscanf(line, "VmHWM: %ld kB", &kb) == 1) {
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+static long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+    if (ms > 0) {
+        nanosleep(&ts, NULL);
+    }
+}
+
+/* Runs the input until --input-max-events, --input-idle-ms or a crash;
+ * returns the exit status contribution (0, 2 load/registration, 3 init). */
+static int run_input(void)
+{
+    struct go_input_plugin ip = {0};
+    struct input_proxy_context *ctx;
+    struct proxy_def *def;
+    struct chunk c;
+    int (*cb_pre_register)(int);
+    int (*cb_register)(struct proxy_def *);
+    void (*cb_unregister)(struct proxy_def *);
+    void (*cb_pre_exit)(int);
+    int (*cb_pre_run)(int);
+    void *dso;
+    void *data;
+    size_t len;
+    long calls = 0, chunks_in = 0, events = 0, bytes = 0;
+    long idle_since = -1;
+    char name[64];
+    int rc;
+    int i;
+
+    dso = dlopen(input.path, RTLD_LAZY);
+    if (!dso) {
+        host_log(FLB_LOG_ERROR, "[proxy] error opening plugin %s: '%s'", input.path, dlerror());
+        return 2;
+    }
+    def = calloc(1, sizeof(*def));
+    cb_pre_register = (int (*)(int)) dlsym(dso, "FLBPluginPreRegister");
+    if (cb_pre_register && cb_pre_register(0) == -1) {
+        return 2;
+    }
+    cb_register = (int (*)(struct proxy_def *)) dlsym(dso, "FLBPluginRegister");
+    rc = cb_register ? cb_register(def) : -1;
+    printf("input_register name=%s type=%d proxy=%d flags=%d event_type=%d description=\"%s\"\n",
+           def->name ? def->name : "", def->type, def->proxy, def->flags,
+           def->event_type, def->description ? def->description : "");
+    if (rc == -1 || def->type != FLB_PROXY_INPUT_PLUGIN || def->proxy != FLB_PROXY_GOLANG ||
+        !def->name || !def->name[0]) {
+        host_log(FLB_LOG_ERROR, "[flbhost] input registration failed: rc=%d type=%d (want %d)",
+                 rc, def->type, FLB_PROXY_INPUT_PLUGIN);
+        return 2;
+    }
+    ip.cb_init = (int (*)(struct go_input_plugin *)) dlsym(dso, "FLBPluginInit");
+    ip.cb_collect = (int (*)(void **, size_t *)) dlsym(dso, "FLBPluginInputCallback");
+    ip.cb_cleanup = (int (*)(void *)) dlsym(dso, "FLBPluginInputCleanupCallback");
+    if (!input.legacy) {
+        ip.cb_collect_ctx = (int (*)(void *, void **, size_t *)) dlsym(dso, "FLBPluginInputCallbackCtx");
+        ip.cb_cleanup_ctx = (int (*)(void *, void *)) dlsym(dso, "FLBPluginInputCleanupCallbackCtx");
+    }
+    ip.cb_exit = (int (*)(void)) dlsym(dso, "FLBPluginExit");
+    ip.name = strdup(def->name);
+    cb_unregister = (void (*)(struct proxy_def *)) dlsym(dso, "FLBPluginUnregister");
+    cb_pre_run = (int (*)(int)) dlsym(dso, "FLBPluginInputPreRun");
+    cb_pre_exit = (void (*)(int)) dlsym(dso, "FLBPluginInputPreExit");
+    printf("input_symbols init=%d collect_ctx=%d collect=%d cleanup_ctx=%d cleanup=%d exit=%d\n",
+           ip.cb_init != NULL, ip.cb_collect_ctx != NULL, ip.cb_collect != NULL,
+           ip.cb_cleanup_ctx != NULL, ip.cb_cleanup != NULL, ip.cb_exit != NULL);
+    if (!ip.cb_init || (!ip.cb_collect && !ip.cb_collect_ctx)) {
+        host_log(FLB_LOG_ERROR, "[go proxy]: could not load FLBPluginInit or a collect callback");
+        return 2;
+    }
+
+    /* flb_input_new() + proxy_go_input_init() */
+    ctx = calloc(1, sizeof(*ctx));
+    ctx->proxy = def;
+    ip.api = &api;
+    ip.i_ins = &input.ins;
+    ip.context = ctx;
+    if (input.legacy) {
+        struct input_proxy_context_v40 *old = (struct input_proxy_context_v40 *) ctx;
+
+        old->proxy = def; /* where 4.1+ has remote_context */
+    }
+    rc = ip.cb_init(&ip);
+    if (input.legacy) {
+        printf("input_init rc=%d context_intact=%d\n", rc,
+               ((struct input_proxy_context_v40 *) ctx)->proxy == def);
+    }
+    else {
+        printf("input_init rc=%d\n", rc);
+    }
+    if (rc <= 0) {
+        host_log(FLB_LOG_ERROR, "[go proxy]: plugin '%s' failed to initialize", ip.name);
+        return 3;
+    }
+    if (cb_pre_run) {
+        cb_pre_run(0);
+    }
+    if (!input.tag) {
+        snprintf(name, sizeof(name), "%s.0", def->name);
+        input.tag = strdup(name);
+    }
+
+    /* flb_proxy_input_cb_collect(), on the collector timer */
+    for (;;) {
+        data = NULL;
+        len = 0;
+        rc = ip.cb_collect_ctx ? ip.cb_collect_ctx(ctx->remote_context, &data, &len)
+                               : ip.cb_collect(&data, &len);
+        calls++;
+        if (len == 0) {
+            if (idle_since < 0) {
+                idle_since = now_ms();
+            }
+            else if (now_ms() - idle_since >= input.idle_ms) {
+                break;
+            }
+            sleep_ms(input.interval_ms > 0 ? input.interval_ms : 10);
+            continue;
+        }
+        idle_since = -1;
+        if (rc == -1) {
+            host_log(FLB_LOG_ERROR, "[flbhost] collect returned -1 with %zu bytes", len);
+            break; /* Fluent Bit neither appends nor cleans up */
+        }
+        /* flb_input_log_append(): the engine keeps its own copy */
+        memset(&c, 0, sizeof(c));
+        snprintf(name, sizeof(name), "in#%ld", chunks_in);
+        c.name = strdup(name);
+        c.tag = input.tag;
+        c.data = xrealloc(NULL, len);
+        memcpy(c.data, data, len);
+        c.size = len;
+        c.events = count_events(c.data, c.size);
+        if (ip.cb_cleanup_ctx) {
+            rc = ip.cb_cleanup_ctx(ctx->remote_context, data);
+        }
+        else if (ip.cb_cleanup) {
+            rc = ip.cb_cleanup(data);
+        }
+        else {
+            free(data);
+            rc = 0;
+        }
+        chunks_in++;
+        bytes += (long) len;
+        events += c.events > 0 ? c.events : 0;
+        if (!quiet) {
+            printf("collect call=%ld bytes=%zu events=%ld cleanup_rc=%d\n", calls, len, c.events, rc);
+        }
+        for (i = 0; i < ninsts; i++) {
+            if (insts[i].ready) {
+                flush_item(&insts[i], &c);
+            }
+        }
+        free(c.data);
+        free(c.name);
+        if (input.crash_after >= 0 && events >= input.crash_after) {
+            printf("crash events=%ld\n", events);
+            fflush(stdout);
+            _exit(9); /* like kill -9: no exit callbacks, nothing released */
+        }
+        if (input.max_events >= 0 && events >= input.max_events) {
+            break;
+        }
+        sleep_ms(input.interval_ms);
+    }
+
+    /* flb_proxy_input_cb_exit() -> proxy_go_input_destroy() */
+    if (cb_pre_exit) {
+        cb_pre_exit(0);
+    }
+    rc = ip.cb_exit ? ip.cb_exit() : 0;
+    printf("input_exit rc=%d\n", rc);
+    if (cb_unregister) {
+        cb_unregister(def);
+    }
+    printf("input_summary calls=%ld chunks=%ld events=%ld bytes=%ld max_rss_kb=%ld\n",
+           calls, chunks_in, events, bytes, peak_rss_kb());
+    free(ctx);
+    free(ip.name);
+    free(def);
+    return 0;
+}
+
 /* ---- main ------------------------------------------------------------- */
 
 static void usage(FILE *f)
@@ -890,8 +1211,20 @@ static void usage(FILE *f)
 "                        no_limits)\n"
 "      --retry-wait-ms M wait between attempts (default 200)\n"
 "      --legacy-api      ignore FLBPluginFlushCtx/FLBPluginExitCtx, as Fluent\n"
-"                        Bit versions without them would\n"
+"                        Bit versions without them would; for --input, the\n"
+"                        callbacks without Ctx and the context layout before\n"
+"                        4.1 (input_init then reports context_intact=0|1)\n"
 "  -q, --quiet           print only register/init/exit/summary/memory lines\n"
+"\n"
+"  Input side (a Go input plugin whose chunks every -i output flushes):\n"
+"      --input PATH      the input plugin .so\n"
+"      --input-property K=V  one property of the input instance (repeatable;\n"
+"                        Tag sets the chunks' tag, default NAME.0)\n"
+"      --input-interval-ms MS  between collect calls (default 1000, Fluent\n"
+"                        Bit's collector timer; 0: back to back)\n"
+"      --input-max-events N  stop after N events\n"
+"      --input-idle-ms MS  stop after MS of empty collects (default 5000)\n"
+"      --input-crash-after N  _exit(9) once N events were flushed\n"
 "\n"
 "stdout lines (one per event, fields in this order):\n"
 "  register name=N type=2 proxy=11 flags=0 event_type=0 description=\"...\"\n"
@@ -900,6 +1233,11 @@ static void usage(FILE *f)
 "  attempt instance=I chunk=C try=T rc=R raw=X thread=TID\n"
 "  flush instance=I chunk=C rc=R tries=T bytes=B events=E   (E -1: not msgpack)\n"
 "  exit instance=I rc=R\n"
+"  input_register ... / input_symbols ... / input_init rc=R\n"
+"  collect call=N bytes=B events=E cleanup_rc=R\n"
+"  crash events=E   (--input-crash-after)\n"
+"  input_exit rc=R\n"
+"  input_summary calls=N chunks=C events=E bytes=B max_rss_kb=K\n"
 "  summary ok=N retry=N error=N\n"
 "  memory vmhwm_kb=K   (peak resident set, /proc/self/status VmHWM; -1 unknown)\n"
 "rc: 1 FLB_OK, 2 FLB_RETRY, 0 FLB_ERROR (raw is what the plugin returned);\n"
@@ -916,6 +1254,12 @@ enum {
     OPT_DUMP,
     OPT_NO_FLUSH,
     OPT_EXIT_AFTER,
+    OPT_INPUT,
+    OPT_INPUT_PROP,
+    OPT_INPUT_INTERVAL,
+    OPT_INPUT_MAX,
+    OPT_INPUT_IDLE,
+    OPT_INPUT_CRASH,
 };
 
 struct source {
@@ -983,6 +1327,12 @@ int main(int argc, char **argv)
         {"dump-chunks", required_argument, NULL, OPT_DUMP},
         {"no-flush", no_argument, NULL, OPT_NO_FLUSH},
         {"exit-after-ms", required_argument, NULL, OPT_EXIT_AFTER},
+        {"input", required_argument, NULL, OPT_INPUT},
+        {"input-property", required_argument, NULL, OPT_INPUT_PROP},
+        {"input-interval-ms", required_argument, NULL, OPT_INPUT_INTERVAL},
+        {"input-max-events", required_argument, NULL, OPT_INPUT_MAX},
+        {"input-idle-ms", required_argument, NULL, OPT_INPUT_IDLE},
+        {"input-crash-after", required_argument, NULL, OPT_INPUT_CRASH},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -997,6 +1347,7 @@ int main(int argc, char **argv)
     int legacy_api = 0;
     int workers = 1;
     int failed_init = 0;
+    int input_rc = 0;
     int (*cb_pre_register)(int);
     int (*cb_register)(struct proxy_def *);
     void (*cb_unregister)(struct proxy_def *);
@@ -1065,6 +1416,27 @@ int main(int argc, char **argv)
             break;
         case OPT_LEGACY_API:
             legacy_api = 1;
+            input.legacy = 1;
+            break;
+        case OPT_INPUT:
+            input.path = optarg;
+            break;
+        case OPT_INPUT_PROP:
+            if (input_set_property(optarg) != 0) {
+                return 2;
+            }
+            break;
+        case OPT_INPUT_INTERVAL:
+            input.interval_ms = parse_long("--input-interval-ms", optarg, 0);
+            break;
+        case OPT_INPUT_MAX:
+            input.max_events = parse_long("--input-max-events", optarg, 1);
+            break;
+        case OPT_INPUT_IDLE:
+            input.idle_ms = parse_long("--input-idle-ms", optarg, 0);
+            break;
+        case OPT_INPUT_CRASH:
+            input.crash_after = parse_long("--input-crash-after", optarg, 0);
             break;
         case OPT_NO_FLUSH:
             no_flush = 1;
@@ -1202,6 +1574,10 @@ int main(int argc, char **argv)
         }
     }
 
+    if (!failed_init && input.path) {
+        input_rc = run_input();
+    }
+
     if (!failed_init && nchunks > 0 && workers == 0) {
         /* flb_output_task_flush() without workers: a coroutine on the
          * engine thread, the one that ran every init above. */
@@ -1247,6 +1623,9 @@ int main(int argc, char **argv)
     printf("memory vmhwm_kb=%ld\n", vmhwm_kb());
     if (failed_init) {
         return 3;
+    }
+    if (input_rc != 0) {
+        return input_rc;
     }
     return atomic_load(&n_retry) + atomic_load(&n_error) > 0 ? 1 : 0;
 }

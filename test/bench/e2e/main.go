@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -32,6 +33,9 @@ func main() {
 	props := flag.String("props", "Batch_Size=1000,Batch_Bytes=1048576,Batch_Timeout=10ms,Compression=none,Required_Acks=all",
 		"extra output properties")
 	keep := flag.String("keep", "", "write the generated lines to this file and keep it")
+	inputSO := flag.String("input", "", "the awsaudit_s3 input .so: compare SQS + S3 + input + output with the output alone")
+	objects := flag.Int("objects", 1, "with -input: objects the file is cut into")
+	gz := flag.Bool("gzip", false, "with -input: store the objects gzip'd")
 	timeout := flag.Duration("timeout", 10*time.Minute, "give up after this long")
 	flag.Parse()
 
@@ -40,6 +44,7 @@ func main() {
 	if err := run(ctx, config{
 		so: *so, host: *host, cli: *cli, broker: *broker, records: *records, perChunk: *perChunk,
 		workers: *workers, partitions: *partitions, props: *props, keep: *keep,
+		inputSO: *inputSO, objects: *objects, gzip: *gz,
 	}); err != nil {
 		fmt.Fprintf(os.Stderr, "bench-e2e: %v\n", err)
 		os.Exit(1)
@@ -51,6 +56,9 @@ type config struct {
 	records, perChunk     int
 	workers, partitions   int
 	props, keep           string
+	inputSO               string
+	objects               int
+	gzip                  bool
 }
 
 const (
@@ -81,56 +89,31 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("generated %d access-log lines (%.1f MB, %d presigned) in %v\n",
 		cfg.records, float64(size)/1e6, presigned, time.Since(start).Round(time.Millisecond))
 
-	// The broker: its own process, so its CPU is not the host's.
-	addrFile := filepath.Join(dir, "broker.addr")
-	var brokerOut bytes.Buffer
-	bcmd := exec.CommandContext(ctx, cfg.broker, "-addr-file", addrFile,
-		"-topics", topic+","+dlq, "-partitions", strconv.Itoa(cfg.partitions))
-	bcmd.Stdout, bcmd.Stderr = &brokerOut, &brokerOut
-	if err := bcmd.Start(); err != nil {
-		return fmt.Errorf("starting the broker: %v", err)
-	}
-	brokerDone := false
-	defer func() {
-		if !brokerDone {
-			_ = bcmd.Process.Kill()
-			_ = bcmd.Wait()
-		}
-	}()
-	addr, err := waitAddr(ctx, addrFile)
+	addr, stopBroker, err := startBroker(ctx, cfg, dir)
 	if err != nil {
-		return fmt.Errorf("broker: %v\n%s", err, brokerOut.String())
+		return err
 	}
-	fmt.Printf("kfake broker at %s (pid %d, separate process)\n", addr, bcmd.Process.Pid)
+	defer stopBroker()
+	if cfg.inputSO != "" {
+		return runS3(ctx, cfg, dir, input, size, addr, stopBroker)
+	}
 
 	// The plugin, through the host.
-	spec := "Brokers=" + addr + ",Topic=" + topic + ",DLQ_Topic=" + dlq + ",Metrics_Interval=0"
-	if cfg.props != "" {
-		spec += "," + cfg.props
-	}
-	hostArgs := []string{"-p", cfg.so, "-i", spec, "-t", "bench.s3", "-l", input, "-k", "log",
-		"-n", strconv.Itoa(cfg.perChunk), "-w", strconv.Itoa(cfg.workers), "--retry-max", "0", "-q"}
-	var hostOut, hostErr bytes.Buffer
-	hostRes, err := measure(ctx, cfg.host, hostArgs, &hostOut, &hostErr)
+	hostArgs := linesArgs(cfg, addr, input)
+	hostRes, err := runLines(ctx, cfg, hostArgs)
 	if err != nil {
-		return fmt.Errorf("flbhost: %v\nstdout:\n%s\nstderr:\n%s", err, hostOut.String(), tail(hostErr.String(), 20))
+		return err
 	}
 	chunks := (cfg.records + cfg.perChunk - 1) / cfg.perChunk
-	if sum := summaryLine(hostOut.String()); sum != fmt.Sprintf("summary ok=%d retry=0 error=0", chunks) {
-		return fmt.Errorf("flbhost did not flush all %d chunks FLB_OK: %q\nstderr:\n%s", chunks, sum, tail(hostErr.String(), 20))
-	}
 
 	// Stop the broker; it reports how many records each topic holds.
-	_ = bcmd.Process.Signal(syscall.SIGTERM)
-	werr := bcmd.Wait()
-	brokerDone = true
-	if werr != nil {
-		return fmt.Errorf("broker: %v\n%s", werr, brokerOut.String())
+	counts, err := stopBroker()
+	if err != nil {
+		return err
 	}
-	counts := topicCounts(brokerOut.String())
 	if counts[topic] != int64(cfg.records) || counts[dlq] != 0 {
-		return fmt.Errorf("the broker holds %d records in %s and %d in %s, want %d and 0\n%s",
-			counts[topic], topic, counts[dlq], dlq, cfg.records, brokerOut.String())
+		return fmt.Errorf("the broker holds %d records in %s and %d in %s, want %d and 0",
+			counts[topic], topic, counts[dlq], dlq, cfg.records)
 	}
 
 	// The CLI over the same file.
@@ -177,6 +160,71 @@ func run(ctx context.Context, cfg config) error {
 
 func dashes(n int) string { return strings.Repeat("-", n) }
 
+// outputSpec is flbhost's -i for the plugin writing to the broker.
+func outputSpec(cfg config, addr string) string {
+	spec := "Brokers=" + addr + ",Topic=" + topic + ",DLQ_Topic=" + dlq + ",Metrics_Interval=0"
+	if cfg.props != "" {
+		spec += "," + cfg.props
+	}
+	return spec
+}
+
+// linesArgs runs the plugin over the file's lines, cfg.perChunk a chunk.
+func linesArgs(cfg config, addr, input string) []string {
+	return []string{"-p", cfg.so, "-i", outputSpec(cfg, addr), "-t", "bench.s3", "-l", input, "-k", "log",
+		"-n", strconv.Itoa(cfg.perChunk), "-w", strconv.Itoa(cfg.workers), "--retry-max", "0", "-q"}
+}
+
+// runLines measures flbhost over the lines and checks every chunk was
+// flushed FLB_OK.
+func runLines(ctx context.Context, cfg config, args []string) (result, error) {
+	var out, errb bytes.Buffer
+	res, err := measure(ctx, cfg.host, args, &out, &errb)
+	if err != nil {
+		return result{}, fmt.Errorf("flbhost: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), tail(errb.String(), 20))
+	}
+	chunks := (cfg.records + cfg.perChunk - 1) / cfg.perChunk
+	if sum := summaryLine(out.String()); sum != fmt.Sprintf("summary ok=%d retry=0 error=0", chunks) {
+		return result{}, fmt.Errorf("flbhost did not flush all %d chunks FLB_OK: %q\nstderr:\n%s", chunks, sum, tail(errb.String(), 20))
+	}
+	return res, nil
+}
+
+// startBroker runs the kfake broker in its own process, so its CPU is not
+// the host's. stop ends it (once; later calls return the same) and returns
+// how many records each topic holds.
+func startBroker(ctx context.Context, cfg config, dir string) (addr string, stop func() (map[string]int64, error), err error) {
+	addrFile := filepath.Join(dir, "broker.addr")
+	var brokerOut bytes.Buffer
+	bcmd := exec.CommandContext(ctx, cfg.broker, "-addr-file", addrFile,
+		"-topics", topic+","+dlq, "-partitions", strconv.Itoa(cfg.partitions))
+	bcmd.Stdout, bcmd.Stderr = &brokerOut, &brokerOut
+	if err := bcmd.Start(); err != nil {
+		return "", nil, fmt.Errorf("starting the broker: %v", err)
+	}
+	var once sync.Once
+	var counts map[string]int64
+	var werr error
+	stop = func() (map[string]int64, error) {
+		once.Do(func() {
+			_ = bcmd.Process.Signal(syscall.SIGTERM)
+			if werr = bcmd.Wait(); werr != nil {
+				werr = fmt.Errorf("broker: %v\n%s", werr, brokerOut.String())
+			}
+			counts = topicCounts(brokerOut.String())
+		})
+		return counts, werr
+	}
+	addr, err = waitAddr(ctx, addrFile)
+	if err != nil {
+		_ = bcmd.Process.Kill()
+		_ = bcmd.Wait()
+		return "", nil, fmt.Errorf("broker: %v\n%s", err, brokerOut.String())
+	}
+	fmt.Printf("kfake broker at %s (pid %d, separate process)\n", addr, bcmd.Process.Pid)
+	return addr, stop, nil
+}
+
 type result struct {
 	wall, cpu, user, sys time.Duration
 	maxRSS               int64 // bytes
@@ -184,8 +232,16 @@ type result struct {
 
 // measure runs one program and reads its own resource usage.
 func measure(ctx context.Context, bin string, args []string, stdout, stderr io.Writer) (result, error) {
+	return measureEnv(ctx, nil, bin, args, stdout, stderr)
+}
+
+// measureEnv is measure with extra environment variables.
+func measureEnv(ctx context.Context, env []string, bin string, args []string, stdout, stderr io.Writer) (result, error) {
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Stdout, cmd.Stderr = stdout, stderr
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	start := time.Now()
 	err := cmd.Run()
 	wall := time.Since(start)
