@@ -249,7 +249,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	m = e.openObject("dst_endpoint")
 	if len(u.reqHost) > 0 {
 		e.key("hostname")
-		e.b = appendJSONString(e.b, n.lower(u.reqHost))
+		e.b = n.appendString(e.b, n.lower(u.reqHost))
 	}
 	e.str("svc_name", u.service)
 	e.closeObject(m)
@@ -461,14 +461,14 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 			} else {
 				e.b = append(e.b, "http://"...)
 			}
-			e.b = appendEscaped(e.b, n.lower(host))
+			e.b = n.appendStringBody(e.b, n.lower(host))
 			if len(uri) > 0 && uri[0] != '/' {
 				e.b = append(e.b, '/')
 			}
 			e.b = n.appendStringBody(e.b, uri)
 			e.b = append(e.b, '"')
 			e.key("hostname")
-			e.b = appendJSONString(e.b, n.lower(host))
+			e.b = n.appendString(e.b, n.lower(host))
 		}
 		e.str("path", path)
 		e.str("query_string", query)
@@ -493,13 +493,15 @@ func (n *Normalizer) appendStringBody(dst, s []byte) []byte {
 	if !n.redactStrings {
 		return appendEscaped(dst, s)
 	}
-	pos := 0
-	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
-		dst = appendEscaped(dst, s[pos:start])
-		dst = append(dst, redactedValue...)
-		pos = end
-	}
-	return appendEscaped(dst, s[pos:])
+	return appendRedactedText(dst, s, true, n.redactLevels)
+}
+
+// appendString appends s as a JSON string, redacted like every other
+// string of the record.
+func (n *Normalizer) appendString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	dst = n.appendStringBody(dst, s)
+	return append(dst, '"')
 }
 
 // ocsfResources writes resources: CloudTrail's own list when it has one
