@@ -40,6 +40,7 @@ type Normalizer struct {
 	decoded       []byte            // a percent-decoded object key
 	keyMasked     []byte            // an object key with its secrets masked, before decoding
 	outKey        []byte            // Output.Key with its secrets masked
+	composed      []byte            // an OCSF string built from pieces, before it is redacted
 	// decodedPlain says decodeKey's last result is as plain as its input.
 	decodedPlain bool
 	roleARN      []byte // a role ARN built from its parts

@@ -69,6 +69,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/pipeline"
 )
 
@@ -124,6 +125,7 @@ func (l *flbLogger) Log(level pipeline.Level, msg string) {
 }
 
 func (l *flbLogger) printFLB(level pipeline.Level, msg string) {
+	msg = redactMsg(msg)
 	label := C.CString(l.label)
 	defer C.free(unsafe.Pointer(label))
 	for _, piece := range splitMsg(msg, flbMaxMsg) {
@@ -146,6 +148,13 @@ func splitMsg(msg string, max int) []string {
 		msg = strings.TrimPrefix(msg[cut:], "\n")
 	}
 	return append(out, msg)
+}
+
+// redactMsg masks secrets in a message before it reaches a log: the
+// pipeline's messages are masked already, but a panic's value may quote
+// input, and nothing logged may carry a credential.
+func redactMsg(msg string) string {
+	return string(normalize.AppendRedacted(nil, []byte(msg)))
 }
 
 var levelNames = map[pipeline.Level]string{
@@ -172,6 +181,7 @@ func stderrLog(level pipeline.Level, label, msg string) {
 	if level > stderrLevel() {
 		return
 	}
+	msg = redactMsg(msg)
 	name, ok := levelNames[level]
 	if !ok {
 		name = "trace"
