@@ -116,7 +116,7 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		// Every field is a piece of the line, so what the line cannot hold
 		// no field holds: a line that needs no decoding is checked through
 		// its index, one that does is decoded and scanned whole.
-		if n.redactLevels = needsLevels(input); n.redactLevels {
+		if n.redactLevels = n.index.needsLevels(input); n.redactLevels {
 			n.redactStrings = hasSecretText(input, true)
 		} else {
 			n.redactStrings = n.index.mayHoldSecret(input)

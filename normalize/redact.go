@@ -305,18 +305,28 @@ func secretNameBefore(s []byte, eq int) bool {
 		return false // refuses most '=' (base64 padding, ordinary names) at once
 	}
 	// Walk back over the name, no further than a secret name can reach:
-	// base64 padding ("...abc=") would otherwise cost a long walk.
+	// base64 padding ("...abc=") would otherwise cost a long walk. A name
+	// without escapes is compared here; one with '%' is decoded.
 	k := eq - 1
-	escaped := false
-	for k >= 0 && nameByte[s[k]] {
-		if s[k] == '%' {
-			escaped = true
-		} else if !escaped && eq-k > maxParamName {
+	for k >= 0 && nameByte[s[k]] && s[k] != '%' {
+		if eq-k > maxParamName {
 			return false // longer than any secret name, with nothing to decode
 		}
-		if eq-k == nameWindow {
-			break
+		k--
+	}
+	if k < 0 || s[k] != '%' {
+		name := s[k+1 : eq]
+		if !secretLengths[len(name)] {
+			return false
 		}
+		for _, p := range secretNames {
+			if len(p) == len(name) && equalLower(name, p) {
+				return true
+			}
+		}
+		return false
+	}
+	for k >= 0 && nameByte[s[k]] && eq-k < nameWindow {
 		k--
 	}
 	return secretName(s[k+1:eq], true)

@@ -423,3 +423,35 @@ func TestReaderDecode(t *testing.T) {
 		t.Error("pctEncode does not round-trip")
 	}
 }
+
+// TestDecodeRound checks one decoding round and the map from decoded
+// bytes back to the bytes that spell them.
+func TestDecodeRound(t *testing.T) {
+	src := `a%41\u00e9\uD83D\uDE00\"%zz\q\x3d%2541`
+	text, recs := decodeRound(nil, nil, []byte(src))
+	if want := "aAé😀\"%zz\\q=%41"; string(text) != want {
+		t.Fatalf("decoded %q, want %q", text, want)
+	}
+	// Each decoded byte maps back to the whole unit that spells it.
+	for _, c := range []struct {
+		dec  string // a piece of the decoded text
+		orig string // what spells it
+	}{
+		{"a", "a"}, {"A", "%41"}, {"é", `\u00e9`}, {"😀", `\uD83D\uDE00`}, {`"`, `\"`},
+		{"%zz", "%zz"}, {`\q`, `\q`}, {"=", `\x3d`}, {"%41", "%2541"}, {"Aé", `%41\u00e9`},
+	} {
+		i := strings.Index(string(text), c.dec)
+		start, end := mapStart(recs, i), mapEnd(recs, i+len(c.dec))
+		if got := src[start:end]; got != c.orig {
+			t.Errorf("%q maps back to %q, want %q", c.dec, got, c.orig)
+		}
+	}
+	// A byte inside a multi-byte rune maps to the whole escape.
+	i := strings.Index(string(text), "😀") + 1
+	if got := src[mapStart(recs, i):mapEnd(recs, i+1)]; got != `\uD83D\uDE00` {
+		t.Errorf("inside a rune: %q", got)
+	}
+	if text, recs := decodeRound(nil, nil, []byte("no escapes, 100% plain")); len(recs) != 0 || len(text) != 0 {
+		t.Errorf("a fixed point should decode to nothing: %q %v", text, recs)
+	}
+}

@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"bytes"
+	"math/bits"
 	"slices"
 	"sync"
 	"unicode/utf16"
@@ -64,6 +65,21 @@ func shapingEscape(a, b byte) bool {
 	return false
 }
 
+// needsLevels is needsLevels for the indexed text: a backslash is one of
+// the bytes that need escaping, which are rare, so their bits are
+// visited instead of searching the text. (A mask of '%' in the index
+// costs more to build than the search it would save.)
+func (x *lineIndex) needsLevels(text []byte) bool {
+	for w, m := range x.unsafe {
+		for ; m != 0; m &= m - 1 {
+			if text[w<<6+bits.TrailingZeros64(m)] == '\\' {
+				return true
+			}
+		}
+	}
+	return hasShapingEscape(text)
+}
+
 // escapeRec is one escape decoded by a round: decoded bytes [out, outEnd)
 // come from source bytes [in, inEnd). Bytes between escapes map one to one.
 type escapeRec struct {
@@ -102,6 +118,9 @@ func decodeRound(dst []byte, recs []escapeRec, src []byte) ([]byte, []escapeRec)
 		if bsl < lit {
 			bsl = nextIndex(src, lit, '\\')
 		}
+	}
+	if len(recs) == 0 {
+		return dst, recs // a fixed point: the caller stops, no copy needed
 	}
 	return append(dst, src[lit:]...), recs
 }
@@ -215,9 +234,11 @@ type levelSpan struct {
 	start, end, qStart, qEnd int
 }
 
-// levelScratch holds a text's decoded levels while it is redacted.
+// levelScratch holds a text's decoded levels while it is redacted: the
+// escapes of every round (to map values back) but only the last two
+// texts, so a huge document costs two copies, not one per round.
 type levelScratch struct {
-	text  [maxRounds][]byte
+	text  [2][]byte
 	recs  [maxRounds][]escapeRec
 	spans []levelSpan
 }
@@ -231,8 +252,13 @@ const maxPooledScratch = 1 << 20
 func getLevelScratch() *levelScratch { return levelPool.Get().(*levelScratch) }
 
 func (ls *levelScratch) release() {
-	for r := range ls.text {
-		if cap(ls.text[r]) > maxPooledScratch || cap(ls.recs[r])*16 > maxPooledScratch {
+	for _, text := range ls.text {
+		if cap(text) > maxPooledScratch {
+			return
+		}
+	}
+	for _, recs := range ls.recs {
+		if cap(recs)*16 > maxPooledScratch {
 			return
 		}
 	}
@@ -248,11 +274,11 @@ func (ls *levelScratch) collect(s []byte) []levelSpan {
 	spans := ls.addSpans(ls.spans[:0], s, 0)
 	cur := s
 	for r := range maxRounds {
-		ls.text[r], ls.recs[r] = decodeRound(ls.text[r][:0], ls.recs[r][:0], cur)
+		ls.text[r%2], ls.recs[r] = decodeRound(ls.text[r%2][:0], ls.recs[r][:0], cur)
 		if len(ls.recs[r]) == 0 {
 			break // a fixed point
 		}
-		cur = ls.text[r]
+		cur = ls.text[r%2]
 		spans = ls.addSpans(spans, cur, r+1)
 	}
 	ls.spans = mergeSpans(spans)
