@@ -118,15 +118,7 @@ func secretName(name []byte, param bool) bool {
 		return false
 	}
 	if !hasEscape(name) {
-		if len(name) > maxParamName || !secretLengths[len(name)] {
-			return false
-		}
-		for _, p := range secretNames {
-			if len(p) == len(name) && equalLower(name, p) {
-				return true
-			}
-		}
-		return false
+		return plainSecretName(name)
 	}
 	if len(name) > nameWindow {
 		if !param {
@@ -146,6 +138,19 @@ func secretName(name []byte, param bool) bool {
 	}
 	for _, p := range secretNames {
 		if string(folded) == p {
+			return true
+		}
+	}
+	return false
+}
+
+// plainSecretName is secretName for a name without escapes.
+func plainSecretName(name []byte) bool {
+	if len(name) > maxParamName || !secretLengths[len(name)] {
+		return false // most names are refused by their length
+	}
+	for _, p := range secretNames {
+		if len(p) == len(name) && equalLower(name, p) {
 			return true
 		}
 	}
@@ -315,16 +320,7 @@ func secretNameBefore(s []byte, eq int) bool {
 		k--
 	}
 	if k < 0 || s[k] != '%' {
-		name := s[k+1 : eq]
-		if !secretLengths[len(name)] {
-			return false
-		}
-		for _, p := range secretNames {
-			if len(p) == len(name) && equalLower(name, p) {
-				return true
-			}
-		}
-		return false
+		return plainSecretName(s[k+1 : eq])
 	}
 	for k >= 0 && nameByte[s[k]] && eq-k < nameWindow {
 		k--
