@@ -125,7 +125,7 @@ func spellName(r *recipe, names []string, json bool) string {
 
 var (
 	separators = []string{"?", "&", ";", " ", ",", `"`, "'", "", "%3F", "%26", "%253F", `\u0026`, "%20", "/", "+"}
-	equalSigns = []string{"=", "=", "%3D", "%3d", "%253D", "%25253D", `\u003d`, `\x3D`, "%5Cu003d"}
+	equalSigns = []string{"=", "=", "%3D", "%3d", "%253D", "%25253D", `\u003d`, `\x3D`, "%5Cu003d", "%3%44", "%%33D"}
 )
 
 // newPlant generates a secret and its spelling.

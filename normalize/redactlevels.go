@@ -26,7 +26,8 @@ const maxRounds = 8
 // needsLevels reports whether s may spell a secret that decoding shows
 // but the scan of s as spelled does not: s holds a backslash, or a
 // percent-escape of a byte that shapes a secret ('=', ':', '"', '{', '[')
-// or of '%' or '\\' (more rounds). Other escapes are covered without
+// or of '%' or '\\' (more rounds), or a '%' that decoding the bytes after
+// it can turn into an escape ("%3%44" is "%3D"). Other escapes are covered without
 // decoding: parameter and key names are decoded when compared, an escaped
 // separator ("%26", "%3F", "%20") ends a name there, blanks around a
 // colon may be percent-encoded, and a value ends at no escape.
@@ -43,7 +44,7 @@ func hasShapingEscape(s []byte) bool {
 			return false
 		}
 		i += j + 1
-		if i+1 < len(s) && shapingEscape(s[i], s[i+1]) {
+		if i+1 < len(s) && (shapingEscape(s[i], s[i+1]) || s[i] == '%' || s[i+1] == '%' && isHex(s[i])) {
 			return true
 		}
 	}

@@ -95,6 +95,8 @@ func TestAppendRedacted(t *testing.T) {
 		{"encoded blanks around a colon", `/k?q={"sessionToken"%20:%20"tok18"}`, `/k?q={"sessionToken"%20:%20"REDACTED"}`},
 		{"query-style json key", "/k?sessionToken=tok19", "/k?sessionToken=REDACTED"},
 		{"c-style escape", `UA X-Amz-Signature\x3dsig20`, `UA X-Amz-Signature\x3dREDACTED`},
+		{"escape formed by decoding", "/k?X-Amz-Signature%3%44sig21&a=%%32%32", "/k?X-Amz-Signature%3%44REDACTED&a=%%32%32"},
+		{"quote formed by decoding", "/k?q=%%37B%%322sessionToken%%322:%%322tok22%%322%%37D", "/k?q=%%37B%%322sessionToken%%322:%%322REDACTED%%322%%37D"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
