@@ -455,3 +455,27 @@ func TestDecodeRound(t *testing.T) {
 		t.Errorf("a fixed point should decode to nothing: %q %v", text, recs)
 	}
 }
+
+// TestNeedsLevels: what takes the decoding path. Common percent-escapes
+// (base64 padding in a signature, a "year=" key, an encoded URL) must not,
+// every spelling that only decoding shows must.
+func TestNeedsLevels(t *testing.T) {
+	for _, s := range []string{
+		"/a.mp3?Signature=E3ehd6nkXjNg7vr%2F4b3LtxCWads%3D&Expires=1",
+		"logs/year%3D2024/month%3D01/part%200.parquet",
+		"https://h/login?next=https%3A%2F%2Fb.example%2Fp",
+		"q1/p%26l%202024.pdf", "100% sure", "%zz",
+	} {
+		if needsLevels([]byte(s)) {
+			t.Errorf("needsLevels(%q) = true, want false", s)
+		}
+	}
+	for _, s := range []string{
+		"/k?X-Amz-Signature%3Dsig", "/k%3FX%2DAmz%2DSignature%3Dsig", "x%253D", "a%22b", "%7B", "%5B", "%5Cu003d",
+		`"sessionToken"%3A"v"`, `"k" %20%3A`, `a\b`, "%3%44", "%%32%32",
+	} {
+		if !needsLevels([]byte(s)) {
+			t.Errorf("needsLevels(%q) = false, want true", s)
+		}
+	}
+}

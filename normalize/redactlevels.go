@@ -25,12 +25,14 @@ const maxRounds = 8
 
 // needsLevels reports whether s may spell a secret that decoding shows
 // but the scan of s as spelled does not: s holds a backslash, or a
-// percent-escape of a byte that shapes a secret ('=', ':', '"', '{', '[')
-// or of '%' or '\\' (more rounds), or a '%' that decoding the bytes after
-// it can turn into an escape ("%3%44" is "%3D"). Other escapes are covered without
-// decoding: parameter and key names are decoded when compared, an escaped
-// separator ("%26", "%3F", "%20") ends a name there, blanks around a
-// colon may be percent-encoded, and a value ends at no escape.
+// percent-escape of a byte that shapes a secret ('"', '{', '[', an '='
+// after a secret name, a ':' after a quote) or of '%' or '\\' (more
+// rounds), or a '%' that decoding the bytes after it can turn into an
+// escape ("%3%44" is "%3D"). Other escapes are covered without decoding:
+// parameter and key names are decoded when compared, an escaped separator
+// ("%26", "%3F", "%20") ends a name there, blanks around a colon may be
+// percent-encoded, and a value ends at no escape. So the "%3D" of base64
+// padding in a signature, or of a "year%3D2024" key, needs no decoding.
 func needsLevels(s []byte) bool {
 	return bytes.IndexByte(s, '\\') >= 0 || hasShapingEscape(s)
 }
@@ -43,8 +45,24 @@ func hasShapingEscape(s []byte) bool {
 		if j < 0 {
 			return false
 		}
-		i += j + 1
-		if i+1 < len(s) && (shapingEscape(s[i], s[i+1]) || s[i] == '%' || s[i+1] == '%' && isHex(s[i])) {
+		j += i
+		i = j + 1
+		if i+1 >= len(s) {
+			return false
+		}
+		a, b := s[i], s[i+1]
+		switch {
+		case a == '3' && (b == 'D' || b == 'd'):
+			// Decoded, an '=' whose name is the one before it, decoded too.
+			if secretNameBefore(s, j) {
+				return true
+			}
+		case a == '3' && (b == 'A' || b == 'a'):
+			// Decoded, a ':' that only a quote can make a JSON key's.
+			if k := blanksBefore(s, j); k >= 0 && s[k] == '"' {
+				return true
+			}
+		case shapingEscape(a, b) || a == '%' || b == '%' && isHex(a):
 			return true
 		}
 	}
@@ -350,6 +368,9 @@ func appendRedactedText(dst, s []byte, escape, levels bool) []byte {
 		ls.release()
 		return dst
 	}
+	if len(s) <= shortText && !hasAnchor(s) {
+		return appendText(dst, s, escape) // most fields: no '=' or ':' to look behind
+	}
 	pos := 0
 	sc := secretScanner{s: s}
 	for sp := sc.next(0); sp.start >= 0; sp = sc.next(sp.end) {
@@ -362,6 +383,21 @@ func appendRedactedText(dst, s []byte, escape, levels bool) []byte {
 		pos = sp.end
 	}
 	return appendText(dst, s[pos:], escape)
+}
+
+// shortText bounds the texts hasAnchor looks at: for those, one loop
+// costs less than the two searches of the scanners.
+const shortText = 48
+
+// hasAnchor reports whether s holds a '=' or ':', after which every
+// secret value of text that needs no decoding follows.
+func hasAnchor(s []byte) bool {
+	for _, c := range s {
+		if c == '=' || c == ':' {
+			return true
+		}
+	}
+	return false
 }
 
 // hasSecretText reports whether appendRedactedText would mask anything.
