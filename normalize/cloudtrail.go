@@ -174,18 +174,25 @@ func looksLikeCloudTrail(v *jsonValue) bool {
 // when the caller built one (input then holds no backslash), else nil.
 func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineIndex, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
-	n.redactStrings = n.opts.Redact
+	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
 	if x == nil {
 		x = n.indexIfPlain(input)
 	}
 	if x != nil && !n.noShortcuts {
-		// Without a backslash, every string of the record is spelled in
-		// input exactly as it decodes, so one look at input tells whether
-		// any string needs escaping or may hold a secret parameter (JSON
-		// text inside a string would need escaped quotes). Values of secret
-		// keys are masked whatever this finds (see appendValueDepth).
+		// Without a backslash, every string (and key) of the record is
+		// spelled in input exactly as it decodes, so one look at input
+		// tells whether any string needs escaping or may hold a secret
+		// parameter (JSON text inside a string would need escaped quotes,
+		// or percent-encoded ones, which needsLevels finds). Values of
+		// secret keys are masked whatever this finds (see appendValueDepth).
 		n.plainInput = !anySet(x.unsafe)
-		n.redactStrings = n.redactStrings && x.mayHoldSecretParam(input)
+		if n.redactStrings {
+			if n.redactLevels = hasShapingEscape(input); n.redactLevels {
+				n.redactStrings = hasSecretText(input, true)
+			} else {
+				n.redactStrings = x.mayHoldSecretParam(input)
+			}
+		}
 	}
 	if err := n.mapCloudTrail(rec, u); err != nil {
 		n.emitReject(err, SourceCloudTrail, input, emit)

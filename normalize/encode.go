@@ -62,7 +62,7 @@ func (e *encoder) str(name string, v []byte) {
 	}
 	e.key(name)
 	if e.n != nil && e.n.redactStrings {
-		e.b = appendRedactedJSONString(e.b, v)
+		e.b = appendRedactedJSONString(e.b, v, e.n.redactLevels)
 		return
 	}
 	e.b = appendJSONString(e.b, v)
@@ -140,24 +140,19 @@ func appendJSONString(dst, s []byte) []byte {
 
 // appendRedactedJSONString is appendJSONString of AppendRedacted(s) in one
 // pass: most strings hold no secret and are escaped straight from s.
-func appendRedactedJSONString(dst, s []byte) []byte {
+// levels false promises s needs no decoding (see appendRedactedText).
+func appendRedactedJSONString(dst, s []byte, levels bool) []byte {
 	dst = append(dst, '"')
-	pos := 0
-	sc := secretScanner{s: s}
-	for start, end := sc.next(0); start >= 0; start, end = sc.next(end) {
-		dst = appendEscaped(dst, s[pos:start])
-		dst = append(dst, redactedValue...)
-		pos = end
-	}
-	dst = appendEscaped(dst, s[pos:])
+	dst = appendRedactedText(dst, s, true, levels)
 	return append(dst, '"')
 }
 
 // appendRedactedPlain is appendRedactedJSONString for text known to need
-// no escaping.
-func appendRedactedPlain(dst, s []byte) []byte {
+// no escaping (the quotes of a replaced JSON value are spelled by the
+// text, so they need none either).
+func appendRedactedPlain(dst, s []byte, levels bool) []byte {
 	dst = append(dst, '"')
-	dst = AppendRedacted(dst, s)
+	dst = appendRedactedText(dst, s, false, levels)
 	return append(dst, '"')
 }
 

@@ -23,6 +23,10 @@ const (
 	modePlain strMode = 1 << iota
 	// modeRedact masks secrets in the value (see AppendRedacted).
 	modeRedact
+	// modeLevels, with modeRedact, says the value may need decoding to
+	// show a secret (see needsLevels); without it the record's strings
+	// are known to need none, which saves looking.
+	modeLevels
 )
 
 // strMode is how n writes the strings of the record being encoded.
@@ -33,14 +37,18 @@ func (n *Normalizer) strMode() strMode {
 	}
 	if n.redactStrings {
 		m |= modeRedact
+		if n.redactLevels {
+			m |= modeLevels
+		}
 	}
 	return m
 }
 
-// redactMode is modeRedact when n redacts.
+// redactMode is modeRedact when n redacts, for text the record-wide
+// checks do not cover (raw).
 func (n *Normalizer) redactMode() strMode {
 	if n.opts.Redact {
-		return modeRedact
+		return modeRedact | modeLevels
 	}
 	return modeEscape
 }
@@ -62,15 +70,15 @@ func (m strMode) str(b []byte, key string, v []byte) []byte {
 
 // value writes v as a JSON string.
 func (m strMode) value(b, v []byte) []byte {
-	switch m {
+	switch m &^ modeLevels {
 	case modePlain:
 		b = append(b, '"')
 		b = append(b, v...)
 		return append(b, '"')
 	case modePlain | modeRedact:
-		return appendRedactedPlain(b, v)
+		return appendRedactedPlain(b, v, m&modeLevels != 0)
 	case modeRedact:
-		return appendRedactedJSONString(b, v)
+		return appendRedactedJSONString(b, v, m&modeLevels != 0)
 	default:
 		return appendJSONString(b, v)
 	}

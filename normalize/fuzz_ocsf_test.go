@@ -16,7 +16,7 @@ func FuzzDetectionsAndOCSF(f *testing.F) {
 	f.Add([]byte(benchCloudTrailEvent))
 	f.Add([]byte(readmeAccessLogLine))
 	f.Add([]byte(readmeCloudTrailEvent))
-	addSeeds(f, "testdata/detections_*", "testdata/access_log_*.log", "testdata/cloudtrail_*.json*",
+	addSeeds(f, "testdata/detections_*", "testdata/access_log_*.log", "testdata/cloudtrail_*.json*", "testdata/redaction_*",
 		filepath.Join(samplesDir, "s3_access.log"), filepath.Join(samplesDir, "cloudtrail.jsonl"))
 	rules := mustRules(testRulesConfig())
 	opts := DefaultOptions()

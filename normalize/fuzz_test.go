@@ -11,13 +11,17 @@ import (
 	"time"
 )
 
-// leakedSecret finds a secret query parameter in encoded output whose value
-// is neither empty nor REDACTED.
-var leakedSecret = regexp.MustCompile(`(?i)[?&;](x-amz-signature|x-amz-security-token|x-amz-credential|signature|awsaccesskeyid)=([^&;\s"'#<>,\\]+)`)
+// secretNamesRE matches a secret name (see secretNames).
+const secretNamesRE = `(x-amz-signature|x-amz-security-token|x-amz-credential|signature|credential|awsaccesskeyid|sessiontoken|secretaccesskey)`
 
-// leakedJSONSecret finds a credential field, plain or in JSON carried in a
-// JSON string, whose value is not REDACTED.
-var leakedJSONSecret = regexp.MustCompile(`(?i)"(sessiontoken|secretaccesskey)\\*"\s*:\s*\\*"([^"\\]+)`)
+// leakedSecret finds a secret parameter in encoded output, after any byte
+// that cannot be part of a name, whose value is neither empty nor REDACTED.
+var leakedSecret = regexp.MustCompile(`(?i)(?:^|[^a-z0-9._~%-])` + secretNamesRE + `=([^&;\s"'#<>,\\]+)`)
+
+// leakedJSONSecret finds a secret JSON key, plain or in JSON carried in a
+// JSON string, whose value is a string other than REDACTED, or not a
+// string (an object, array, number or boolean: masked whole, as a string).
+var leakedJSONSecret = regexp.MustCompile(`(?i)"` + secretNamesRE + `\\*"\s*:\s*(?:\\*"([^"\\]+)|([-0-9{\[tf]))`)
 
 // checkOutputs holds the invariants every input must keep: nothing panics
 // (the fuzzer reports that), an accepted record is valid, ordered, schema-
@@ -48,7 +52,7 @@ func checkOutputs(t *testing.T, n *Normalizer, input []byte, hint Source) {
 		}
 		for _, m := range leakedJSONSecret.FindAllSubmatch(o.JSON, -1) {
 			if string(m[2]) != redactedValue {
-				t.Fatalf("credential %s=%s survived redaction\ninput: %.300q\noutput: %.2000s", m[1], m[2], input, o.JSON)
+				t.Fatalf("credential %s=%s%s survived redaction\ninput: %.300q\noutput: %.2000s", m[1], m[2], m[3], input, o.JSON)
 			}
 		}
 	})
@@ -123,7 +127,7 @@ func addSeeds(f *testing.F, patterns ...string) {
 func FuzzAccessLog(f *testing.F) {
 	f.Add([]byte(benchAccessLogLine))
 	f.Add([]byte(benchPresignedLine))
-	addSeeds(f, "testdata/access_log_*.log", filepath.Join(samplesDir, "s3_access.log"))
+	addSeeds(f, "testdata/access_log_*.log", "testdata/redaction_*.log", filepath.Join(samplesDir, "s3_access.log"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
 	n := New(opts)
@@ -134,7 +138,7 @@ func FuzzAccessLog(f *testing.F) {
 
 func FuzzCloudTrail(f *testing.F) {
 	f.Add([]byte(benchCloudTrailEvent))
-	addSeeds(f, "testdata/cloudtrail_*.json*", filepath.Join(samplesDir, "cloudtrail.jsonl"),
+	addSeeds(f, "testdata/cloudtrail_*.json*", "testdata/redaction_*.jsonl", filepath.Join(samplesDir, "cloudtrail.jsonl"),
 		filepath.Join(samplesDir, "cloudtrail_envelopes", "*.json"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true

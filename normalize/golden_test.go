@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,12 +14,15 @@ import (
 // and compares the outputs with testdata/NAME.golden (go test -update
 // rewrites them). .log and .jsonl files are read a line at a time, .json
 // files as one document. Every output must also match the schema and key
-// order, and none may carry a secret. Options per file come from the table.
-// TestGoldenOCSF runs the same inputs through Format ocsf.
+// order, and none may carry a secret. A rejected input is shown by its
+// reason, redacted as a dead letter's is. Options per file come from the
+// table. TestGoldenOCSF runs the same inputs through Format ocsf.
 func TestGolden(t *testing.T) {
 	options := map[string]func(*Options){
-		"access_log_bytes.log": func(o *Options) { o.IncludeRaw = true },
-		"access_log_forms.log": func(o *Options) { o.DefaultRegion = "ca-central-1" },
+		"access_log_bytes.log":       func(o *Options) { o.IncludeRaw = true },
+		"access_log_forms.log":       func(o *Options) { o.DefaultRegion = "ca-central-1" },
+		"redaction_access_log.log":   func(o *Options) { o.IncludeRaw = true },
+		"redaction_cloudtrail.jsonl": func(o *Options) { o.IncludeRaw = true },
 		// The detections files run with the test rules (ocsf_test.go).
 		"detections_access_log.log":   func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
 		"detections_cloudtrail.jsonl": func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
@@ -43,7 +47,9 @@ func TestGolden(t *testing.T) {
 			for _, doc := range goldenDocs(t, path) {
 				for _, r := range normalizeAll(n, doc, SourceAuto) {
 					if r.err != nil {
-						fmt.Fprintf(&got, "REJECT %s\n", r.err)
+						reject := AppendRedacted(nil, []byte(r.err.Error()))
+						assertNoPlanted(t, name, reject, AppendRedacted(nil, r.input))
+						fmt.Fprintf(&got, "REJECT %s\n", reject)
 						continue
 					}
 					validateUnified(t, r.json)
@@ -51,11 +57,31 @@ func TestGolden(t *testing.T) {
 						t.Errorf("key order: %v\n%s", err, r.json)
 					}
 					assertNoSecrets(t, doc, r.json)
+					assertNoPlanted(t, name, r.json, r.key)
 					fmt.Fprintf(&got, "%s\n", r.json)
 				}
 			}
 			compareGolden(t, strings.TrimSuffix(path, ext)+".golden", got.Bytes())
 		})
+	}
+}
+
+// plantedSecret matches the secret values written into the redaction_*
+// inputs (they start with LEAK, or are the number 13371337...), in any
+// case, or with a letter percent-encoded.
+var plantedSecret = regexp.MustCompile(`(?i)leak|l%[0-9a-f]{2}ak|le%[0-9a-f]{2}k|13371337`)
+
+// assertNoPlanted fails when an output of a redaction_* input carries a
+// planted secret.
+func assertNoPlanted(t *testing.T, name string, outputs ...[]byte) {
+	t.Helper()
+	if !strings.HasPrefix(name, "redaction_") {
+		return
+	}
+	for _, out := range outputs {
+		if loc := plantedSecret.FindIndex(out); loc != nil {
+			t.Errorf("%s: a planted secret survived at %d: ...%s...", name, loc[0], out[max(0, loc[0]-60):min(len(out), loc[1]+20)])
+		}
 	}
 }
 

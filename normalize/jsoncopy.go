@@ -26,17 +26,29 @@ func (n *Normalizer) jsonField(b []byte, key string, v *jsonValue) []byte {
 	return n.appendValue(b, v, false)
 }
 
-// jsonKeyValue appends "key":v for a key taken from the input.
-func (n *Normalizer) jsonKeyValue(b, key []byte, v *jsonValue) []byte {
-	b = (n.strMode() &^ modeRedact).value(b, key)
+// jsonKeyValue appends "out":v for a key taken from the input, written
+// as out (see outputKey).
+func (n *Normalizer) jsonKeyValue(b, key, out []byte, v *jsonValue) []byte {
+	b = (n.strMode() &^ modeRedact).value(b, out)
 	b = append(b, ':')
 	return n.appendValue(b, v, IsSecretKey(key))
 }
 
+// outputKey is an object key as written: with its secrets masked when the
+// record's strings are (a key is a string too). A key that changes is
+// copied, so that duplicates can be told by what is written: two keys
+// masked alike are one key.
+func (n *Normalizer) outputKey(key []byte, m strMode) []byte {
+	if m&modeRedact == 0 || !hasSecretText(key, m&modeLevels != 0) {
+		return key
+	}
+	return appendRedactedText(nil, key, false, m&modeLevels != 0)
+}
+
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the
 // output is valid UTF-8 whatever the input held) and redacted: a secret
-// key's string value is masked whole, any other string has the secret
-// parameters of URLs inside it masked.
+// key's value is masked whole (see appendValueDepth), any other string
+// has the secrets inside it masked.
 func (n *Normalizer) appendValue(dst []byte, v *jsonValue, secret bool) []byte {
 	secret = secret && n.opts.Redact
 	if !secret && n.verbatimCopy(v) {
@@ -56,19 +68,20 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secre
 	if depth > maxCopyDepth {
 		return append(dst, "null"...)
 	}
+	if secret && v.Type() != jsonNull && (v.Type() != jsonString || len(v.GetStringBytes()) > 0) {
+		// A credential of any type (a string, or {"value": "..."}, an
+		// array, a number) is one string; null and "" hold nothing.
+		return append(dst, `"`+redactedValue+`"`...)
+	}
 	switch v.Type() {
 	case jsonString:
-		s := v.GetStringBytes()
-		if secret && len(s) > 0 {
-			return append(dst, `"`+redactedValue+`"`...)
-		}
-		return m.value(dst, s)
+		return m.value(dst, v.GetStringBytes())
 	case jsonObject:
 		dst = append(dst, '{')
 		first := true
 		dups := n.newDuplicateKeys(v)
 		for _, member := range v.members {
-			key, child := member.key, member.v
+			key, child := n.outputKey(member.key, m), member.v
 			if dups.repeated(key) {
 				continue
 			}
@@ -78,7 +91,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secre
 			first = false
 			dst = (m &^ modeRedact).value(dst, key)
 			dst = append(dst, ':')
-			dst = n.appendValueDepth(dst, child, m, secret || (n.opts.Redact && IsSecretKey(key)), depth+1)
+			dst = n.appendValueDepth(dst, child, m, n.opts.Redact && IsSecretKey(member.key), depth+1)
 		}
 		dups.done()
 		return append(dst, '}')
@@ -88,7 +101,7 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secre
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = n.appendValueDepth(dst, child, m, secret, depth+1)
+			dst = n.appendValueDepth(dst, child, m, false, depth+1)
 		}
 		return append(dst, ']')
 	case jsonNumber:
@@ -223,9 +236,14 @@ type duplicateKeys struct {
 const filterKeys = 64
 
 func (n *Normalizer) newDuplicateKeys(obj *jsonValue) duplicateKeys {
+	return n.newDuplicateKeysN(obj.Len())
+}
+
+// newDuplicateKeysN is newDuplicateKeys for size keys.
+func (n *Normalizer) newDuplicateKeysN(size int) duplicateKeys {
 	d := duplicateKeys{n: n, start: len(n.seenKeys)}
-	if obj.Len() > filterKeys {
-		d.set = make(map[string]struct{}, obj.Len())
+	if size > filterKeys {
+		d.set = make(map[string]struct{}, size)
 	}
 	return d
 }

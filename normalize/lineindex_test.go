@@ -41,8 +41,9 @@ func checkIndex(t *testing.T, line []byte) {
 	var x lineIndex
 	x.build(line)
 	check("scanBlocks", &x)
-	if got, want := x.mayHoldSecret(line), mayHoldSecret(line); got != want {
-		t.Fatalf("lineIndex.mayHoldSecret(%q) = %v, mayHoldSecret = %v", line, got, want)
+	// The prefilter is a superset of the scan of the text as spelled.
+	if !x.mayHoldSecret(line) && hasSecretText(line, false) {
+		t.Fatalf("lineIndex.mayHoldSecret(%q) = false, but it holds a secret", line)
 	}
 
 	// The portable scanner must agree with the one in use (assembly on

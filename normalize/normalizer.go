@@ -39,6 +39,9 @@ type Normalizer struct {
 	alertNames    [numAlerts]string // backs Output.Alerts
 	ocsfUse       ocsfPrincipalUse  // what the OCSF actor took from the principal
 	decoded       []byte            // a percent-decoded object key
+	keyMasked     []byte            // an object key with its secrets masked, before decoding
+	outKey        []byte            // Output.Key with its secrets masked
+	composed      []byte            // an OCSF string built from pieces, before it is redacted
 	// decodedPlain says decodeKey's last result is as plain as its input.
 	decodedPlain bool
 	roleARN      []byte // a role ARN built from its parts
@@ -49,9 +52,14 @@ type Normalizer struct {
 	inner    []byte // an envelope element re-serialized for Output.Input
 
 	// redactStrings says whether the record being encoded may hold a
-	// secret in any string (see mayHoldSecret); always true for CloudTrail,
-	// whose JSON escapes can spell a secret the raw text does not show.
+	// secret in any string (see mayHoldSecret); always true for CloudTrail
+	// with a backslash, whose JSON escapes can spell a secret the raw
+	// text does not show.
 	redactStrings bool
+	// redactLevels says whether a string of the record may need decoding
+	// to show a secret (see needsLevels): false when the input holds no
+	// backslash and no percent-escape that needsLevels looks for.
+	redactLevels bool
 	// plainInput says every string of the record being encoded is a piece
 	// of the input that needs no JSON escaping (see parseAccessLog and
 	// normalizeRecord), so strings are copied as is.
@@ -138,7 +146,17 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 	}
 	u := n.resetUnified(SourceS3Access, input)
 	n.index.build(input)
-	n.redactStrings = n.opts.Redact && (n.noShortcuts || n.index.mayHoldSecret(input))
+	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
+	if n.opts.Redact && !n.noShortcuts {
+		// Every field is a piece of the line, so what the line cannot hold
+		// no field holds: a line that needs no decoding is checked through
+		// its index, one that does is decoded and scanned whole.
+		if n.redactLevels = n.index.needsLevels(input); n.redactLevels {
+			n.redactStrings = hasSecretText(input, true)
+		} else {
+			n.redactStrings = n.index.mayHoldSecret(input)
+		}
+	}
 	if err := n.parseAccessLog(input, u); err != nil {
 		n.emitReject(err, SourceS3Access, input, emit)
 		return
@@ -225,6 +243,11 @@ func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
 			encoded = n.keyBuf
 		}
 		n.out.Key = n.lookupKey(u, encoded)
+		if n.redactStrings && hasSecretText(n.out.Key, n.redactLevels) {
+			// The fast paths take the value from the input, not the record.
+			n.outKey = appendRedactedText(n.outKey[:0], n.out.Key, false, n.redactLevels)
+			n.out.Key = n.outKey
+		}
 	}
 	emit(&n.out)
 }
@@ -264,12 +287,15 @@ func (n *Normalizer) decodeKey(s []byte) []byte {
 		return s
 	}
 	n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], s)
-	// Every secret follows a '=' (a parameter) or a ':' (a JSON key), so
-	// a key decoding to neither needs no second look.
-	if n.opts.Redact && !n.redactStrings && (bytes.IndexByte(n.decoded, '=') >= 0 || bytes.IndexByte(n.decoded, ':') >= 0) &&
-		mayHoldSecret(n.decoded) {
-		// Decoding can spell a secret ("%3FSignature%3D...") the line hid.
+	if n.opts.Redact && !n.redactStrings && hasSecretText(n.decoded, true) {
+		// Decoding can spell a secret ("+Signature=...") the line hid.
 		n.redactStrings = true
+	}
+	if n.redactStrings && hasSecretText(s, n.redactLevels) {
+		// Mask the key as logged before decoding it: decoding can cut a
+		// value short ("abc%26def" is "abc&def") that a reader takes whole.
+		n.keyMasked = appendRedactedText(n.keyMasked[:0], s, false, n.redactLevels)
+		n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], n.keyMasked)
 	}
 	return n.decoded
 }

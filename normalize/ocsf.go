@@ -249,7 +249,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	m = e.openObject("dst_endpoint")
 	if len(u.reqHost) > 0 {
 		e.key("hostname")
-		e.b = appendJSONString(e.b, n.lower(u.reqHost))
+		e.b = n.appendString(e.b, n.lower(u.reqHost))
 	}
 	e.str("svc_name", u.service)
 	e.closeObject(m)
@@ -455,20 +455,22 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 		um := e.openObject("url")
 		if len(host) > 0 {
 			e.key("url_string")
-			e.b = append(e.b, '"')
+			// Redacted as written, whole: a value in the host would
+			// otherwise run on into the path.
+			url := n.composed[:0]
 			if len(present(u.reqTLSVersion)) > 0 {
-				e.b = append(e.b, "https://"...)
+				url = append(url, "https://"...)
 			} else {
-				e.b = append(e.b, "http://"...)
+				url = append(url, "http://"...)
 			}
-			e.b = appendEscaped(e.b, n.lower(host))
+			url = append(url, n.lower(host)...)
 			if len(uri) > 0 && uri[0] != '/' {
-				e.b = append(e.b, '/')
+				url = append(url, '/')
 			}
-			e.b = n.appendStringBody(e.b, uri)
-			e.b = append(e.b, '"')
+			n.composed = append(url, uri...)
+			e.b = n.appendString(e.b, n.composed)
 			e.key("hostname")
-			e.b = appendJSONString(e.b, n.lower(host))
+			e.b = n.appendString(e.b, n.lower(host))
 		}
 		e.str("path", path)
 		e.str("query_string", query)
@@ -493,13 +495,30 @@ func (n *Normalizer) appendStringBody(dst, s []byte) []byte {
 	if !n.redactStrings {
 		return appendEscaped(dst, s)
 	}
-	pos := 0
-	for start, end := nextSecretValue(s, 0); start >= 0; start, end = nextSecretValue(s, end) {
-		dst = appendEscaped(dst, s[pos:start])
-		dst = append(dst, redactedValue...)
-		pos = end
+	return appendRedactedText(dst, s, true, n.redactLevels)
+}
+
+// appendString appends s as a JSON string, redacted like every other
+// string of the record.
+func (n *Normalizer) appendString(dst, s []byte) []byte {
+	dst = append(dst, '"')
+	dst = n.appendStringBody(dst, s)
+	return append(dst, '"')
+}
+
+// appendS3ARN appends the ARN of a bucket, or of an object when key is
+// not nil, as a JSON string redacted as written, whole.
+func (n *Normalizer) appendS3ARN(dst []byte, partition string, bucket, key []byte) []byte {
+	arn := append(n.composed[:0], "arn:"...)
+	arn = append(arn, partition...)
+	arn = append(arn, ":s3:::"...)
+	arn = append(arn, bucket...)
+	if key != nil {
+		arn = append(arn, '/')
+		arn = append(arn, key...)
 	}
-	return appendEscaped(dst, s[pos:])
+	n.composed = arn
+	return n.appendString(dst, arn)
 }
 
 // ocsfResources writes resources: CloudTrail's own list when it has one
@@ -541,11 +560,7 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 			e.arrayObject(count == 0)
 			count++
 			e.key("uid")
-			e.b = append(e.b, `"arn:`...)
-			e.b = append(e.b, partition...)
-			e.b = append(e.b, ":s3:::"...)
-			e.b = n.appendStringBody(e.b, bucket)
-			e.b = append(e.b, '"')
+			e.b = n.appendS3ARN(e.b, partition, bucket, nil)
 			e.str("name", bucket)
 			e.constStr("type", "AWS::S3::Bucket")
 			e.constStr("cloud_partition", partition)
@@ -565,13 +580,7 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 			count++
 			if len(bucket) > 0 {
 				e.key("uid")
-				e.b = append(e.b, `"arn:`...)
-				e.b = append(e.b, partition...)
-				e.b = append(e.b, ":s3:::"...)
-				e.b = n.appendStringBody(e.b, bucket)
-				e.b = append(e.b, '/')
-				e.b = n.appendStringBody(e.b, key)
-				e.b = append(e.b, '"')
+				e.b = n.appendS3ARN(e.b, partition, bucket, key)
 			}
 			e.str("name", key)
 			e.constStr("type", "AWS::S3::Object")

@@ -141,7 +141,7 @@ func TestGoldenOCSF(t *testing.T) {
 			opts := DefaultOptions()
 			opts.Format = FormatOCSF
 			opts.Rules = testRules(t)
-			if name == "access_log_bytes.log" {
+			if name == "access_log_bytes.log" || strings.HasPrefix(name, "redaction_") {
 				opts.IncludeRaw = true
 			}
 			n := New(opts)
@@ -150,11 +150,14 @@ func TestGoldenOCSF(t *testing.T) {
 			for _, doc := range goldenDocs(t, path) {
 				for _, r := range normalizeAll(n, doc, SourceAuto) {
 					if r.err != nil {
-						fmt.Fprintf(&got, "REJECT %s\n", r.err)
+						reject := AppendRedacted(nil, []byte(r.err.Error()))
+						assertNoPlanted(t, name, reject, AppendRedacted(nil, r.input))
+						fmt.Fprintf(&got, "REJECT %s\n", reject)
 						continue
 					}
 					validateOCSF(t, r.json)
 					assertNoSecrets(t, doc, r.json)
+					assertNoPlanted(t, name, r.json, r.key)
 					fmt.Fprintf(&got, "%s\n", r.json)
 				}
 			}

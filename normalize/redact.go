@@ -5,66 +5,163 @@ import (
 	"math/bits"
 )
 
+// Redaction masks secret values in any text the package writes, as a
+// reader could decode the text: a secret name is recognized through
+// percent-encoding and JSON or C escapes (see redactlevels.go), after any
+// byte that cannot be part of a name, as a query or Authorization-header
+// parameter (name=value) or as a quoted JSON key ("name": value).
+
 // redactedValue replaces every secret value.
 const redactedValue = "REDACTED"
 
-// secretParams are the query parameters whose values are secrets
-// (SCHEMA.md "Redaction"), lower-cased: SigV4 and SigV2 presigned URLs.
-var secretParams = []string{
+// secretNames are the names whose values are secrets (SCHEMA.md
+// "Redaction"), lower-cased: the SigV4 and SigV2 presigned-URL and
+// Authorization-header parameters, and the credentials CloudTrail logs in
+// AssumeRole and GetSessionToken responses. Each counts in either form,
+// name=value or "name": value.
+var secretNames = []string{
 	"x-amz-signature",
 	"x-amz-security-token",
 	"x-amz-credential",
 	"signature",
+	"credential",
 	"awsaccesskeyid",
-}
-
-// secretJSONKeys are CloudTrail keys whose string values are credentials
-// (AssumeRole and GetSessionToken responses log them), lower-cased.
-var secretJSONKeys = []string{
 	"sessiontoken",
 	"secretaccesskey",
 }
 
-// maxParamName bounds the parameter names we decode for comparison: every
-// secret name is shorter, so longer names are never secrets.
+// maxParamName bounds the decoded names compared: every secret name is
+// shorter, so longer names are never secrets.
 const maxParamName = 64
 
-// isSecretParam reports whether a query parameter name (possibly
-// percent-encoded, any case) names a secret.
-func isSecretParam(name []byte) bool {
-	return secretNameIn(name, secretParams)
+// nameWindow bounds the bytes of a name (or JSON key) looked at before it
+// is decoded: every secret name fits in it however its letters are
+// escaped, so a name that does not is no secret.
+const nameWindow = 256
+
+// nameByte marks the bytes a parameter name is made of; any other byte
+// ends it (a separator: ?, &, ;, space, comma, quote, slash...). '%'
+// keeps an encoded name whole until it is decoded.
+var nameByte = func() (set [256]bool) {
+	for c := 'a'; c <= 'z'; c++ {
+		set[c], set[c-'a'+'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		set[c] = true
+	}
+	for _, c := range []byte("-_.~%") {
+		set[c] = true
+	}
+	return set
+}()
+
+// secretLastByte marks the bytes a secret name can end with, in either
+// case, or a hex digit ending an encoded last letter.
+var secretLastByte = func() (set [256]bool) {
+	for _, c := range []byte("0123456789abcdefABCDEF") {
+		set[c] = true
+	}
+	for _, p := range secretNames {
+		c := p[len(p)-1]
+		set[c], set[c-'a'+'A'] = true, true
+	}
+	return set
+}()
+
+// secretFirstByte marks the bytes a secret JSON key can start with, in
+// either case, or the first byte of an escape.
+var secretFirstByte = func() (set [256]bool) {
+	set['%'], set['\\'] = true, true
+	for _, p := range secretNames {
+		set[p[0]], set[p[0]-'a'+'A'] = true, true
+	}
+	return set
+}()
+
+// secretLengths lets a name without escapes be refused by its length.
+var secretLengths = func() (set [maxParamName + 1]bool) {
+	for _, p := range secretNames {
+		set[len(p)] = true
+	}
+	return set
+}()
+
+// valueEnd marks the bytes that end a parameter value inside free text: a
+// URL in a log line ends at a space or quote, in HTML at < or >, in an
+// Authorization header at a comma.
+var valueEnd = byteSet("&; \t\n\r\"'#<>,\\")
+
+// scalarEnd marks the bytes that end a JSON number or literal.
+var scalarEnd = byteSet(",}] \t\n\r\"'\\&;")
+
+func byteSet(chars string) (set [256]bool) {
+	for i := 0; i < len(chars); i++ {
+		set[chars[i]] = true
+	}
+	return set
 }
 
-// IsSecretKey reports whether a JSON object key names a secret value: a
-// secret query parameter name or a credential field.
+// IsSecretKey reports whether a JSON object key (any case, escaped or
+// not) names a secret value.
 func IsSecretKey(name []byte) bool {
-	if len(name) == 0 || !secretFirstByte[name[0]] || !maybeSecretKey(name) {
+	if len(name) == 0 || !secretFirstByte[name[0]] {
+		return false // most keys are refused here, without folding
+	}
+	return secretName(name, false)
+}
+
+// secretName reports whether name, decoded and lower-cased, is a secret
+// name. For a parameter (param) only what follows the decoded name's last
+// separator counts: "%3FX-Amz-Signature" names X-Amz-Signature.
+func secretName(name []byte, param bool) bool {
+	if len(name) == 0 {
 		return false
 	}
-	return secretNameIn(name, secretParams) || secretNameIn(name, secretJSONKeys)
-}
-
-// secretNameIn reports whether name, percent-decoded and lower-cased, is
-// one of names.
-func secretNameIn(name []byte, names []string) bool {
-	if len(name) == 0 || !secretFirstByte[name[0]] {
-		return false // most names are refused here, without folding
+	if !hasEscape(name) {
+		return plainSecretName(name)
 	}
-	if !hasPercent(name) {
-		for _, p := range names {
-			if len(p) == len(name) && equalLower(name, p) {
-				return true
+	if len(name) > nameWindow {
+		if !param {
+			return false
+		}
+		name = name[len(name)-nameWindow:]
+	}
+	var buf [nameWindow]byte
+	folded := foldName(&buf, name)
+	if param {
+		for i := len(folded) - 1; i >= 0; i-- {
+			if !nameByte[folded[i]] {
+				folded = folded[i+1:]
+				break
 			}
 		}
-		return false
 	}
-	var buf [maxParamName]byte
-	lower, ok := foldName(buf[:0], name)
-	if !ok {
-		return false
+	for _, p := range secretNames {
+		if string(folded) == p {
+			return true
+		}
 	}
-	for _, p := range names {
-		if string(lower) == p {
+	return false
+}
+
+// plainSecretName is secretName for a name without escapes.
+func plainSecretName(name []byte) bool {
+	if len(name) > maxParamName || !secretLengths[len(name)] {
+		return false // most names are refused by their length
+	}
+	for _, p := range secretNames {
+		if len(p) == len(name) && equalLower(name, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasEscape reports whether name holds a '%' or '\\' (names are short,
+// where a loop beats a call).
+func hasEscape(name []byte) bool {
+	for _, c := range name {
+		if c == '%' || c == '\\' {
 			return true
 		}
 	}
@@ -85,258 +182,104 @@ func equalLower(name []byte, lower string) bool {
 	return true
 }
 
-// secretLastByte marks the bytes a secret parameter name can end with, in
-// either case, or a hex digit ending a percent-encoded last letter.
-var secretLastByte = func() (set [256]bool) {
-	for _, c := range []byte("0123456789abcdefABCDEF") {
-		set[c] = true
-	}
-	for _, p := range secretParams {
-		c := p[len(p)-1]
-		set[c] = true
-		set[c-'a'+'A'] = true
-	}
-	return set
-}()
-
-// secretFirstByte marks the bytes a secret name can start with, in either
-// case, or '%' for a percent-encoded first letter.
-var secretFirstByte = func() (set [256]bool) {
-	set['%'] = true
-	for _, names := range [][]string{secretParams, secretJSONKeys} {
-		for _, p := range names {
-			set[p[0]] = true
-			set[p[0]-'a'+'A'] = true
+// foldName decodes name (of at most nameWindow bytes) in buf until nothing
+// is left to decode (%XX, and \u00XX or \xXX of an ASCII byte: a secret
+// name is ASCII) and lower-cases it. Every round shortens the text, so it
+// ends.
+func foldName(buf *[nameWindow]byte, name []byte) []byte {
+	b := buf[:copy(buf[:], name)]
+	for changed := true; changed; {
+		changed = false
+		w := 0
+		for i := 0; i < len(b); i++ {
+			c := b[i]
+			switch {
+			case c == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
+				c = unhex(b[i+1])<<4 | unhex(b[i+2])
+				i += 2
+				changed = true
+			case c == '\\':
+				if d, size := asciiEscape(b[i:]); size > 0 {
+					c = d
+					i += size - 1
+					changed = true
+				}
+			}
+			b[w] = c
+			w++
 		}
+		b = b[:w]
 	}
-	return set
-}()
-
-// foldName percent-decodes and lower-cases name into dst (which has room
-// for maxParamName bytes); ok is false when it does not fit.
-func foldName(dst, name []byte) ([]byte, bool) {
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]) {
-			c = unhex(name[i+1])<<4 | unhex(name[i+2])
-			i += 2
-		}
+	for i, c := range b {
 		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if len(dst) == cap(dst) {
-			return dst, false
-		}
-		dst = append(dst, c)
-	}
-	return dst, true
-}
-
-// valueEnd marks the bytes that end a query parameter value inside free
-// text: a URL in a log line ends at a space or quote, in HTML at < or >.
-var valueEnd = byteSet("&; \t\n\r\"'#<>,\\")
-
-// nameEnd marks the bytes that end a parameter name.
-var nameEnd = byteSet("&; \t\n\r\"'#<>,\\=?/")
-
-// paramStart marks the separators after which a parameter name begins.
-var paramStart = byteSet("?&;")
-
-func byteSet(chars string) (set [256]bool) {
-	for i := 0; i < len(chars); i++ {
-		set[chars[i]] = true
-	}
-	return set
-}
-
-// secretNameLengths lets the scan skip most parameters without folding
-// their names: only these lengths (or a percent-encoded name) can match.
-var secretNameLengths = func() (set [maxParamName + 1]bool) {
-	for _, p := range secretParams {
-		set[len(p)] = true
-	}
-	return set
-}()
-
-// secretKeyLengths is secretNameLengths plus the credential field names.
-var secretKeyLengths = func() (set [maxParamName + 1]bool) {
-	set = secretNameLengths
-	for _, k := range secretJSONKeys {
-		set[len(k)] = true
-	}
-	return set
-}()
-
-func maybeSecretKey(name []byte) bool {
-	if len(name) > maxParamName {
-		return false
-	}
-	return secretKeyLengths[len(name)] || hasPercent(name)
-}
-
-func maybeSecretParam(name []byte) bool {
-	if len(name) > maxParamName {
-		return false
-	}
-	return secretNameLengths[len(name)] || hasPercent(name)
-}
-
-// hasPercent is bytes.IndexByte(name, '%') >= 0 for names of at most
-// maxParamName bytes, where a loop beats a call.
-func hasPercent(name []byte) bool {
-	for _, c := range name {
-		if c == '%' {
-			return true
+			b[i] = c + 'a' - 'A'
 		}
 	}
-	return false
+	return b
 }
 
-// AppendRedacted appends s with every secret value replaced by REDACTED:
-// secret query parameters (presigned-URL signatures, credentials, session
-// tokens) wherever a URL or query string appears, and the string values of
-// secret JSON keys ("sessionToken": "...") wherever JSON text appears, also
-// JSON nested in a JSON string (\"sessionToken\":\"...\"). Everything
-// else is copied unchanged.
-func AppendRedacted(dst, s []byte) []byte {
-	pos := 0
-	sc := secretScanner{s: s}
-	for start, end := sc.next(0); start >= 0; start, end = sc.next(end) {
-		dst = append(dst, s[pos:start]...)
-		dst = append(dst, redactedValue...)
-		pos = end
+// asciiEscape reads \u00XX or \xXX spelling an ASCII byte at the start of
+// b, and returns the byte and the escape's size (0 when there is none).
+func asciiEscape(b []byte) (byte, int) {
+	switch {
+	case len(b) >= 6 && b[1] == 'u' && b[2] == '0' && b[3] == '0' && isHex(b[4]) && isHex(b[5]) && b[4] < '8':
+		return unhex(b[4])<<4 | unhex(b[5]), 6
+	case len(b) >= 4 && b[1] == 'x' && isHex(b[2]) && isHex(b[3]) && b[2] < '8':
+		return unhex(b[2])<<4 | unhex(b[3]), 4
 	}
-	return append(dst, s[pos:]...)
+	return 0, 0
 }
 
-// secretScanner yields the secret values of s in order, merging the query
-// and JSON scanners. It remembers each scanner's next find, so a text with
-// many secrets is still scanned in linear time.
+// secretSpan is a secret value found in a text: s[start:end] is replaced.
+// When quote >= 0 the value was not a JSON string (an object, array or
+// number) and is replaced whole by a string, "REDACTED", whose quotes are
+// spelled like the byte at s[quote] (the key's closing quote).
+type secretSpan struct {
+	start, end, quote int
+}
+
+var noSpan = secretSpan{-1, -1, -1}
+
+// secretScanner yields the secret values of one text in order, merging
+// the parameter and JSON scanners. It remembers each scanner's next find,
+// so a text with many secrets is still scanned in linear time.
 type secretScanner struct {
 	s                  []byte
-	qStart, qEnd       int
-	jStart, jEnd       int
+	q, j               secretSpan
 	qScanned, jScanned bool
 }
 
 // next returns the first secret value starting at or after from.
-func (sc *secretScanner) next(from int) (start, end int) {
-	if !sc.qScanned || (sc.qStart >= 0 && sc.qStart < from) {
-		sc.qStart, sc.qEnd = nextQuerySecret(sc.s, from)
+func (sc *secretScanner) next(from int) secretSpan {
+	if !sc.qScanned || (sc.q.start >= 0 && sc.q.start < from) {
+		sc.q = nextQuerySecret(sc.s, from)
 		sc.qScanned = true
 	}
-	if !sc.jScanned || (sc.jStart >= 0 && sc.jStart < from) {
-		sc.jStart, sc.jEnd = nextJSONSecret(sc.s, from)
+	if !sc.jScanned || (sc.j.start >= 0 && sc.j.start < from) {
+		sc.j = nextJSONSecret(sc.s, from)
 		sc.jScanned = true
 	}
 	switch {
-	case sc.qStart < 0:
-		return sc.jStart, sc.jEnd
-	case sc.jStart < 0 || sc.qStart <= sc.jStart:
-		return sc.qStart, sc.qEnd
+	case sc.q.start < 0:
+		return sc.j
+	case sc.j.start < 0 || sc.q.start <= sc.j.start:
+		return sc.q
 	default:
-		return sc.jStart, sc.jEnd
+		return sc.j
 	}
 }
 
-// nextSecretValue returns the first secret value in s[from:], or -1, -1.
-func nextSecretValue(s []byte, from int) (start, end int) {
+// nextSecretValue returns the first secret value of s, as spelled (no
+// decoding), at or after from.
+func nextSecretValue(s []byte, from int) secretSpan {
 	sc := secretScanner{s: s}
 	return sc.next(from)
 }
 
-// nextJSONSecret finds the first non-empty string value of a secret key in
-// JSON text in s[from:]: "key": "value", or the same with escaped quotes
-// (\"key\":\"value\") for JSON carried inside a JSON string. It anchors on
-// each ':' (a vectorized search) and looks back for the quoted key.
-func nextJSONSecret(s []byte, from int) (start, end int) {
-	for from < len(s) {
-		colon := bytes.IndexByte(s[from:], ':')
-		if colon < 0 {
-			break
-		}
-		colon += from
-		from = colon + 1
-		if start, end := jsonSecretAt(s, colon); start >= 0 {
-			return start, end
-		}
-	}
-	return -1, -1
-}
-
-// jsonSecretAt returns the bounds of the secret value after the colon at
-// s[colon], when the colon follows a quoted secret key and precedes a
-// non-empty string, or -1, -1.
-func jsonSecretAt(s []byte, colon int) (start, end int) {
-	// The key's closing quote, possibly escaped, before optional blanks.
-	k := colon - 1
-	for k >= 0 && (s[k] == ' ' || s[k] == '\t') {
-		k--
-	}
-	if k < 0 || s[k] != '"' {
-		return -1, -1
-	}
-	escaped := k > 0 && s[k-1] == '\\'
-	nameEnd := k
-	if escaped {
-		nameEnd = k - 1
-	}
-	open := bytes.LastIndexByte(s[max(0, nameEnd-maxParamName-2):nameEnd], '"')
-	if open < 0 {
-		return -1, -1
-	}
-	open += max(0, nameEnd-maxParamName-2)
-	nameStart := open + 1
-	if escaped && (open == 0 || s[open-1] != '\\') {
-		return -1, -1
-	}
-	if !IsSecretKey(s[nameStart:nameEnd]) {
-		return -1, -1
-	}
-	// The value must be a string: an opening quote (escaped alike).
-	v := colon + 1
-	for v < len(s) && (s[v] == ' ' || s[v] == '\t') {
-		v++
-	}
-	if escaped {
-		if v+1 >= len(s) || s[v] != '\\' || s[v+1] != '"' {
-			return -1, -1
-		}
-		v += 2
-		// Ends at the next escaped quote.
-		e := bytes.Index(s[v:], []byte(`\"`))
-		if e < 0 {
-			e = len(s) - v
-		}
-		if e > 0 {
-			return v, v + e
-		}
-		return -1, -1
-	}
-	if v >= len(s) || s[v] != '"' {
-		return -1, -1
-	}
-	v++
-	e := v
-	for e < len(s) && s[e] != '"' {
-		if s[e] == '\\' {
-			e++
-		}
-		e++
-	}
-	e = min(e, len(s))
-	if e > v {
-		return v, e
-	}
-	return -1, -1
-}
-
 // nextQuerySecret finds the first non-empty secret parameter value in
-// s[from:] and returns its bounds, or -1, -1. Every secret is a value after
-// '=', so it jumps from '=' to '=' (a vectorized search) and looks back for
-// the name: it must start the string or follow a separator (?, &, ;), like
-// a query parameter.
-func nextQuerySecret(s []byte, from int) (start, end int) {
+// s[from:]. Every such value follows '=', so it jumps from '=' to '=' (a
+// vectorized search) and looks back for the name.
+func nextQuerySecret(s []byte, from int) secretSpan {
 	for from < len(s) {
 		eq := bytes.IndexByte(s[from:], '=')
 		if eq < 0 {
@@ -344,7 +287,7 @@ func nextQuerySecret(s []byte, from int) (start, end int) {
 		}
 		eq += from
 		from = eq + 1
-		if !secretNameBefore(s, eq, true) {
+		if !secretNameBefore(s, eq) {
 			continue
 		}
 		end := eq + 1
@@ -352,53 +295,184 @@ func nextQuerySecret(s []byte, from int) (start, end int) {
 			end++
 		}
 		if end > eq+1 {
-			return eq + 1, end
+			return secretSpan{eq + 1, end, -1}
 		}
 		from = end
 	}
-	return -1, -1
+	return noSpan
 }
 
-// mayHoldSecret is a prefilter for a whole access-log line: it is false
-// only when no field of the line can hold a secret, so per-field
-// redaction can be skipped. Every secret is a '=' after a secret name, and
-// a name inside a field is bounded by characters that also bound it in the
-// line (space, quote, separators), so checking each '=' of the line with
-// any preceding boundary is a superset of the per-field check; likewise
-// for a JSON secret key's quote and colon.
-func mayHoldSecret(line []byte) bool {
-	if start, _ := nextJSONSecret(line, 0); start >= 0 {
-		return true
+// secretNameBefore reports whether the '=' at s[eq] ends a secret
+// parameter name: the name bytes before it, from the start of s or a
+// separator.
+func secretNameBefore(s []byte, eq int) bool {
+	if eq == 0 || !secretLastByte[s[eq-1]] {
+		return false // refuses most '=' (base64 padding, ordinary names) at once
 	}
-	for from := 0; from < len(line); {
-		eq := bytes.IndexByte(line[from:], '=')
-		if eq < 0 {
-			return false
+	// Walk back over the name, no further than a secret name can reach:
+	// base64 padding ("...abc=") would otherwise cost a long walk. A name
+	// without escapes is compared here; one with '%' is decoded.
+	k := eq - 1
+	for k >= 0 && nameByte[s[k]] && s[k] != '%' {
+		if eq-k > maxParamName {
+			return false // longer than any secret name, with nothing to decode
 		}
-		eq += from
-		from = eq + 1
-		if secretNameBefore(line, eq, false) {
-			return true
-		}
+		k--
 	}
-	return false
+	if k < 0 || s[k] != '%' {
+		return plainSecretName(s[k+1 : eq])
+	}
+	for k >= 0 && nameByte[s[k]] && eq-k < nameWindow {
+		k--
+	}
+	return secretName(s[k+1:eq], true)
 }
 
-// mayHoldSecret is the package function for the indexed line: it visits
-// only the line's '=' and quotes (a JSON key's colon always follows a
-// quote, after optional blanks) instead of searching the text again.
+// nextJSONSecret finds the first secret value of a JSON key in s[from:]:
+// "key": value. It anchors on each ':' (a vectorized search) and looks
+// back for the quoted key.
+func nextJSONSecret(s []byte, from int) secretSpan {
+	for from < len(s) {
+		colon := bytes.IndexByte(s[from:], ':')
+		if colon < 0 {
+			break
+		}
+		colon += from
+		from = colon + 1
+		if sp := jsonSecretAt(s, colon); sp.start >= 0 {
+			return sp
+		}
+	}
+	return noSpan
+}
+
+// jsonSecretAt returns the value after the colon at s[colon] when the
+// colon follows a quoted secret key: a string's contents when not empty,
+// an object or array (up to its closing bracket) or any other token but
+// null, which hold nothing.
+func jsonSecretAt(s []byte, colon int) secretSpan {
+	k := blanksBefore(s, colon)
+	if k < 0 || s[k] != '"' {
+		return noSpan
+	}
+	lo := max(0, k-nameWindow-1)
+	open := bytes.LastIndexByte(s[lo:k], '"')
+	if open < 0 || !IsSecretKey(s[lo+open+1:k]) {
+		return noSpan
+	}
+	v := blanksAfter(s, colon+1)
+	if v >= len(s) {
+		return noSpan
+	}
+	switch s[v] {
+	case '"':
+		e := stringEnd(s, v+1)
+		if e > v+1 {
+			return secretSpan{v + 1, e, -1}
+		}
+		return noSpan
+	case '{', '[':
+		return secretSpan{v, containerEnd(s, v), k}
+	case 'n':
+		if bytes.HasPrefix(s[v:], []byte("null")) && (v+4 == len(s) || scalarEnd[s[v+4]]) {
+			return noSpan
+		}
+	}
+	e := v
+	for e < len(s) && !scalarEnd[s[e]] {
+		e++
+	}
+	if e > v {
+		return secretSpan{v, e, k}
+	}
+	return noSpan
+}
+
+// blanksBefore returns the index of the last byte before s[i] that is
+// not a blank (a space or tab, or one percent-encoded), or -1.
+func blanksBefore(s []byte, i int) int {
+	k := i - 1
+	for k >= 0 {
+		switch {
+		case s[k] == ' ' || s[k] == '\t':
+			k--
+		case k >= 2 && s[k-2] == '%' && isEncodedBlank(s[k-1], s[k]):
+			k -= 3
+		default:
+			return k
+		}
+	}
+	return k
+}
+
+// blanksAfter returns the index of the first byte at or after s[i] that
+// is not a blank (see blanksBefore), or len(s).
+func blanksAfter(s []byte, i int) int {
+	for i < len(s) {
+		switch {
+		case s[i] == ' ' || s[i] == '\t':
+			i++
+		case s[i] == '%' && i+2 < len(s) && isEncodedBlank(s[i+1], s[i+2]):
+			i += 3
+		default:
+			return i
+		}
+	}
+	return i
+}
+
+// isEncodedBlank reports whether the hex digits a, b spell a space or tab.
+func isEncodedBlank(a, b byte) bool {
+	return a == '2' && b == '0' || a == '0' && b == '9'
+}
+
+// stringEnd returns the index of the quote closing a JSON string whose
+// contents start at s[i], or len(s).
+func stringEnd(s []byte, i int) int {
+	for i < len(s) && s[i] != '"' {
+		if s[i] == '\\' {
+			i++
+		}
+		i++
+	}
+	return min(i, len(s))
+}
+
+// containerEnd returns the index after the bracket closing the object or
+// array opened at s[i], or len(s).
+func containerEnd(s []byte, i int) int {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch s[i] {
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		case '"':
+			i = stringEnd(s, i+1)
+		}
+	}
+	return len(s)
+}
+
+// mayHoldSecret is the prefilter for an indexed text that needs no
+// decoding (see needsLevels): it is false only when no piece of the text
+// between separators can hold a secret, so per-field redaction can be
+// skipped. Every secret follows a '=' or a JSON key's colon, and a name
+// inside a field is bounded by bytes that also bound it in the line
+// (space, quote, separators), so checking each '=' and each quote
+// followed by a colon of the line is a superset of the per-field check.
 func (x *lineIndex) mayHoldSecret(line []byte) bool {
 	if x.mayHoldSecretParam(line) {
 		return true
 	}
 	for w, m := range x.quote {
 		for ; m != 0; m &= m - 1 {
-			c := w<<6 + bits.TrailingZeros64(m) + 1
-			for c < len(line) && (line[c] == ' ' || line[c] == '\t') {
-				c++
-			}
+			c := blanksAfter(line, w<<6+bits.TrailingZeros64(m)+1)
 			if c < len(line) && line[c] == ':' {
-				if start, _ := jsonSecretAt(line, c); start >= 0 {
+				if jsonSecretAt(line, c).start >= 0 {
 					return true
 				}
 			}
@@ -408,32 +482,14 @@ func (x *lineIndex) mayHoldSecret(line []byte) bool {
 }
 
 // mayHoldSecretParam reports whether any '=' of the indexed text may end
-// a secret query parameter name.
+// a secret parameter name.
 func (x *lineIndex) mayHoldSecretParam(text []byte) bool {
 	for w, m := range x.equals {
 		for ; m != 0; m &= m - 1 {
-			if secretNameBefore(text, w<<6+bits.TrailingZeros64(m), false) {
+			if secretNameBefore(text, w<<6+bits.TrailingZeros64(m)) {
 				return true
 			}
 		}
 	}
 	return false
-}
-
-// secretNameBefore reports whether the '=' at s[eq] ends a secret query
-// parameter name that starts the text or follows a separator (or, unless
-// strict, any byte that ends a name: a prefilter's superset).
-func secretNameBefore(s []byte, eq int, strict bool) bool {
-	if eq == 0 || !secretLastByte[s[eq-1]] {
-		return false // refuses most '=' (base64 padding, ordinary names) at once
-	}
-	// Walk back over the name, no further than the longest secret name:
-	// base64 padding ("...abc=") would otherwise cost a long walk.
-	k := eq - 1
-	for k >= 0 && eq-k <= maxParamName+1 && !nameEnd[s[k]] {
-		k--
-	}
-	name := s[k+1 : eq]
-	return len(name) > 0 && len(name) <= maxParamName && (k < 0 || !strict || paramStart[s[k]]) &&
-		maybeSecretParam(name) && isSecretParam(name)
 }

@@ -170,7 +170,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = m.str(b, `,"protocol":`, u.reqProtocol)
 	if len(u.reqHost) > 0 {
 		b = append(b, `,"host":`...)
-		b = (m &^ modeRedact).value(b, n.lower(u.reqHost))
+		b = m.value(b, n.lower(u.reqHost)) // lower case keeps plain text plain
 	}
 	b = m.str(b, `,"referrer":`, u.reqReferrer)
 	b = intField(b, `,"bytes_sent":`, u.reqBytesSent)
@@ -256,22 +256,43 @@ func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
 		b = m.value(b, f)
 	}
 	if u.ct != nil {
-		for _, kv := range u.ct.extra {
-			b = append(b, ',')
-			b = n.jsonKeyValue(b, kv.key, kv.value)
-		}
+		b = n.encodeMembers(b, u.ct.extra, true)
 		if len(u.ct.userIdentityExtra) > 0 {
 			b = append(b, `,"userIdentity":{`...)
-			for i, kv := range u.ct.userIdentityExtra {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = n.jsonKeyValue(b, kv.key, kv.value)
-			}
+			b = n.encodeMembers(b, u.ct.userIdentityExtra, false)
 			b = append(b, '}')
 		}
 	}
 	return closeObj(b, o)
+}
+
+// encodeMembers writes the members of kvs, each after a comma when comma,
+// else between commas. The keys are unique as read; when redaction
+// changes some, a masked key written before drops the members after it.
+func (n *Normalizer) encodeMembers(b []byte, kvs []keyValue, comma bool) []byte {
+	m := n.strMode()
+	redact := m&modeRedact != 0
+	var dups duplicateKeys
+	if redact {
+		dups = n.newDuplicateKeysN(len(kvs))
+	}
+	for _, kv := range kvs {
+		out := kv.key
+		if redact {
+			if out = n.outputKey(kv.key, m); dups.repeated(out) {
+				continue
+			}
+		}
+		if comma {
+			b = append(b, ',')
+		}
+		comma = true
+		b = n.jsonKeyValue(b, kv.key, out, kv.value)
+	}
+	if redact {
+		dups.done()
+	}
+	return b
 }
 
 // appendAlerts appends the names in s as a JSON array of strings, each

@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -61,6 +64,39 @@ func TestAppendRedacted(t *testing.T) {
 		{"json nested in a string", `{"message":"{\"sessionToken\":\"abc\",\"a\":1}"}`, `{"message":"{\"sessionToken\":\"REDACTED\",\"a\":1}"}`},
 		{"json non-string value kept", `{"sessionToken":null,"accessKeyId":"AKIA"}`, `{"sessionToken":null,"accessKeyId":"AKIA"}`},
 		{"json and query together", `{"u":"/k?Signature=s1","sessionToken":"t1"}`, `{"u":"/k?Signature=REDACTED","sessionToken":"REDACTED"}`},
+		// Spellings only decoding shows (issue 11).
+		{"encoded separators", "/k?X-Amz-Signature%3Dsig1%26X-Amz-Credential%3DAKIA%2F20250101%2Fus-east-1&b=2",
+			"/k?X-Amz-Signature%3DREDACTED%26X-Amz-Credential%3DREDACTED&b=2"},
+		{"presigned url nested in a referer", "https://app.example/login?next=https%3A%2F%2Fbkt.s3.amazonaws.com%2Fk%3FX-Amz-Security-Token%3Dtok1%26X-Amz-Date%3D1",
+			"https://app.example/login?next=https%3A%2F%2Fbkt.s3.amazonaws.com%2Fk%3FX-Amz-Security-Token%3DREDACTED%26X-Amz-Date%3D1"},
+		{"double encoding", "/k%3FX-Amz-Signature%253Dsig2%2526a%253D1", "/k%3FX-Amz-Signature%253DREDACTED%2526a%253D1"},
+		{"triple encoding", "next%253FSignature%25253Dsig3", "next%253FSignature%25253DREDACTED"},
+		{"encoded name", "/k?X%252DAmz%252DSignature=sig4", "/k?X%252DAmz%252DSignature=REDACTED"},
+		{"encoded value separator kept whole", "/k?Signature=ab%26cd&e=1", "/k?Signature=REDACTED&e=1"},
+		{"name after a space", "agent/1.0 X-Amz-Security-Token=tok5 other", "agent/1.0 X-Amz-Security-Token=REDACTED other"},
+		{"name after a quote", `bad field "X-Amz-Signature=sig6" is not a number`, `bad field "X-Amz-Signature=REDACTED" is not a number`},
+		{"name after a comma", "a,Signature=sig7,b", "a,Signature=REDACTED,b"},
+		{"name at the start", "Signature=sig8", "Signature=REDACTED"},
+		{"authorization header", "AWS4-HMAC-SHA256 Credential=AKIAEXAMPLE/20250101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=abcd1234",
+			"AWS4-HMAC-SHA256 Credential=REDACTED, SignedHeaders=host, Signature=REDACTED"},
+		{"json-escaped key", `{"session\u0054oken":"tok9","a":1}`, `{"session\u0054oken":"REDACTED","a":1}`},
+		{"json-escaped separator", `{"u":"/k?X-Amz-Signature\u003dsig10\u0026a=1"}`, `{"u":"/k?X-Amz-Signature\u003dREDACTED\u0026a=1"}`},
+		{"json-escaped slashes", `{"u":"https:\/\/h\/k?X-Amz-Signature=sig11"}`, `{"u":"https:\/\/h\/k?X-Amz-Signature=REDACTED"}`},
+		{"percent-encoded backslash escape", "/k?X-Amz-Signature%5Cu003dsig12", "/k?X-Amz-Signature%5Cu003dREDACTED"},
+		{"credential object", `{"sessionToken":{"value":"tok13","n":1},"b":2}`, `{"sessionToken":"REDACTED","b":2}`},
+		{"credential array", `{"secretAccessKey":["k14a","k14b"],"b":2}`, `{"secretAccessKey":"REDACTED","b":2}`},
+		{"credential number", `{"sessionToken": 1415926535, "b":2}`, `{"sessionToken": "REDACTED", "b":2}`},
+		{"credential true", `{"sessionToken":true}`, `{"sessionToken":"REDACTED"}`},
+		{"empty credential kept", `{"sessionToken":"","b":{}}`, `{"sessionToken":"","b":{}}`},
+		{"credential object in a json string", `{"m":"{\"sessionToken\":{\"v\":\"tok15\"}}"}`, `{"m":"{\"sessionToken\":\"REDACTED\"}"}`},
+		{"percent-encoded json", "/k?q=%7B%22sessionToken%22%3A%22tok16%22%7D", "/k?q=%7B%22sessionToken%22%3A%22REDACTED%22%7D"},
+		{"percent-encoded json object", "/k?q=%7B%22sessionToken%22%3A%7B%22v%22%3A1%7D%7D", "/k?q=%7B%22sessionToken%22%3A%22REDACTED%22%7D"},
+		{"broken json with an escaped key", `{"session\u0054oken":"tok17", broken`, `{"session\u0054oken":"REDACTED", broken`},
+		{"encoded blanks around a colon", `/k?q={"sessionToken"%20:%20"tok18"}`, `/k?q={"sessionToken"%20:%20"REDACTED"}`},
+		{"query-style json key", "/k?sessionToken=tok19", "/k?sessionToken=REDACTED"},
+		{"c-style escape", `UA X-Amz-Signature\x3dsig20`, `UA X-Amz-Signature\x3dREDACTED`},
+		{"escape formed by decoding", "/k?X-Amz-Signature%3%44sig21&a=%%32%32", "/k?X-Amz-Signature%3%44REDACTED&a=%%32%32"},
+		{"quote formed by decoding", "/k?q=%%37B%%322sessionToken%%322:%%322tok22%%322%%37D", "/k?q=%%37B%%322sessionToken%%322:%%322REDACTED%%322%%37D"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,35 +256,35 @@ func TestIsJSONNumber(t *testing.T) {
 	}
 }
 
-// TestIsSecretKeyForms checks IsSecretKey and isSecretParam against the
-// plain definition (percent-decode, lower-case, compare) over every secret
-// name in random case with random letters percent-encoded, and near misses.
+// TestIsSecretKeyForms checks IsSecretKey and secretName against the
+// plain definition (decode to a fixed point, lower-case, compare; for a
+// parameter, what follows the last separator) over every secret name in
+// random case with random letters encoded up to three times, percent or
+// JSON style, behind a prefix, and near misses.
 func TestIsSecretKeyForms(t *testing.T) {
-	naive := func(name string, names []string) bool {
-		if len(name) > maxParamName {
-			return false
-		}
-		var b strings.Builder
-		for i := 0; i < len(name); i++ {
-			c := name[i]
-			if c == '%' && i+2 < len(name) && isHex(name[i+1]) && isHex(name[i+2]) {
-				c = unhex(name[i+1])<<4 | unhex(name[i+2])
-				i += 2
+	unescape := regexp.MustCompile(`%[0-9a-fA-F]{2}|\\u00[0-7][0-9a-fA-F]|\\x[0-7][0-9a-fA-F]`)
+	naive := func(name string, param bool) bool {
+		for {
+			dec := unescape.ReplaceAllStringFunc(name, func(e string) string {
+				v, _ := strconv.ParseUint(e[len(e)-2:], 16, 8)
+				return string(rune(v))
+			})
+			if dec == name {
+				break
 			}
-			b.WriteByte(c)
+			name = dec
 		}
-		lower := strings.ToLower(b.String())
-		for _, p := range names {
-			if lower == p {
-				return true
-			}
+		name = strings.ToLower(name)
+		if param {
+			name = name[strings.LastIndexFunc(name, func(r rune) bool {
+				return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyz0123456789-_.~%", r)
+			})+1:]
 		}
-		return false
+		return slices.Contains(secretNames, name)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
-	all := append(append([]string{}, secretParams...), secretJSONKeys...)
 	for trial := 0; trial < 20000; trial++ {
-		base := []byte(all[rng.IntN(len(all))])
+		base := []byte(secretNames[rng.IntN(len(secretNames))])
 		switch rng.IntN(4) {
 		case 0:
 			base[rng.IntN(len(base))] ^= 1 // a near miss
@@ -256,22 +292,41 @@ func TestIsSecretKeyForms(t *testing.T) {
 			base = base[:len(base)-1]
 		}
 		var name strings.Builder
+		if rng.IntN(4) == 0 {
+			name.WriteString([]string{"a%26", "x%3F", "b%20", "q-", "%2541"}[rng.IntN(5)])
+		}
 		for _, c := range base {
 			if rng.IntN(2) == 0 && 'a' <= c && c <= 'z' {
 				c -= 'a' - 'A'
 			}
-			if rng.IntN(8) == 0 {
-				fmt.Fprintf(&name, "%%%02X", c)
-			} else {
-				name.WriteByte(c)
-			}
+			name.WriteString(encodeTimes(string(c), rng.IntN(8)/5*(1+rng.IntN(3)), rng.IntN(3) == 0))
 		}
 		s := name.String()
-		if got, want := IsSecretKey([]byte(s)), naive(s, all); got != want {
+		if len(s) > nameWindow {
+			continue
+		}
+		if got, want := IsSecretKey([]byte(s)), naive(s, false); got != want {
 			t.Fatalf("IsSecretKey(%q) = %v, want %v", s, got, want)
 		}
-		if got, want := isSecretParam([]byte(s)), naive(s, secretParams); got != want {
-			t.Fatalf("isSecretParam(%q) = %v, want %v", s, got, want)
+		if got, want := secretName([]byte(s), true), naive(s, true); got != want {
+			t.Fatalf("secretName(%q, true) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// encodeTimes percent-encodes every byte of s rounds times (the first
+// round JSON-style, \u00XX, when json).
+func encodeTimes(s string, rounds int, json bool) string {
+	for r := 0; r < rounds; r++ {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			if r == 0 && json {
+				fmt.Fprintf(&b, "\\u%04x", s[i])
+			} else {
+				fmt.Fprintf(&b, "%%%02X", s[i])
+			}
+		}
+		s = b.String()
+	}
+	return s
 }

@@ -567,7 +567,9 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, reason 
 	b = append(b, `{"reason":`...)
 	b = appendJSONString(b, []byte(reason))
 	b = append(b, `,"tag":`...)
-	b = appendJSONString(b, truncateUTF8([]byte(st.tag), maxTagBytes))
+	// The tag can come from input too (a file name), so it is masked alike.
+	st.red = normalize.AppendRedacted(st.red[:0], []byte(st.tag))
+	b = appendJSONString(b, truncateUTF8(st.red, maxTagBytes))
 	b = append(b, `,"time":"`...)
 	b = st.evTime.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","source":"`...)

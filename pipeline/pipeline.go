@@ -78,9 +78,6 @@ type Pipeline struct {
 // Zero values of the batch and timeout settings get kafka-friendly
 // defaults. It does not contact the brokers.
 func New(cfg conf.Config, log Logger) (*Pipeline, error) {
-	if log == nil {
-		log = func(Level, string) {}
-	}
 	p, err := newPipeline(cfg, log, nil)
 	if err != nil {
 		return nil, err
@@ -90,8 +87,17 @@ func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 		p.stop()
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
-	p.w = newProducer(ks, log)
+	p.w = newProducer(ks, p.log)
 	return p, nil
+}
+
+// redactingLogger masks secrets in every message before log sees it,
+// whatever Redact says: a message quotes reasons and tags, which may
+// quote input, and a log is no place for a credential.
+func redactingLogger(log Logger) Logger {
+	return func(level Level, msg string) {
+		log(level, string(normalize.AppendRedacted(nil, []byte(msg))))
+	}
 }
 
 // newPipeline wires everything but the Kafka writer, so tests and
@@ -99,6 +105,8 @@ func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if log == nil {
 		log = func(Level, string) {}
+	} else {
+		log = redactingLogger(log)
 	}
 	hint, err := normalize.ParseSource(cfg.Source)
 	if err != nil {

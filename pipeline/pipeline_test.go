@@ -663,6 +663,85 @@ func TestNoSecretsInLogs(t *testing.T) {
 	}
 }
 
+// TestDeadLetterRedaction runs the real normalizer over rejected inputs
+// whose reason or text carries a secret in some spelling (issue 11): no
+// secret may reach the dead letter's reason, input or reason header, nor,
+// with DLQ_Topic off, the log.
+func TestDeadLetterRedaction(t *testing.T) {
+	line := func(bytesSent, objectSize string) string {
+		return "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be bkt [01/Jan/2025:00:00:00 +0000] 192.0.2.1 - REQ1 REST.GET.OBJECT k " +
+			`"GET /k HTTP/1.1" 200 - ` + bytesSent + " " + objectSize + ` 5 4 "-" "curl" -`
+	}
+	tests := []struct {
+		name, secret string
+		chunk        []byte
+	}{
+		{"bad field X-Amz-Signature=", "SIGBADFIELD01abcdef",
+			kafkatest.NewChunk().Line(t0, "log", line("X-Amz-Signature=SIGBADFIELD01abcdef", "10")).Bytes()},
+		{"bad field with an encoded '='", "SIGBADFIELD02abcdef",
+			kafkatest.NewChunk().Line(t0, "log", line("10", "X-Amz-Signature%3DSIGBADFIELD02abcdef")).Bytes()},
+		{"short line, name after a space", "TOKSHORTLINE03abcdef",
+			kafkatest.NewChunk().Line(t0, "log", "not a log agent/1.0 X-Amz-Security-Token=TOKSHORTLINE03abcdef end").Bytes()},
+		{"broken JSON with an escaped credential key", "TOKBROKEN04abcdef",
+			kafkatest.NewChunk().Line(t0, "log", `{"eventVersion":"1.08","responseElements":{"session\u0054oken":"TOKBROKEN04abcdef", broken`).Bytes()},
+		{"malformed chunk tail", "SIGTAIL05abcdef",
+			[]byte("\x92\xc1 GET /k?X-Amz-Signature%3DSIGTAIL05abcdef%26a%3D1")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &fakeSender{}
+			p, logs := newTestPipeline(t, testConfig(), s)
+			if st := p.Flush(tt.chunk, "t"); st != StatusOK {
+				t.Fatalf("Flush = %v", st)
+			}
+			dl := s.byTopic(topicDLQ)
+			if len(dl) != 1 {
+				t.Fatalf("%d dead letters, want 1", len(dl))
+			}
+			d := decodeDLQ(t, dl[0].Value)
+			input := d.Input
+			if d.InputEncoding == "base64" {
+				raw, err := base64.StdEncoding.DecodeString(d.Input)
+				if err != nil {
+					t.Fatal(err)
+				}
+				input = string(raw)
+			}
+			for where, text := range map[string]string{"value": string(dl[0].Value), "reason": d.Reason, "input": input,
+				"reason header": header(dl[0], "reason"), "log": logs.all()} {
+				if strings.Contains(text, tt.secret) {
+					t.Errorf("the secret is in the dead letter's %s: %s", where, text)
+				}
+			}
+			if !strings.Contains(input, "REDACTED") {
+				t.Errorf("input %q: want the secret masked, not dropped", input)
+			}
+
+			cfg := testConfig()
+			cfg.DLQTopic = ""
+			p, logs = newTestPipeline(t, cfg, &fakeSender{})
+			if st := p.Flush(tt.chunk, "t"); st != StatusOK {
+				t.Fatalf("Flush without DLQ = %v", st)
+			}
+			if all := logs.all(); strings.Contains(all, tt.secret) || !strings.Contains(all, "dropping") {
+				t.Errorf("with DLQ_Topic off, the log leaks or says nothing:\n%s", all)
+			}
+		})
+	}
+}
+
+// TestLogsAreRedacted: whatever the pipeline logs goes through redaction,
+// Redact off included.
+func TestLogsAreRedacted(t *testing.T) {
+	cfg := testConfig()
+	cfg.Redact = false
+	p, logs := newTestPipeline(t, cfg, &fakeSender{})
+	p.log(LevelWarn, "quoting ?X-Amz-Signature%3DSIGLOGGED06abc and agent X-Amz-Security-Token=TOKLOGGED06abc")
+	if all := logs.all(); strings.Contains(all, "LOGGED06") || !strings.Contains(all, "REDACTED") {
+		t.Errorf("log not redacted: %s", all)
+	}
+}
+
 // FuzzFlush: any bytes as a chunk: no panic, never a retry, and every
 // decoded event plus a malformed tail is accounted for.
 func FuzzFlush(f *testing.F) {

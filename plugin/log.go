@@ -118,6 +118,7 @@ func (l *flbLogger) Log(level pipeline.Level, msg string) {
 }
 
 func (l *flbLogger) printFLB(level pipeline.Level, msg string) {
+	msg = flblog.Redact(msg)
 	label := C.CString(l.label)
 	defer C.free(unsafe.Pointer(label))
 	for _, piece := range flblog.Split(msg, flblog.MaxMsg) {

@@ -37,13 +37,27 @@ const (
 	secCTSession  = "CTSESSIONSEC9FwoGZXIvYXdzEBaaDCtSessionBody"
 	secCTKey      = "CTSECRETKEY0wJalrXUtnFEMIK7MDENGbPxRfiCY"
 	secCTURLToken = "CTURLTOKSEC5a7c9e1b3d5f7a9c1e3b"
+	// Issue 11: spellings only decoding shows, names after any separator.
+	secDouble    = "DOUBLESIGSEC4d6f8a0c2e4b6d8f0a"
+	secNested    = "NESTEDTOKSEC1a3c5e7b9d1f3a5c7e"
+	secUAToken   = "UATOKENSECRT2b4d6f8a0c2e4b6d8f"
+	secAuthSig   = "AUTHSIGSECRT3c5e7a9b1d3f5a7c9e"
+	secAuthCred  = "AUTHCREDSECR4AKIA"
+	secCTEscKey  = "CTESCKEYSECR5e7a9b1d3f5a7c9e1b"
+	secCTEscSig  = "CTESCSIGSECR6f8a0c2e4b6d8f0a2c"
+	secCTObject  = "CTOBJECTSECR7a9b1d3f5a7c9e1b3d"
+	secBareField = "BAREFIELDSEC8b0d2f4a6c8e0b2d4f"
+	secBrokenKey = "BROKENKEYSEC9c1e3a5b7d9f1a3c5e"
 )
 
 var redactionSecrets = map[string]string{
 	"SigV4 signature": secSigV4, "SigV4 credential": secCredential, "security token": secToken,
 	"SigV2 signature": secSigV2, "SigV2 access key id": secAccessKey, "percent-encoded signature": secEncSig,
 	"referrer token": secRefToken, "CloudTrail sessionToken": secCTSession, "CloudTrail secretAccessKey": secCTKey,
-	"CloudTrail URL token": secCTURLToken,
+	"CloudTrail URL token": secCTURLToken, "double-encoded signature": secDouble, "nested presigned token": secNested,
+	"User-Agent token": secUAToken, "Authorization signature": secAuthSig, "Authorization credential": secAuthCred,
+	"escaped CloudTrail key": secCTEscKey, "escaped-separator signature": secCTEscSig, "credential object": secCTObject,
+	"bad-field signature": secBareField, "broken JSON escaped key": secBrokenKey,
 }
 
 func secretProbe(s string) string { return s[:12] }
@@ -65,8 +79,13 @@ const accessOwner = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47
 // accessLine is a 25-field access-log line with the given Request-URI
 // (without quotes) and referrer.
 func accessLine(id, uri, referrer string) string {
-	return fmt.Sprintf(`%s red-bucket [01/Mar/2024:12:00:00 +0000] 192.0.2.7 arn:aws:sts::123456789012:assumed-role/R/s %s REST.GET.OBJECT k.bin "GET %s HTTP/1.1" 200 - 10 10 5 4 "%s" "aws-cli/2.15" - aGlkPQ== SigV4 ECDHE-RSA-AES128-GCM-SHA256 QueryString red-bucket.s3.us-east-1.amazonaws.com TLSv1.2 - -`,
-		accessOwner, id, uri, referrer)
+	return accessLineUA(id, uri, referrer, "aws-cli/2.15")
+}
+
+// accessLineUA is accessLine with the given User-Agent.
+func accessLineUA(id, uri, referrer, ua string) string {
+	return fmt.Sprintf(`%s red-bucket [01/Mar/2024:12:00:00 +0000] 192.0.2.7 arn:aws:sts::123456789012:assumed-role/R/s %s REST.GET.OBJECT k.bin "GET %s HTTP/1.1" 200 - 10 10 5 4 "%s" "%s" - aGlkPQ== SigV4 ECDHE-RSA-AES128-GCM-SHA256 QueryString red-bucket.s3.us-east-1.amazonaws.com TLSv1.2 - -`,
+		accessOwner, id, uri, referrer, ua)
 }
 
 // The hostile inputs, as log lines (the good ones normalize; the others
@@ -80,7 +99,20 @@ var (
 	goodSigV2 = accessLine("REDGOOD2", "/k.bin?AWSAccessKeyId="+secAccessKey+"&Expires=1709294700&Signature="+secSigV2+
 		"&x-amz-security-token="+secToken, "-")
 	goodEncoded = accessLine("REDGOOD3", "/k.bin?X%2DAmz%2DSignature="+secEncSig+"&x=1", "-")
-	goodCT      = `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","accessKeyId":"AKIAPRINCIPAL0000001","userName":"alice"},` +
+	// Double encoding in the Request-URI, a presigned URL nested in the
+	// Referer; a name after a space and Authorization text in User-Agents.
+	goodDecoded = accessLine("REDGOOD4", "/k.bin?next=%2Fk%253FX-Amz-Signature%253D"+secDouble+"%2526a%253D1",
+		"https://app.example.com/login?next=https%3A%2F%2Fbkt.s3.amazonaws.com%2Fk%3FX-Amz-Security-Token%3D"+secNested+"%26x%3D1")
+	goodUAToken = accessLineUA("REDGOOD5", "/k.bin", "-", "agent/1.0 X-Amz-Security-Token="+secUAToken+" lang/go")
+	goodUAAuth  = accessLineUA("REDGOOD6", "/k.bin", "-", "AWS4-HMAC-SHA256 Credential="+secAuthCred+"/20240301/us-east-1/s3/aws4_request, SignedHeaders=host, Signature="+secAuthSig)
+	// CloudTrail escapes: a credential key spelled session\u0054oken, an
+	// escaped '=' in the userAgent, a credential that is an object.
+	goodCTEscaped = `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","userName":"alice"},` +
+		`"eventTime":"2024-03-01T12:00:00Z","eventSource":"sts.amazonaws.com","eventName":"GetSessionToken","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1",` +
+		`"userAgent":"agent/1 X-Amz-Signature\u003d` + secCTEscSig + `\u0026x=1","additionalEventData":{"sessionToken":{"value":"` + secCTObject + `"}},` +
+		`"responseElements":{"credentials":{"accessKeyId":"ASIARESPONSE00000002","session\u0054oken":"` + secCTEscKey + `"}},` +
+		`"requestID":"REDGOODCT2","eventID":"3f1d2c4b-5a6e-4f70-8a9b-0c1d2e3f4a5c","eventType":"AwsApiCall","recipientAccountId":"123456789012"}`
+	goodCT = `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","principalId":"AIDAEXAMPLE","arn":"arn:aws:iam::123456789012:user/alice","accountId":"123456789012","accessKeyId":"AKIAPRINCIPAL0000001","userName":"alice"},` +
 		`"eventTime":"2024-03-01T12:00:00Z","eventSource":"sts.amazonaws.com","eventName":"AssumeRole","awsRegion":"us-east-1","sourceIPAddress":"192.0.2.1","userAgent":"aws-cli/2.15",` +
 		`"requestParameters":{"roleArn":"arn:aws:iam::123456789012:role/Reader","roleSessionName":"s1","policyUrl":"https://policies.example.com/p.json?X-Amz-Security-Token=` + secCTURLToken + `&v=1"},` +
 		`"responseElements":{"credentials":{"accessKeyId":"ASIARESPONSE00000001","sessionToken":"` + secCTSession + `","secretAccessKey":"` + secCTKey + `","expiration":"Mar 1, 2024, 1:00:00 PM"}},` +
@@ -104,6 +136,11 @@ var (
 		// A CloudTrail document cut off inside the credentials.
 		{"cloudtrail_truncated", `{"eventVersion":"1.08","eventName":"AssumeRole","requestParameters":{"u":"https://x.example.com/?X-Amz-Security-Token=` + secCTURLToken +
 			`"},"responseElements":{"credentials":{"sessionToken":"` + secCTSession + `","secretAccessKey":"` + secCTKey},
+		// Issue 11: the bad field is X-Amz-Signature=..., which the reason
+		// quotes; broken JSON whose credential key is escaped.
+		{"bad_field_signature", strings.Replace(accessLine("REDBAD3", "/k.bin", "-"), " 200 - 10 ", " 200 - X-Amz-Signature="+secBareField+" ", 1)},
+		{"cloudtrail_escaped_key_broken", `{"eventVersion":"1.08","eventName":"GetSessionToken","requestID":"REDBADCT3","responseElements":{"credentials":{"session\u0054oken":"` +
+			secBrokenKey + `", broken`},
 	}
 )
 
@@ -161,7 +198,7 @@ func TestE2ERedaction(t *testing.T) {
 	for _, rj := range rejected {
 		rejectedLines = append(rejectedLines, rj.line)
 	}
-	good := []string{goodPresigned, goodSigV2, goodEncoded, goodCT}
+	good := []string{goodPresigned, goodSigV2, goodEncoded, goodCT, goodDecoded, goodUAToken, goodUAAuth, goodCTEscaped}
 
 	// Everything in one chunk, dead-lettering on, Include_Raw on, debug
 	// log; the first produce request is refused so the retry path logs.

@@ -64,6 +64,31 @@ func TestNormalizeStdinAndExitCodes(t *testing.T) {
 	}
 }
 
+// TestNormalizeRejectsRedacted: a rejected input whose reason or text
+// carries a secret in some spelling (issue 11) reaches stderr masked.
+func TestNormalizeRejectsRedacted(t *testing.T) {
+	for name, tt := range map[string]struct{ input, secret string }{
+		"bad field X-Amz-Signature=": {strings.Replace(goodLine, " 200 - 113", " 200 - X-Amz-Signature=SIGBARE01abc", 1), "SIGBARE01abc"},
+		"bad field, encoded '='":     {strings.Replace(goodLine, " 200 - 113", " 200 - X-Amz-Signature%3DSIGENC02abc", 1), "SIGENC02abc"},
+		"name after a space":         {"short line agent/1.0 X-Amz-Security-Token=TOKSPACE03abc x", "TOKSPACE03abc"},
+		"broken JSON, escaped key":   {`{"eventVersion":"1.08","responseElements":{"session\u0054oken":"TOKJSON04abc", broken`, "TOKJSON04abc"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tt.input+"\n", "normalize")
+			if code != exitRejected {
+				t.Fatalf("exit %d, want %d", code, exitRejected)
+			}
+			var rej rejectLine
+			if err := json.Unmarshal([]byte(errOut), &rej); err != nil {
+				t.Fatalf("stderr is not one JSON line: %q", errOut)
+			}
+			if strings.Contains(errOut, tt.secret) || !strings.Contains(rej.Input, "REDACTED") {
+				t.Errorf("stderr leaks the secret or drops it: %s", errOut)
+			}
+		})
+	}
+}
+
 func TestNormalizeFlags(t *testing.T) {
 	_, out, _ := runCLI(t, goodLine, "normalize", "--redact=false", "--include-raw", "--default-region", "eu-west-3")
 	var rec map[string]any

@@ -39,7 +39,7 @@ func (l *inLogger) Log(level pipeline.Level, msg string) {
 		case 0:
 			return
 		case 1:
-			for _, piece := range flblog.Split(msg, flblog.MaxMsg) {
+			for _, piece := range flblog.Split(flblog.Redact(msg), flblog.MaxMsg) {
 				logPrint(l.api, int(level), l.label, piece)
 			}
 			return

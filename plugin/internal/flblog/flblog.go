@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/pipeline"
 )
 
@@ -60,6 +61,7 @@ func Stderr(level pipeline.Level, prefix, msg string) {
 	if level > stderrLevel() {
 		return
 	}
+	msg = Redact(msg)
 	name, ok := levelNames[level]
 	if !ok {
 		name = "trace"
@@ -67,4 +69,11 @@ func Stderr(level pipeline.Level, prefix, msg string) {
 	line := fmt.Sprintf("[%s] [%5s] [%s] %s\n", time.Now().Format("2006/01/02 15:04:05.000"), name, prefix, msg)
 	// One write per line so concurrent callers do not interleave.
 	os.Stderr.WriteString(line)
+}
+
+// Redact masks secrets in a message before it reaches a log: the
+// pipeline's messages are masked already, but a panic's value may quote
+// input, and nothing logged may carry a credential.
+func Redact(msg string) string {
+	return string(normalize.AppendRedacted(nil, []byte(msg)))
 }
