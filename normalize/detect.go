@@ -107,6 +107,8 @@ func (n *Normalizer) denialRateExceeded(w *rateWindow, u *unified) bool {
 		t = n.now().UnixMilli()
 	}
 	exceeded := false
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.byPrincipal {
 		if id := principalKey(u); len(id) > 0 && w.hit(w.key(rateKeyPrincipal, id), t) {
 			exceeded = true

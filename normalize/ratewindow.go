@@ -68,9 +68,11 @@ func (w *rateWindow) key(kind byte, value []byte) uint64 {
 // Each key keeps its threshold+1 latest event times, whatever order they
 // arrived in, so a late event counts where it belongs and cannot push a
 // recent one out; events later than t are not counted for it.
+//
+// The caller holds w.mu, for all the keys of one record at once: a record
+// that counts under two keys must see both counts of one moment, or
+// concurrent flushes could let more than threshold records pass unflagged.
 func (w *rateWindow) hit(key uint64, t int64) bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	i, ok := w.index[key]
 	if ok {
 		w.touch(i)
