@@ -26,7 +26,7 @@ host: $(HOST)
 
 $(HOST): test/host/flbhost.c
 	@mkdir -p $(BUILD)
-	$(CC) $(CFLAGS) -o $@ test/host/flbhost.c -ldl -lpthread
+	$(CC) $(CFLAGS) -rdynamic -o $@ test/host/flbhost.c -ldl -lpthread
 
 # The second line runs normalize again without its assembly (the portable
 # line scanner other architectures use), so both paths stay tested.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/pipeline"
+	"github.com/awsaudit/awsaudit/plugin/internal/configmap"
 	"github.com/fluent/fluent-bit-go/output"
 )
 
@@ -33,6 +34,10 @@ func logPanic(l *flbLogger, where string, r any) {
 	l.Log(pipeline.LevelError, msg)
 }
 
+// configMapNote is why Fluent Bit does not check this plugin's property
+// names (nil when it does); init logs it.
+var configMapNote error
+
 //export FLBPluginRegister
 func FLBPluginRegister(def unsafe.Pointer) (rc int) {
 	defer func() {
@@ -41,7 +46,11 @@ func FLBPluginRegister(def unsafe.Pointer) (rc int) {
 			rc = -1 // Fluent Bit treats -1 as a failed registration
 		}
 	}()
-	return output.FLBPluginRegister(def, pluginName, pluginDesc)
+	if rc = output.FLBPluginRegister(def, pluginName, pluginDesc); rc != 0 {
+		return rc
+	}
+	configMapNote = configmap.Register(def, conf.Keys())
+	return 0
 }
 
 // FLBPluginUnregister frees the strings FLBPluginRegister allocated; Fluent
@@ -90,6 +99,9 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 	}
 	instances.Store(id, &instance{id: id, log: l, p: p, initThread: osThread()})
 	output.FLBPluginSetContext(plugin, id)
+	if configMapNote != nil {
+		l.Log(pipeline.LevelInfo, "property names are not checked by Fluent Bit: "+configMapNote.Error())
+	}
 	l.Log(pipeline.LevelInfo, "started")
 	return output.FLB_OK
 }

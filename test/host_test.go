@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 )
 
@@ -112,22 +113,40 @@ func runHost(t *testing.T, args ...string) *hostRun {
 	default:
 		t.Fatalf("flbhost %q: %v\nstdout:\n%s\nstderr:\n%s", args, err, r.Stdout, r.Stderr)
 	}
-	sc := bufio.NewScanner(strings.NewReader(r.Stdout))
+	r.Lines = parseHostLines(r.Stdout)
+	return r
+}
+
+// parseHostLines splits flbhost's stdout into lines of key=value fields. A
+// quoted value runs to its closing quote; description= and desc= are last
+// on their line and run to its end (they may hold quotes and spaces).
+func parseHostLines(stdout string) []hostLine {
+	var lines []hostLine
+	sc := bufio.NewScanner(strings.NewReader(stdout))
+	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
 		kind, rest, _ := strings.Cut(sc.Text(), " ")
 		l := hostLine{Kind: kind, Fields: map[string]string{}}
-		// description="..." is last on its line and may hold spaces.
-		if i := strings.Index(rest, `description="`); i >= 0 {
-			l.Fields["description"] = strings.TrimSuffix(rest[i+len(`description="`):], `"`)
-			rest = rest[:i]
-		}
-		for _, kv := range strings.Fields(rest) {
-			k, v, _ := strings.Cut(kv, "=")
+		for rest = strings.TrimLeft(rest, " "); rest != ""; rest = strings.TrimLeft(rest, " ") {
+			k, v, _ := strings.Cut(rest, "=")
+			rest = ""
+			switch {
+			case (k == "description" || k == "desc") && strings.HasPrefix(v, `"`):
+				v = strings.TrimSuffix(v[1:], `"`)
+			case strings.HasPrefix(v, `"`):
+				end := strings.IndexByte(v[1:], '"')
+				if end < 0 {
+					end = len(v) - 1
+				}
+				v, rest = v[1:1+end], v[min(len(v), end+2):]
+			default:
+				v, rest, _ = strings.Cut(v, " ")
+			}
 			l.Fields[k] = v
 		}
-		r.Lines = append(r.Lines, l)
+		lines = append(lines, l)
 	}
-	return r
+	return lines
 }
 
 // linesFile writes a text file of lines for flbhost -l.
@@ -245,5 +264,69 @@ func TestHostEngineThreadWarning(t *testing.T) {
 				t.Errorf("the warning does not name the fix\nstderr:\n%s", r.Stderr)
 			}
 		})
+	}
+}
+
+// The plugin registers its keys (conf.Keys) as Fluent Bit's config map:
+// -h lists them with their defaults, and Fluent Bit refuses a key the map
+// does not name before it starts the instance.
+func TestHostConfigMap(t *testing.T) {
+	r := runHost(t, "--print-config-map", "--no-flush", "-i", "Brokers=127.0.0.1:1")
+	checkConfigMap(t, r, "output", conf.Keys())
+}
+
+func TestHostInputConfigMap(t *testing.T) {
+	r := runHost(t, "-i", "Brokers=127.0.0.1:1", "--print-config-map", "--input", buildInput(t),
+		"--input-property", "Nonexistent_Key=1")
+	out := r.Stdout + r.Stderr
+	checkConfigMap(t, r, "input", conf.S3InputKeys())
+	if r.Code != 3 || !strings.Contains(out, "[error] [config] awsaudit_s3: unknown configuration property 'Nonexistent_Key'. The following properties are allowed: Queue_URL") {
+		t.Errorf("no unknown-property error for the input\n%s", out)
+	}
+}
+
+func checkConfigMap(t *testing.T, r *hostRun, kind string, keys []conf.KeyDoc) {
+	t.Helper()
+	lines := r.Find(kind + "_config_map")
+	if len(lines) != len(keys) {
+		t.Fatalf("%d %s config map entries, want %d (one per key)\n%s", len(lines), kind, len(keys), r.Stdout)
+	}
+	for i, k := range keys {
+		f := lines[i].Fields
+		want := k.Default
+		if k.Required {
+			want = ""
+		}
+		if f["name"] != k.Name || f["default"] != want {
+			t.Errorf("entry %d = name %q default %q, want %q %q", i, f["name"], f["default"], k.Name, want)
+		}
+		if f["desc"] == "" || strings.Contains(f["desc"], "`") {
+			t.Errorf("%s: description %q, want the key's documentation without markdown", k.Name, f["desc"])
+		}
+		if k.Required && !strings.HasPrefix(f["desc"], "Required.") {
+			t.Errorf("%s is required but its description does not say so: %q", k.Name, f["desc"])
+		}
+	}
+}
+
+func TestHostRefusesUnknownKey(t *testing.T) {
+	for _, key := range []string{"Topics", "Message_Key_Field", "rdkafka.compression.codec"} {
+		r := runHost(t, "-i", "Brokers=127.0.0.1:1,"+key+"=x")
+		if r.Code != 3 {
+			t.Errorf("%s: exit status %d, want 3 (start-up refused)", key, r.Code)
+		}
+		if len(r.Find("init")) != 0 {
+			t.Errorf("%s: the instance was initialized despite an unknown key", key)
+		}
+		want := "[error] [config] awsaudit: unknown configuration property '" + key + "'. The following properties are allowed: Brokers, Topic,"
+		if !strings.Contains(r.Stderr, want) {
+			t.Errorf("%s: stderr lacks %q\n%s", key, want, r.Stderr)
+		}
+	}
+	// Core properties (Match, Workers, Retry_Limit, ...) are Fluent Bit's,
+	// never checked against the plugin's map.
+	r := runHost(t, "-i", "Brokers=127.0.0.1:1,Match=*,Workers=2,Retry_Limit=no_limits,Alias=x", "--no-flush")
+	if strings.Contains(r.Stderr, "unknown configuration property") {
+		t.Errorf("a core property was refused\n%s", r.Stderr)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/pipeline"
 	"github.com/awsaudit/awsaudit/pipeline/s3sqs"
+	"github.com/awsaudit/awsaudit/plugin/internal/configmap"
 )
 
 const (
@@ -42,8 +43,13 @@ func FLBPluginRegister(def unsafe.Pointer) (rc C.int) {
 		}
 	}()
 	register(def, pluginName, pluginDesc)
+	configMapNote = configmap.Register(def, conf.S3InputKeys())
 	return 0
 }
+
+// configMapNote is why Fluent Bit does not check this plugin's property
+// names (nil when it does); init logs it.
+var configMapNote error
 
 // FLBPluginUnregister frees what FLBPluginRegister allocated.
 //
@@ -88,6 +94,9 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc C.int) {
 		l.Log(pipeline.LevelInfo, "this Fluent Bit passes inputs no context: one awsaudit_s3 instance per process")
 	}
 	instances.Store(id, &instance{id: id, log: l, src: src, max: cfg.ChunkMaxSize})
+	if configMapNote != nil {
+		l.Log(pipeline.LevelInfo, "property names are not checked by Fluent Bit: "+configMapNote.Error())
+	}
 	return flbOK
 }
 

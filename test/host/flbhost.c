@@ -7,6 +7,8 @@
  *
  *   dlopen(RTLD_LAZY); FLBPluginPreRegister(0) if present;
  *   FLBPluginRegister(def) with def calloc'ed, type 0; -1 fails;
+ *   def->config_map, when set, checked against every instance property
+ *   like flb_output_plugin_property_check() (Fluent Bit 5.1.1), exit 3;
  *   resolve FLBPluginInit (required), FLBPluginFlush, FLBPluginFlushCtx,
  *   FLBPluginExit, FLBPluginExitCtx;
  *   per instance: plugin->api, ->o_ins, ->context set on the ONE plugin
@@ -67,6 +69,83 @@ struct proxy_def {
     int event_type;
     void *config_map;
 };
+
+/* Same layout as struct flb_config_map of Fluent Bit 5.1.1
+ * (flb_config_map.h): the fields a plugin fills, then the value Fluent Bit
+ * fills in for its own copies (union, raw, mult, _head) and the list link. */
+struct config_map {
+    int type;
+    char *name;
+    char *def_value;
+    int flags;
+    int set_property;
+    uintptr_t offset;
+    char *desc;
+    char value[40];
+    void *head[2];
+};
+
+/* Fluent Bit exports this array (flb_http_server.c, 5.0+); a plugin
+ * measures sizeof(struct flb_config_map) on it, so the host exports one of
+ * the same shape (linked with -rdynamic). */
+struct config_map flb_http_server_config_map[] = {
+    {2, "http_server.workers", "1", 0, 1, 0, "Number of HTTP listener worker threads", {0}, {0}},
+    {0, "http_server.buffer_max_size", "4M", 0, 1, 0, "Maximum HTTP request buffer size", {0}, {0}},
+    {0, NULL, NULL, 0, 0, 0, NULL, {0}, {0}},
+};
+
+/* Names of struct flb_config_map types, as fluent-bit -h prints them. */
+static const char *config_map_type(int t)
+{
+    switch (t) {
+    case 0: return "string";
+    case 2: return "integer";
+    case 3: return "boolean";
+    case 4: return "double";
+    case 5: return "size";
+    case 6: return "time";
+    default: return "other";
+    }
+}
+
+/* Prints the plugin's config map (--print-config-map), one key a line. */
+static void print_config_map(const char *kind, const struct config_map *m)
+{
+    if (!m) {
+        printf("%s_config_map none\n", kind);
+        return;
+    }
+    for (; m->name; m++) {
+        printf("%s_config_map name=%s type=%s default=\"%s\" desc=\"%s\"\n", kind, m->name,
+               config_map_type(m->type), m->def_value ? m->def_value : "",
+               m->desc ? m->desc : "");
+    }
+}
+
+/* flb_config_map_properties_check(): a property the plugin's map does not
+ * name stops start-up, with Fluent Bit's message and the allowed names. */
+static int config_map_check(const char *context_name, const struct config_map *map,
+                            const char *key)
+{
+    const struct config_map *m;
+    int n = 0, i = 0;
+
+    if (!map) {
+        return 0;
+    }
+    for (m = map; m->name; m++, n++) {
+        if (strcasecmp(m->name, key) == 0) {
+            return 0;
+        }
+    }
+    fprintf(stderr, "[error] [config] %s: unknown configuration property '%s'. "
+            "The following properties are allowed: ", context_name, key);
+    for (m = map; m->name; m++, i++) {
+        fprintf(stderr, i == n - 1 ? (n == 1 ? "%s." : "and %s.") : "%s, ", m->name);
+    }
+    fprintf(stderr, "\n");
+    return -1;
+}
 
 /* Same layout as struct flb_api (flb_api.h, Fluent Bit >= 4.0.3; 2.0 to
  * 4.0.2 end after output_log_check). Instance pointers are opaque here. */
@@ -735,6 +814,7 @@ static long retry_wait_ms = 200;
 static int repeat = 1;
 static int quiet;
 static int no_flush;             /* --no-flush: measure the host alone */
+static int print_cm;             /* --print-config-map */
 static long exit_after_ms = -1;  /* --exit-after-ms: exit while flushing */
 static atomic_int stopping;      /* set once exit starts: take no new work */
 static atomic_long next_item;
@@ -1033,6 +1113,14 @@ static int run_input(void)
                  rc, def->type, FLB_PROXY_INPUT_PLUGIN);
         return 2;
     }
+    if (print_cm) {
+        print_config_map("input", def->config_map);
+    }
+    for (i = 0; i < input.ins.nprops; i++) {
+        if (config_map_check(def->name, def->config_map, input.ins.props[i].key) != 0) {
+            return 3;
+        }
+    }
     ip.cb_init = (int (*)(struct go_input_plugin *)) dlsym(dso, "FLBPluginInit");
     ip.cb_collect = (int (*)(void **, size_t *)) dlsym(dso, "FLBPluginInputCallback");
     ip.cb_cleanup = (int (*)(void *)) dlsym(dso, "FLBPluginInputCleanupCallback");
@@ -1217,6 +1305,7 @@ static void usage(FILE *f)
 "  -q, --quiet           print only register/init/exit/summary/memory lines\n"
 "\n"
 "  Input side (a Go input plugin whose chunks every -i output flushes):\n"
+"      --print-config-map  print the config map the plugin registered\n"
 "      --input PATH      the input plugin .so\n"
 "      --input-property K=V  one property of the input instance (repeatable;\n"
 "                        Tag sets the chunks' tag, default NAME.0)\n"
@@ -1260,6 +1349,7 @@ enum {
     OPT_INPUT_MAX,
     OPT_INPUT_IDLE,
     OPT_INPUT_CRASH,
+    OPT_PRINT_CM,
 };
 
 struct source {
@@ -1333,6 +1423,7 @@ int main(int argc, char **argv)
         {"input-max-events", required_argument, NULL, OPT_INPUT_MAX},
         {"input-idle-ms", required_argument, NULL, OPT_INPUT_IDLE},
         {"input-crash-after", required_argument, NULL, OPT_INPUT_CRASH},
+        {"print-config-map", no_argument, NULL, OPT_PRINT_CM},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -1441,6 +1532,9 @@ int main(int argc, char **argv)
         case OPT_NO_FLUSH:
             no_flush = 1;
             break;
+        case OPT_PRINT_CM:
+            print_cm = 1;
+            break;
         case OPT_EXIT_AFTER:
             exit_after_ms = parse_long("--exit-after-ms", optarg, 0);
             break;
@@ -1525,6 +1619,21 @@ int main(int argc, char **argv)
                  "proxy=%d (want %d)", rc, def->type, FLB_PROXY_OUTPUT_PLUGIN,
                  def->proxy, FLB_PROXY_GOLANG);
         return 2;
+    }
+
+    /* flb_plugin_proxy_register_output() copies def->config_map; -h
+     * prints it and flb_output_plugin_property_check() enforces it. */
+    if (print_cm) {
+        print_config_map("output", def->config_map);
+    }
+    for (i = 0; i < ninsts; i++) {
+        int j;
+
+        for (j = 0; j < insts[i].nprops; j++) {
+            if (config_map_check(def->name, def->config_map, insts[i].props[j].key) != 0) {
+                return 3;
+            }
+        }
     }
 
     /* proxy_go_output_register() */
