@@ -243,6 +243,8 @@ func TestValidationErrors(t *testing.T) {
 		{"message key empty segment", map[string]string{"Message_Key": "bucket..name"}, "Message_Key", "empty path segment"},
 		{"message key leading dot", map[string]string{"Message_Key": ".bucket"}, "Message_Key", "empty path segment"},
 		{"message key trailing dot", map[string]string{"Message_Key": "bucket."}, "Message_Key", "empty path segment"},
+		{"message key typo", map[string]string{"Message_Key": "bucket.nmae"}, "Message_Key", "did you mean bucket.name?"},
+		{"message key static", map[string]string{"Message_Key": "my-static-key"}, "Message_Key", "not a field of the normalized record"},
 		{"compression", map[string]string{"Compression": "brotli"}, "Compression", `"brotli" is not one of none, gzip`},
 		{"acks", map[string]string{"Required_Acks": "2"}, "Required_Acks", `"2" is not one of all, one, none`},
 		{"batch size zero", map[string]string{"Batch_Size": "0"}, "Batch_Size", "out of range 1-1000000"},

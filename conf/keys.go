@@ -86,7 +86,7 @@ func Keys() []KeyDoc {
 		doc(keyRegionKey, "", "Record key holding the region (for example one added by a filter); unset means not used."),
 		doc(keyRedact, "on", "Mask presigned-URL signatures and session tokens. Booleans accept on/off, true/false, yes/no, 1/0."),
 		doc(keyIncludeRaw, "off", "Add the original input to the record as `raw` (redacted when `Redact` is on)."),
-		doc(keyMessageKey, "bucket.name", "Dotted path into the normalized record whose value becomes the Kafka message key; `none` (or `off`) sends no key. Paths name unified-record fields whatever the `Format`; `correlation_id` keeps an access-log record and its CloudTrail twin in one partition."),
+		doc(keyMessageKey, "bucket.name", "Dotted path into the normalized record whose value becomes the Kafka message key; `none` (or `off`) sends no key. Paths name unified-record fields whatever the `Format` and are checked against the schema at start-up (a typo names the nearest field); `correlation_id` keeps an access-log record and its CloudTrail twin in one partition."),
 		doc(keyFormat, "unified", "What records are written as: `unified` (the awsaudit record) or `ocsf` (OCSF "+normalize.OCSFVersion+" API Activity, class_uid 6003)."),
 		doc(keyRulesFile, "", "YAML file of detection rules (the `alerts` field); unset uses the built-in rules, `off` (or `false`, `none`, `no`) disables detections. Read and checked at start-up."),
 		doc(keyCompression, "none", "Kafka compression codec: `none`, `gzip`, `snappy`, `lz4` or `zstd`."),

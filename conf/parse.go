@@ -132,6 +132,9 @@ func Parse(get func(key string) string) (Config, error) {
 		case slices.Contains(strings.Split(v, "."), ""):
 			p.fail(keyMessageKey, "%q has an empty path segment (want a dotted path such as bucket.name)", v)
 		default:
+			if ok, nearest := normalize.CheckFieldPath(v); !ok {
+				p.fail(keyMessageKey, "%q is not a field of the normalized record (did you mean %s? none sends no key)", v, nearest)
+			}
 			c.MessageKey = v
 		}
 	}
