@@ -91,6 +91,7 @@ type pending struct {
 	dlq     bool
 	refused bool  // the broker refused it: replaced by a dead letter or dropped
 	stage   uint8 // stageRecord, or which replacement of a refused message
+	class   uint8 // a dead letter's reason class (dlqClasses)
 	src     normalize.Source
 	orig    int32 // a replacement's refused message (index in pend)
 	key     span
@@ -139,7 +140,9 @@ type flushState struct {
 
 	in      int64
 	dropped int64 // since the last piece
-	refused int64 // since the last piece
+	// droppedBy splits dropped by the reason class of the record.
+	droppedBy [len(dlqClasses)]int64
+	refused   int64 // since the last piece
 
 	pieces    int   // pieces written and acknowledged
 	delivered int   // messages in them
@@ -161,6 +164,7 @@ func (st *flushState) reset(tag string) {
 	st.buf = st.buf[:0]
 	st.pend = st.pend[:0]
 	st.in, st.dropped, st.refused = 0, 0, 0
+	st.droppedBy = [len(dlqClasses)]int64{}
 	st.pieces, st.delivered, st.err, st.failedN = 0, 0, nil, 0
 }
 
@@ -289,10 +293,20 @@ func (st *flushState) commit(p *Pipeline) {
 		bytesOut += int64(max(pd.key.n, 0) + pd.val.n)
 		if pd.dlq {
 			dlq++
+			p.c.deadByClass[pd.class].Add(1)
 		} else {
 			p.c.out[pd.topic].Add(1)
+			if pd.topic != p.topicAlerts {
+				p.c.normalized[pd.src].Add(1)
+			}
 		}
 	}
+	for c, n := range st.droppedBy {
+		if n > 0 {
+			p.c.droppedByClass[c].Add(n)
+		}
+	}
+	st.droppedBy = [len(dlqClasses)]int64{}
 	p.c.deadLettered.Add(dlq)
 	p.c.bytesOut.Add(bytesOut)
 	p.c.dropped.Add(st.dropped)
@@ -551,11 +565,13 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason strin
 // input: on its base64). It returns the dead letter's index in st.pend, or
 // -1 when it was dropped.
 func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, reason string, input []byte, binary bool, limit int) int {
+	class := classify(reason)
 	// Reasons can quote the input: redact them like the input.
 	st.red = normalize.AppendRedacted(st.red[:0], []byte(reason))
 	reason = string(truncateUTF8(st.red, maxReasonBytes))
 	if p.topicDLQ < 0 {
 		st.dropped++
+		st.droppedBy[class]++
 		if ok, n := p.dropLog.allow(time.Now()); ok {
 			p.log(LevelWarn, "dropping a rejected record (no DLQ topic): "+
 				string(truncateUTF8([]byte(reason), 200))+suppressedNote(n))
@@ -600,6 +616,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, reason 
 	st.pend = append(st.pend, pending{
 		topic:  p.topicDLQ,
 		dlq:    true,
+		class:  class,
 		src:    src,
 		key:    span{n: -1},
 		val:    span{off, len(b) - off},

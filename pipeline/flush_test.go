@@ -248,7 +248,7 @@ func TestHugeFlushReleasesMemory(t *testing.T) {
 	usual := benchChunks()[1].chunk
 	p, _ := newTestPipeline(t, testConfig(), discard{})
 	st := p.newState()
-	if s := p.flushWith(st, "t", func(st *flushState) { p.decodeChunk(st, usual) }); s != StatusOK {
+	if s := p.flushWith(st, "t", false, func(st *flushState) { p.decodeChunk(st, usual) }); s != StatusOK {
 		t.Fatal(s)
 	}
 	st.trim()
@@ -260,7 +260,7 @@ func TestHugeFlushReleasesMemory(t *testing.T) {
 		return ms.HeapAlloc
 	}
 	before := live()
-	if s := p.flushWith(st, "t", func(st *flushState) { p.decodeChunk(st, chunk) }); s != StatusOK {
+	if s := p.flushWith(st, "t", false, func(st *flushState) { p.decodeChunk(st, chunk) }); s != StatusOK {
 		t.Fatal(s)
 	}
 	if r := st.retainedBytes(); r < len(chunk)/2 {

@@ -3,6 +3,7 @@ package pipeline
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"strconv"
 	"strings"
 	"sync"
@@ -33,6 +34,8 @@ type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.So
 type Pipeline struct {
 	log Logger
 	w   sender
+	// retries recognizes a chunk Fluent Bit redelivers (see Flush).
+	retries *retrySet
 
 	hint        normalize.Source
 	nopts       normalize.Options
@@ -123,9 +126,10 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	p := &Pipeline{
-		log:  log,
-		w:    w,
-		hint: hint,
+		retries: newRetrySet(),
+		log:     log,
+		w:       w,
+		hint:    hint,
 		nopts: normalize.Options{
 			DefaultRegion: cfg.DefaultRegion,
 			Redact:        cfg.Redact,
@@ -230,14 +234,23 @@ func (p *Pipeline) metricsLoop(every time.Duration) {
 // Flush processes one Fluent Bit chunk (a concatenation of msgpack events)
 // and writes every resulting message. It does not retain data.
 func (p *Pipeline) Flush(data []byte, tag string) Status {
-	return p.run(tag, func(st *flushState) {
+	// Fluent Bit does not say that a flush is a retry: a chunk answered
+	// FLB_RETRY before is recognized by its content, so that its records
+	// count once in RecordsIn and the retry counts as a retry.
+	sum := maphash.Bytes(p.retries.seed, data) ^ maphash.String(p.retries.seed, tag)
+	again := p.retries.seen(sum)
+	st := p.run(tag, again, func(st *flushState) {
 		p.decodeChunk(st, data)
 	})
+	if st == StatusRetry {
+		p.retries.add(sum)
+	}
+	return st
 }
 
 // FlushRecords is Flush for records that are already decoded (the CLI).
 func (p *Pipeline) FlushRecords(recs []Record, tag string) Status {
-	return p.run(tag, func(st *flushState) {
+	return p.run(tag, false, func(st *flushState) {
 		for i := 0; i < len(recs) && st.err == nil; i++ {
 			p.processRecord(st, &recs[i])
 		}
@@ -248,7 +261,7 @@ func (p *Pipeline) FlushRecords(recs []Record, tag string) Status {
 // piece by piece (see writePiece), and maps the outcome to a Status. A
 // failure after some pieces were acknowledged is still a failure: Fluent
 // Bit redelivers the whole chunk, duplicating those.
-func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
+func (p *Pipeline) run(tag string, again bool, fill func(*flushState)) Status {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if p.closed {
@@ -257,13 +270,17 @@ func (p *Pipeline) run(tag string, fill func(*flushState)) Status {
 	}
 	st := p.states.Get().(*flushState)
 	defer p.putState(st)
-	return p.flushWith(st, tag, fill)
+	return p.flushWith(st, tag, again, fill)
 }
 
-func (p *Pipeline) flushWith(st *flushState, tag string, fill func(*flushState)) Status {
+func (p *Pipeline) flushWith(st *flushState, tag string, again bool, fill func(*flushState)) Status {
 	st.reset(tag)
 	fill(st)
-	p.c.recordsIn.Add(st.in)
+	if again {
+		p.c.chunksRetried.Add(1)
+	} else {
+		p.c.recordsIn.Add(st.in)
+	}
 	if st.err == nil {
 		p.writePiece(st)
 	}
@@ -342,6 +359,17 @@ func (p *Pipeline) Stats() Stats {
 	for _, i := range []int{p.topicDef, p.topicS3, p.topicCT} {
 		s.RecordsOut[p.topics[i]] = p.c.out[i].Load()
 	}
+	s.Normalized = map[string]int64{
+		normalize.SourceS3Access.String():   p.c.normalized[normalize.SourceS3Access].Load(),
+		normalize.SourceCloudTrail.String(): p.c.normalized[normalize.SourceCloudTrail].Load(),
+	}
+	s.DeadLetters = make(map[string]int64, len(dlqClasses))
+	s.DroppedBy = make(map[string]int64, len(dlqClasses))
+	for i, c := range dlqClasses {
+		s.DeadLetters[c] = p.c.deadByClass[i].Load()
+		s.DroppedBy[c] = p.c.droppedByClass[i].Load()
+	}
+	s.ChunksRetried = p.c.chunksRetried.Load()
 	return s
 }
 

@@ -448,8 +448,23 @@ func TestRetryRedeliversSameResult(t *testing.T) {
 		t.Errorf("messages %v", s.msgs)
 	}
 	st := p.Stats()
-	if st.RecordsIn != 4 || st.Out() != 1 || st.DeadLettered != 1 || st.FlushesRetry != 1 || st.FlushesOK != 1 {
-		t.Errorf("stats %v", st)
+	// The redelivery is a retry, not new input.
+	if st.RecordsIn != 2 || st.ChunksRetried != 1 || st.Out() != 1 || st.DeadLettered != 1 || st.FlushesRetry != 1 || st.FlushesOK != 1 {
+		t.Errorf("stats %v, chunks retried %d", st, st.ChunksRetried)
+	}
+	var dead int64
+	for _, n := range st.DeadLetters {
+		dead += n
+	}
+	if dead != st.DeadLettered || st.DeadLetters["unparsable"] != 1 {
+		t.Errorf("dead letters by class %v, want the one unparsable record", st.DeadLetters)
+	}
+	// The same content under another tag, or flushed again after it
+	// succeeded, is new input.
+	p.Flush(chunk, "t")
+	p.Flush(chunk, "other")
+	if st := p.Stats(); st.RecordsIn != 6 || st.ChunksRetried != 1 {
+		t.Errorf("after two new flushes: records in %d, chunks retried %d; want 6, 1", st.RecordsIn, st.ChunksRetried)
 	}
 }
 

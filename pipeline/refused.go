@@ -145,6 +145,7 @@ func (p *Pipeline) replaceRefused(st *flushState, i int, cause error) {
 		// Even the minimal dead letter was refused: nothing more can be
 		// done for this record. Log why, never what.
 		st.dropped++
+		st.droppedBy[pd.class]++
 		if ok, n := p.dropLog.allow(time.Now()); ok {
 			p.log(LevelWarn, fmt.Sprintf("dropping a record the broker refused, with its dead letters: %s; minimal dead letter of %d bytes: %v%s",
 				truncateUTF8([]byte(headerValue(pd.headers, "reason")), 300), size, cause, suppressedNote(n)))

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,8 +11,8 @@ import (
 )
 
 // Stats is a snapshot of a pipeline's counters since New. Records are
-// counted in when decoded, so a chunk that Fluent Bit redelivers after a
-// retry counts again in RecordsIn; the outcome counters (RecordsOut,
+// counted in when decoded, once per chunk: a chunk that Fluent Bit
+// redelivers after a retry counts in ChunksRetried; the outcome counters (RecordsOut,
 // DeadLettered, Dropped, BytesOut) only move when a flush succeeded, or
 // for the pieces of a huge flush acknowledged before a later one failed
 // (see Memory in the package doc).
@@ -29,6 +30,16 @@ type Stats struct {
 	// own (too large, invalid): each was replaced by a dead letter or,
 	// when the DLQ refused that too or is off, counted in Dropped.
 	Refused int64
+	// Normalized counts acknowledged normalized records by source
+	// (s3_access, cloudtrail); alert-topic copies are not counted again.
+	Normalized map[string]int64
+	// DeadLetters and DroppedBy split DeadLettered and Dropped by reason
+	// class (unparsable, too_large, ...; every class is present).
+	DeadLetters map[string]int64
+	DroppedBy   map[string]int64
+	// ChunksRetried counts flushes of a chunk this pipeline had answered
+	// FLB_RETRY before; their records are not counted in RecordsIn again.
+	ChunksRetried int64
 }
 
 // Out is the total of RecordsOut over all topics.
@@ -91,6 +102,45 @@ type counters struct {
 	kafkaErrors  atomic.Int64
 	bytesOut     atomic.Int64
 	refused      atomic.Int64
+	// By reason class (dlqClasses) and by source (normalize.Source).
+	deadByClass    [len(dlqClasses)]atomic.Int64
+	droppedByClass [len(dlqClasses)]atomic.Int64
+	normalized     [3]atomic.Int64
+	chunksRetried  atomic.Int64 // flushes of a chunk seen before (a retry)
+}
+
+// dlqClasses name why a record was dead-lettered or dropped, in a few
+// words a metric label can carry (the full reason is in the dead letter).
+var dlqClasses = [...]string{
+	"unparsable",       // the normalizer rejected it: not a valid access-log line or CloudTrail record
+	"no_log_key",       // a Fluent Bit record without the log key or CloudTrail fields
+	"malformed_chunk",  // the chunk's msgpack ended or broke mid-record
+	"malformed_record", // the record's msgpack could not be read or re-encoded
+	"empty",            // nothing to normalize, or nothing came out
+	"too_large",        // larger than Batch_Bytes or than the broker takes
+	"refused",          // the broker refused it for another reason
+	"internal",         // a recovered bug: the panic was logged
+}
+
+// classify maps a dead letter's reason to its class (dlqClasses index).
+func classify(reason string) uint8 {
+	switch {
+	case strings.HasPrefix(reason, "record has no log key"):
+		return 1
+	case strings.HasPrefix(reason, "malformed chunk"):
+		return 2
+	case strings.HasPrefix(reason, "malformed record"), strings.HasPrefix(reason, "cannot encode record fields"):
+		return 3
+	case reason == reasonEmpty, reason == reasonEmptyOut:
+		return 4
+	case strings.Contains(reason, "too large"):
+		return 5
+	case strings.Contains(reason, "refused by the broker"):
+		return 6
+	case strings.HasPrefix(reason, "internal error"):
+		return 7
+	}
+	return 0
 }
 
 // rateLimiter lets one message through per interval and counts the rest,
@@ -128,3 +178,44 @@ func NewRateLimiter(interval time.Duration) *RateLimiter {
 // Allow reports whether to log now and how many messages were suppressed
 // since the last one logged.
 func (l *RateLimiter) Allow(now time.Time) (bool, int) { return l.r.allow(now) }
+
+// retrySet remembers the chunks answered FLB_RETRY (by a hash of content
+// and tag) until they come back. It is bounded: when Fluent Bit gives up
+// on many chunks (Retry_Limit), the oldest are forgotten, and a
+// forgotten chunk's retry counts as new input.
+type retrySet struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	m    map[uint64]struct{}
+	fifo []uint64
+}
+
+const maxRetryMemory = 8192
+
+func newRetrySet() *retrySet {
+	return &retrySet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})}
+}
+
+// seen reports whether sum was added and not yet seen, and forgets it.
+func (r *retrySet) seen(sum uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[sum]; !ok {
+		return false
+	}
+	delete(r.m, sum)
+	return true
+}
+
+func (r *retrySet) add(sum uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.fifo) >= maxRetryMemory {
+		for _, old := range r.fifo[:maxRetryMemory/2] {
+			delete(r.m, old)
+		}
+		r.fifo = append(r.fifo[:0], r.fifo[maxRetryMemory/2:]...)
+	}
+	r.m[sum] = struct{}{}
+	r.fifo = append(r.fifo, sum)
+}

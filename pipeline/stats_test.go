@@ -1,8 +1,11 @@
 package pipeline
 
 import (
+	"fmt"
 	"testing"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
 
 func TestRateLimiter(t *testing.T) {
@@ -24,6 +27,26 @@ func TestRateLimiter(t *testing.T) {
 		ok, n := l.Allow(t0.Add(s.at))
 		if ok != s.ok || n != s.suppressed {
 			t.Errorf("at %v: Allow = %v, %d; want %v, %d", s.at, ok, n, s.ok, s.suppressed)
+		}
+	}
+}
+
+func TestClassify(t *testing.T) {
+	for _, tc := range []struct{ reason, class string }{
+		{fmt.Sprintf(reasonNoLogKey, "log"), "no_log_key"},
+		{fmt.Sprintf(reasonMalformed, 1, 2, "eof"), "malformed_chunk"},
+		{fmt.Sprintf(reasonBadRecord, "x"), "malformed_record"},
+		{fmt.Sprintf(reasonBadFields, "x"), "malformed_record"},
+		{fmt.Sprintf(reasonTooLarge, 10, 5), "too_large"},
+		{refusalReason(kafka.MessageSizeTooLarge, "record", 9), "too_large"},
+		{refusalReason(kafka.InvalidMessage, "record", 9), "refused"},
+		{fmt.Sprintf(reasonInternal, "boom"), "internal"},
+		{reasonEmpty, "empty"},
+		{reasonEmptyOut, "empty"},
+		{`field 10 (HTTP status): "x" is not a number`, "unparsable"},
+	} {
+		if got := dlqClasses[classify(tc.reason)]; got != tc.class {
+			t.Errorf("classify(%q) = %s, want %s", tc.reason, got, tc.class)
 		}
 	}
 }
