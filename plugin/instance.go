@@ -3,6 +3,7 @@ package main
 import (
 	"runtime/debug"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/pipeline"
@@ -15,6 +16,7 @@ type instance struct {
 	id  int
 	log *flbLogger
 	p   *pipeline.Pipeline // safe for concurrent flushes (Workers N)
+	m   *metrics           // nil when Fluent Bit has no cmetrics for it
 	// initThread is the OS thread that ran init, Fluent Bit's engine
 	// thread; threadChecked is set by the first flush (checkFlushThread).
 	initThread    int64
@@ -50,7 +52,10 @@ func only() *instance {
 const releaseAfterBytes = 16 << 20
 
 func (in *instance) flush(data []byte, tag string) int {
+	start := time.Now()
 	st := in.p.Flush(data, tag)
+	in.m.observe(time.Since(start))
+	in.m.tick(in.p)
 	if len(data) >= releaseAfterBytes {
 		debug.FreeOSMemory()
 	}
@@ -69,5 +74,7 @@ func (in *instance) flush(data []byte, tag string) int {
 // Fluent Bit frees its API after the exit callbacks.
 func (in *instance) close() error {
 	defer in.log.detached.Store(true)
-	return in.p.Close()
+	err := in.p.Close()
+	in.m.update(in.p.Stats())
+	return err
 }

@@ -1,6 +1,8 @@
 package main
 
 /*
+#cgo LDFLAGS: -ldl
+#include <dlfcn.h>
 #include <stdlib.h>
 
 // Mirrors of Fluent Bit's ABI, declared here (not taken from fluent-bit-go,
@@ -37,6 +39,23 @@ static void *awsaudit_plugin_api(void *plugin) {
 static void *awsaudit_plugin_ins(void *plugin) {
     struct awsaudit_flbgo_output_plugin *p = plugin;
     return p == NULL ? NULL : p->o_ins;
+}
+
+// awsaudit_cmt returns the instance's cmetrics context (struct cmt *).
+static void *awsaudit_cmt(void *api, void *ins) {
+    struct awsaudit_flb_api *a = api;
+    if (a == NULL || ins == NULL || a->output_get_cmt_instance == NULL) {
+        return NULL;
+    }
+    return a->output_get_cmt_instance(ins);
+}
+
+// awsaudit_output_name is flb_output_name(ins): the instance's Alias, or
+// name.id (awsaudit.0) without one, as Fluent Bit's own log lines and
+// metrics label it. NULL when the engine does not export it.
+static const char *awsaudit_output_name(void *ins) {
+    const char *(*fn)(void *) = (const char *(*)(void *))dlsym(RTLD_DEFAULT, "flb_output_name");
+    return fn == NULL || ins == NULL ? NULL : fn(ins);
 }
 
 // awsaudit_log_check: 1 log it, 0 filtered by the instance's log_level,
@@ -76,7 +95,7 @@ import (
 type flbLogger struct {
 	api   unsafe.Pointer // C memory owned by Fluent Bit
 	ins   unsafe.Pointer
-	label string // like flb_output_name() without an alias: awsaudit.N
+	label string // flb_output_name(): the Alias, or awsaudit.N
 	// detached is set at exit: Fluent Bit frees the api after the exit
 	// callbacks, so anything logged later goes to stderr.
 	detached atomic.Bool
@@ -100,7 +119,22 @@ func newLogger(plugin unsafe.Pointer, id int) *flbLogger {
 			l.ins = C.awsaudit_plugin_ins(plugin)
 		}
 	}
+	if plugin != nil {
+		// The name is copied: Fluent Bit may free the alias at exit
+		// before the last log line.
+		if name := C.awsaudit_output_name(C.awsaudit_plugin_ins(plugin)); name != nil && C.GoString(name) != "" {
+			l.label = C.GoString(name)
+		}
+	}
 	return l
+}
+
+// cmtInstance returns the instance's cmetrics context, or nil.
+func (l *flbLogger) cmtInstance() unsafe.Pointer {
+	if l.api == nil {
+		return nil
+	}
+	return C.awsaudit_cmt(l.api, l.ins)
 }
 
 // Log implements pipeline.Logger; it is safe for concurrent use.

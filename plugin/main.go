@@ -97,8 +97,12 @@ func FLBPluginInit(plugin unsafe.Pointer) (rc int) {
 		l.Log(pipeline.LevelError, "cannot start: "+err.Error())
 		return output.FLB_ERROR
 	}
-	instances.Store(id, &instance{id: id, log: l, p: p, initThread: osThread()})
+	m, merr := newMetrics(l, p.Stats())
+	instances.Store(id, &instance{id: id, log: l, p: p, m: m, initThread: osThread()})
 	output.FLBPluginSetContext(plugin, id)
+	if merr != nil {
+		l.Log(pipeline.LevelInfo, "counters are in the log only: "+merr.Error())
+	}
 	if configMapNote != nil {
 		l.Log(pipeline.LevelInfo, "property names are not checked by Fluent Bit: "+configMapNote.Error())
 	}

@@ -81,16 +81,27 @@ func e2eLinesFile(t *testing.T, lines []string) string {
 	return p
 }
 
-// parseHostLine splits one flbhost stdout line ("kind key=value ...").
+// parseHostLine splits one flbhost stdout line ("kind key=value ..."). A
+// quoted value runs to its closing quote; description= and desc= are last
+// on their line and run to its end (they may hold quotes and spaces).
 func parseHostLine(s string) hostLine {
 	kind, rest, _ := strings.Cut(s, " ")
 	l := hostLine{Kind: kind, Fields: map[string]string{}}
-	if i := strings.Index(rest, `description="`); i >= 0 {
-		l.Fields["description"] = strings.TrimSuffix(rest[i+len(`description="`):], `"`)
-		rest = rest[:i]
-	}
-	for _, kv := range strings.Fields(rest) {
-		k, v, _ := strings.Cut(kv, "=")
+	for rest = strings.TrimLeft(rest, " "); rest != ""; rest = strings.TrimLeft(rest, " ") {
+		k, v, _ := strings.Cut(rest, "=")
+		rest = ""
+		switch {
+		case (k == "description" || k == "desc") && strings.HasPrefix(v, `"`):
+			v = strings.TrimSuffix(v[1:], `"`)
+		case strings.HasPrefix(v, `"`):
+			end := strings.IndexByte(v[1:], '"')
+			if end < 0 {
+				end = len(v) - 1
+			}
+			v, rest = v[1:1+end], v[min(len(v), end+2):]
+		default:
+			v, rest, _ = strings.Cut(v, " ")
+		}
 		l.Fields[k] = v
 	}
 	return l

@@ -117,34 +117,14 @@ func runHost(t *testing.T, args ...string) *hostRun {
 	return r
 }
 
-// parseHostLines splits flbhost's stdout into lines of key=value fields. A
-// quoted value runs to its closing quote; description= and desc= are last
-// on their line and run to its end (they may hold quotes and spaces).
+// parseHostLines splits flbhost's stdout into lines of key=value fields
+// (parseHostLine).
 func parseHostLines(stdout string) []hostLine {
 	var lines []hostLine
 	sc := bufio.NewScanner(strings.NewReader(stdout))
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		kind, rest, _ := strings.Cut(sc.Text(), " ")
-		l := hostLine{Kind: kind, Fields: map[string]string{}}
-		for rest = strings.TrimLeft(rest, " "); rest != ""; rest = strings.TrimLeft(rest, " ") {
-			k, v, _ := strings.Cut(rest, "=")
-			rest = ""
-			switch {
-			case (k == "description" || k == "desc") && strings.HasPrefix(v, `"`):
-				v = strings.TrimSuffix(v[1:], `"`)
-			case strings.HasPrefix(v, `"`):
-				end := strings.IndexByte(v[1:], '"')
-				if end < 0 {
-					end = len(v) - 1
-				}
-				v, rest = v[1:1+end], v[min(len(v), end+2):]
-			default:
-				v, rest, _ = strings.Cut(v, " ")
-			}
-			l.Fields[k] = v
-		}
-		lines = append(lines, l)
+		lines = append(lines, parseHostLine(sc.Text()))
 	}
 	return lines
 }
@@ -328,5 +308,63 @@ func TestHostRefusesUnknownKey(t *testing.T) {
 	r := runHost(t, "-i", "Brokers=127.0.0.1:1,Match=*,Workers=2,Retry_Limit=no_limits,Alias=x", "--no-flush")
 	if strings.Contains(r.Stderr, "unknown configuration property") {
 		t.Errorf("a core property was refused\n%s", r.Stderr)
+	}
+}
+
+// The plugin publishes its counters in the instance's cmetrics context
+// (Fluent Bit's /api/v2/metrics/prometheus), labelled with the instance
+// name (the Alias) that its log lines carry too.
+func TestHostMetrics(t *testing.T) {
+	var lines []string
+	for i := range 10 {
+		lines = append(lines, e2eAccessLine(i, "metrics-bucket", fmt.Sprintf("METRICS%06d", i), "sig"))
+	}
+	lines = append(lines, "not an access log line", `{"neither":"cloudtrail"}`)
+	c := kafkatest.New(t, 1, "m.records", "m.dlq")
+	r := e2eRunHost(t, nil,
+		"-i", "Brokers="+c.Brokers()[0]+",Topic=m.records,DLQ_Topic=m.dlq,Alias=audit_a",
+		"-l", e2eLinesFile(t, lines), "-n", "4")
+	if r.Code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	got := map[string]string{}
+	for _, l := range r.Find("metric") {
+		v := l.Fields["value"]
+		if l.Fields["count"] != "" {
+			v = l.Fields["count"]
+		}
+		got[l.Fields["name"]+"{"+l.Fields["labels"]+"}"] = v
+	}
+	for k, want := range map[string]string{
+		"fluentbit_awsaudit_records_in_total{name=audit_a}":                        "12",
+		"fluentbit_awsaudit_records_total{name=audit_a;source=s3_access}":          "10",
+		"fluentbit_awsaudit_records_total{name=audit_a;source=cloudtrail}":         "0",
+		"fluentbit_awsaudit_messages_total{name=audit_a;topic=m.records}":          "10",
+		"fluentbit_awsaudit_dead_letters_total{name=audit_a;reason=unparsable}":    "2",
+		"fluentbit_awsaudit_dead_letters_total{name=audit_a;reason=too_large}":     "0",
+		"fluentbit_awsaudit_dropped_records_total{name=audit_a;reason=unparsable}": "0",
+		"fluentbit_awsaudit_kafka_errors_total{name=audit_a}":                      "0",
+		"fluentbit_awsaudit_flushes_total{name=audit_a;result=ok}":                 "3",
+		"fluentbit_awsaudit_flushes_total{name=audit_a;result=retry}":              "0",
+		"fluentbit_awsaudit_chunks_redelivered_total{name=audit_a}":                "0",
+		"fluentbit_awsaudit_flush_seconds{name=audit_a}":                           "3",
+	} {
+		if got[k] != want {
+			t.Errorf("%s = %q, want %s", k, got[k], want)
+		}
+	}
+	if b, _ := strconv.Atoi(got["fluentbit_awsaudit_bytes_total{name=audit_a}"]); b < 10*200 {
+		t.Errorf("bytes_total = %d, want the bytes of 12 messages", b)
+	}
+	if !strings.Contains(r.Stderr, "[output:awsaudit:audit_a] started") {
+		t.Errorf("log lines do not carry the alias\n%s", r.Stderr)
+	}
+
+	// An engine without cmetrics for the instance: the counters stay in
+	// the log, and the plugin says so.
+	r = e2eRunHost(t, nil, "--no-cmetrics", "-i", "Brokers="+c.Brokers()[0]+",Topic=m.records",
+		"-l", e2eLinesFile(t, lines[:2]))
+	if len(r.Find("metric")) != 0 || !strings.Contains(r.Stderr, "counters are in the log only") {
+		t.Errorf("without cmetrics: %d metric lines\n%s", len(r.Find("metric")), r.Stderr)
 	}
 }

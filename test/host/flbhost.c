@@ -191,6 +191,8 @@ struct prop {
 
 struct instance {
     int id;
+    char *alias;       /* Alias: what flb_output_name() returns instead of awsaudit.ID */
+    char name[64];     /* flb_output_name() */
     struct prop *props;
     int nprops;
     int log_level;
@@ -315,10 +317,175 @@ static const char *api_input_get_property(const char *key, void *ins)
     return api_output_get_property(key, ins);
 }
 
+/* ---- cmetrics stand-ins ------------------------------------------------
+ * Fluent Bit gives each instance a struct cmt (output_get_cmt_instance) and
+ * exports the cmetrics functions a plugin may look up with dlsym. The host
+ * exports the ones the plugin uses, records every series and prints them
+ * at the end ("metric ..." lines). The struct cmt is the instance itself. */
+
+struct host_series {
+    char *labels; /* k=v;k=v */
+    double value; /* counter/gauge; histogram: sum */
+    long count;   /* histogram observations */
+};
+
+struct host_metric {
+    void *cmt;
+    int kind; /* 0 counter, 1 gauge, 2 histogram */
+    char *name;
+    int nkeys;
+    char **keys;
+    struct host_series *series;
+    int nseries;
+};
+
+static pthread_mutex_t metrics_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct host_metric **metrics;
+static int nmetrics;
+static int no_cmt; /* --no-cmetrics: output_get_cmt_instance returns NULL */
+
 static void *api_get_cmt_instance(void *ins)
 {
-    (void) ins; /* the host has no cmetrics context */
-    return NULL;
+    return no_cmt ? NULL : ins;
+}
+
+static void *metric_new(void *cmt, int kind, char *ns, char *sub, char *name, int n, char **keys)
+{
+    struct host_metric *m = calloc(1, sizeof(*m));
+    char full[512];
+    int i;
+
+    snprintf(full, sizeof(full), "%s_%s_%s", ns, sub, name);
+    m->cmt = cmt;
+    m->kind = kind;
+    m->name = strdup(full);
+    m->nkeys = n;
+    m->keys = calloc(n + 1, sizeof(char *));
+    for (i = 0; i < n; i++) {
+        m->keys[i] = strdup(keys[i]);
+    }
+    pthread_mutex_lock(&metrics_mu);
+    metrics = realloc(metrics, (nmetrics + 1) * sizeof(*metrics));
+    metrics[nmetrics++] = m;
+    pthread_mutex_unlock(&metrics_mu);
+    return m;
+}
+
+static int metric_update(struct host_metric *m, int kind, double v, int n, char **vals)
+{
+    char labels[1024] = "";
+    size_t len = 0;
+    int i;
+
+    if (!m || m->kind != kind || n != m->nkeys) {
+        return -1;
+    }
+    for (i = 0; i < n; i++) {
+        len += snprintf(labels + len, sizeof(labels) - len, "%s%s=%s", i ? ";" : "",
+                        m->keys[i], vals[i]);
+        if (len >= sizeof(labels)) {
+            return -1;
+        }
+    }
+    pthread_mutex_lock(&metrics_mu);
+    for (i = 0; i < m->nseries && strcmp(m->series[i].labels, labels) != 0; i++) {
+    }
+    if (i == m->nseries) {
+        m->series = realloc(m->series, (m->nseries + 1) * sizeof(*m->series));
+        m->series[i] = (struct host_series){.labels = strdup(labels)};
+        m->nseries++;
+    }
+    if (kind == 2) {
+        m->series[i].value += v;
+        m->series[i].count++;
+    }
+    else if (kind == 0 && v < m->series[i].value) {
+        pthread_mutex_unlock(&metrics_mu);
+        return -1; /* cmetrics: a counter never goes down */
+    }
+    else {
+        m->series[i].value = v;
+    }
+    pthread_mutex_unlock(&metrics_mu);
+    return 0;
+}
+
+void *cmt_counter_create(void *cmt, char *ns, char *sub, char *name, char *help, int n, char **keys)
+{
+    (void) help;
+    return metric_new(cmt, 0, ns, sub, name, n, keys);
+}
+
+int cmt_counter_set(void *c, uint64_t ts, double v, int n, char **vals)
+{
+    (void) ts;
+    return metric_update(c, 0, v, n, vals);
+}
+
+void *cmt_gauge_create(void *cmt, char *ns, char *sub, char *name, char *help, int n, char **keys)
+{
+    (void) help;
+    return metric_new(cmt, 1, ns, sub, name, n, keys);
+}
+
+int cmt_gauge_set(void *g, uint64_t ts, double v, int n, char **vals)
+{
+    (void) ts;
+    return metric_update(g, 1, v, n, vals);
+}
+
+void *cmt_histogram_buckets_create_size(double *b, size_t count)
+{
+    (void) b;
+    return count ? malloc(1) : NULL;
+}
+
+void *cmt_histogram_create(void *cmt, char *ns, char *sub, char *name, char *help,
+                           void *buckets, int n, char **keys)
+{
+    (void) help;
+    free(buckets);
+    return metric_new(cmt, 2, ns, sub, name, n, keys);
+}
+
+int cmt_histogram_observe(void *h, uint64_t ts, double v, int n, char **vals)
+{
+    (void) ts;
+    return metric_update(h, 2, v, n, vals);
+}
+
+static void print_metrics(void)
+{
+    int i, j;
+
+    for (i = 0; i < nmetrics; i++) {
+        struct host_metric *m = metrics[i];
+
+        for (j = 0; j < m->nseries; j++) {
+            if (m->kind == 2) {
+                printf("metric instance=%d name=%s count=%ld sum=%.6f labels=%s\n",
+                       ((struct instance *) m->cmt)->id, m->name, m->series[j].count,
+                       m->series[j].value, m->series[j].labels);
+            }
+            else {
+                printf("metric instance=%d name=%s value=%.0f labels=%s\n",
+                       ((struct instance *) m->cmt)->id, m->name, m->series[j].value,
+                       m->series[j].labels);
+            }
+        }
+    }
+}
+
+/* flb_output_name(): the Alias, else NAME.ID. */
+const char *flb_output_name(void *ins)
+{
+    struct instance *in = ins;
+
+    if (in->alias) {
+        return in->alias;
+    }
+    snprintf(in->name, sizeof(in->name), "%s.%d", "awsaudit", in->id);
+    return in->name;
 }
 
 static void api_log_print(int level, const char *file, int line, const char *fmt, ...)
@@ -743,6 +910,10 @@ static int set_property(struct instance *in, const char *k, const char *v)
     }
     if (strcasecmp(k, "name") == 0) {
         /* Fluent Bit picks the plugin by Name; this host has only one. */
+        return 0;
+    }
+    if (strcasecmp(k, "alias") == 0) {
+        in->alias = strdup(v);
         return 0;
     }
     if (is_core_key(k)) {
@@ -1306,6 +1477,7 @@ static void usage(FILE *f)
 "\n"
 "  Input side (a Go input plugin whose chunks every -i output flushes):\n"
 "      --print-config-map  print the config map the plugin registered\n"
+"      --no-cmetrics     give instances no cmetrics context (older engines)\n"
 "      --input PATH      the input plugin .so\n"
 "      --input-property K=V  one property of the input instance (repeatable;\n"
 "                        Tag sets the chunks' tag, default NAME.0)\n"
@@ -1327,6 +1499,8 @@ static void usage(FILE *f)
 "  crash events=E   (--input-crash-after)\n"
 "  input_exit rc=R\n"
 "  input_summary calls=N chunks=C events=E bytes=B max_rss_kb=K\n"
+"  metric instance=I name=M value=V labels=K=V;K=V   (histograms: count=N\n"
+"         sum=S instead of value; printed after the exits)\n"
 "  summary ok=N retry=N error=N\n"
 "  memory vmhwm_kb=K   (peak resident set, /proc/self/status VmHWM; -1 unknown)\n"
 "rc: 1 FLB_OK, 2 FLB_RETRY, 0 FLB_ERROR (raw is what the plugin returned);\n"
@@ -1350,6 +1524,7 @@ enum {
     OPT_INPUT_IDLE,
     OPT_INPUT_CRASH,
     OPT_PRINT_CM,
+    OPT_NO_CMT,
 };
 
 struct source {
@@ -1424,6 +1599,7 @@ int main(int argc, char **argv)
         {"input-idle-ms", required_argument, NULL, OPT_INPUT_IDLE},
         {"input-crash-after", required_argument, NULL, OPT_INPUT_CRASH},
         {"print-config-map", no_argument, NULL, OPT_PRINT_CM},
+        {"no-cmetrics", no_argument, NULL, OPT_NO_CMT},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -1534,6 +1710,9 @@ int main(int argc, char **argv)
             break;
         case OPT_PRINT_CM:
             print_cm = 1;
+            break;
+        case OPT_NO_CMT:
+            no_cmt = 1;
             break;
         case OPT_EXIT_AFTER:
             exit_after_ms = parse_long("--exit-after-ms", optarg, 0);
@@ -1727,6 +1906,7 @@ int main(int argc, char **argv)
     free(def);
     dlclose(dso);
 
+    print_metrics();
     printf("summary ok=%ld retry=%ld error=%ld\n",
            atomic_load(&n_ok), atomic_load(&n_retry), atomic_load(&n_error));
     printf("memory vmhwm_kb=%ld\n", vmhwm_kb());
