@@ -482,14 +482,7 @@ func (p *parser) sasl(c *Config) {
 // file fails the instance at start-up with every problem listed.
 func (p *parser) rules(c *Config) {
 	v := p.str(keyRulesFile)
-	switch {
-	case v == "":
-		return
-	case isOff(v):
-		c.Rules = normalize.RulesConfig{}
-		return
-	}
-	rules, err := LoadRules(v)
+	rules, err := RulesFor(v)
 	if err != nil {
 		if joined, ok := err.(interface{ Unwrap() []error }); ok {
 			for _, e := range joined.Unwrap() {
@@ -500,7 +493,24 @@ func (p *parser) rules(c *Config) {
 		}
 		return
 	}
-	c.RulesFile, c.Rules = v, rules
+	if v != "" && !isOff(v) {
+		c.RulesFile = v
+	}
+	c.Rules = rules
+}
+
+// RulesFor is the detections a Rules_File value selects: the built-in
+// rules when it is empty, none when it is off (false, none, no), else the
+// file's. The plugin and the CLI (--rules) share it, so the same input
+// gives the same alerts in both.
+func RulesFor(v string) (normalize.RulesConfig, error) {
+	switch {
+	case v == "":
+		return normalize.DefaultRulesConfig(), nil
+	case isOff(v):
+		return normalize.RulesConfig{}, nil
+	}
+	return LoadRules(v)
 }
 
 // splitList splits a comma-separated value, trimming entries and dropping

@@ -123,9 +123,9 @@ func TestParseRulesErrors(t *testing.T) {
 		{"severity", "rules:\n  presigned_url: {severity: urgent}\n", []string{`rules.presigned_url.severity: severity "urgent"`}},
 		{"window", "rules:\n  access_denied:\n    rate: {window: soon}\n", []string{`rules.access_denied.rate.window: "soon" is not a duration`}},
 		{"by", "rules:\n  access_denied:\n    rate: {by: [user]}\n", []string{`rules.access_denied.rate.by[0]: "user" is not principal or ip`, "rules.access_denied.rate.by: is empty"}},
-		{"validation", "rules:\n  slow_request: {threshold_ms: 0}\n", []string{"rules.slow_request.threshold_ms: 0 must be at least 1"}},
+		{"validation", "rules:\n  slow_request: {enabled: true, threshold_ms: 0}\n", []string{"rules.slow_request.threshold_ms: 0 must be at least 1"}},
 		{"bad pattern", "buckets:\n  - name: a\n    requesters: [bob]\n", []string{`buckets[0].requesters[0]: "bob" is not a principal pattern`}},
-		{"every problem at once", "rules:\n  presigned_url: {severity: urgent}\n  slow_request: {threshold_ms: -1}\nbuckets:\n  - requesters: [role:x]\n",
+		{"every problem at once", "rules:\n  presigned_url: {severity: urgent}\n  slow_request: {enabled: true, threshold_ms: -1}\nbuckets:\n  - requesters: [role:x]\n",
 			[]string{"rules.presigned_url.severity", "rules.slow_request.threshold_ms", "buckets[0].name"}},
 	}
 	for _, tt := range tests {
@@ -162,7 +162,7 @@ func TestParseRulesFileKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	bad := filepath.Join(dir, "bad.yaml")
-	if err := os.WriteFile(bad, []byte("rules:\n  slow_request: {threshold_ms: 0}\n  presigned_url: {severity: x}\n"), 0o600); err != nil {
+	if err := os.WriteFile(bad, []byte("rules:\n  slow_request: {enabled: true, threshold_ms: 0}\n  presigned_url: {severity: x}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 

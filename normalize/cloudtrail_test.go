@@ -78,7 +78,7 @@ func outputsOf(t *testing.T, input []byte, keep int) ([]string, *Normalizer) {
 	t.Helper()
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
-	rules, err := NewRules(DefaultRulesConfig())
+	rules, err := NewRules(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}

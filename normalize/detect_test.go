@@ -109,11 +109,23 @@ type ruleCase struct {
 	want   []string
 }
 
+// allRulesOn is the defaults with every rule on, the slow_request
+// threshold of the test lines (15 ms) and PutObjectAcl watched: what the
+// table and golden tests exercise.
+func allRulesOn() RulesConfig {
+	c := DefaultRulesConfig()
+	c.AnonymousAccess.Enabled = true
+	c.AccessDenied.Enabled = true
+	c.SlowRequest.Enabled, c.SlowRequest.ThresholdMS = true, 15
+	c.PublicExposureChange.Actions = append(c.PublicExposureChange.Actions, "PutObjectAcl")
+	return c
+}
+
 // ruleBase is the base config of the table tests: every rule on with the
 // defaults, the rate rule off (it has its own test), and one allow-listed
 // bucket.
 func ruleBase() RulesConfig {
-	c := DefaultRulesConfig()
+	c := allRulesOn()
 	c.AccessDenied.Rate.Enabled = false
 	c.Buckets = []BucketConfig{
 		{Name: "acme-data", Requesters: []string{"role:DataReader"}, Writers: []string{"role:DataWriter"}},
@@ -552,7 +564,7 @@ func TestRulesValidate(t *testing.T) {
 			"buckets[0].requesters[0]"},
 	}
 	for name, c := range cases {
-		cfg := DefaultRulesConfig()
+		cfg := allRulesOn()
 		c.edit(&cfg)
 		err := cfg.Validate()
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -563,7 +575,7 @@ func TestRulesValidate(t *testing.T) {
 		}
 	}
 	// All problems at once.
-	cfg := DefaultRulesConfig()
+	cfg := allRulesOn()
 	cfg.SlowRequest.ThresholdMS = 0
 	cfg.AccessDenied.Rate.Window = 0
 	if err := cfg.Validate(); err == nil || len(err.(interface{ Unwrap() []error }).Unwrap()) != 2 {
@@ -587,13 +599,18 @@ func TestNewRulesNothingEnabled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.Enabled(); !slices.Equal(got, AlertNames()) {
-		t.Errorf("defaults enable %v, want all of %v", got, AlertNames())
+	// The rules that fire on much of ordinary traffic are off by default.
+	want := []string{"access_denied_rate", "unexpected_requester", "unexpected_write", "presigned_url", "public_exposure_change", "audit_tampering"}
+	if got := r.Enabled(); !slices.Equal(got, want) {
+		t.Errorf("defaults enable %v, want %v", got, want)
+	}
+	if r, _ = NewRules(allRulesOn()); !slices.Equal(r.Enabled(), AlertNames()) {
+		t.Errorf("every rule on enables %v, want %v", r.Enabled(), AlertNames())
 	}
 	if r.Severity(AlertAuditTampering) != SeverityHigh || r.Severity(AlertSlowRequest) != SeverityInformational {
 		t.Error("default severities")
 	}
-	cfg := DefaultRulesConfig()
+	cfg := allRulesOn()
 	cfg.SlowRequest.Severity = SeverityCritical
 	r, _ = NewRules(cfg)
 	if r.Severity(AlertSlowRequest) != SeverityCritical {
@@ -662,7 +679,7 @@ func TestEpochMillis(t *testing.T) {
 // TestRulesAllocations: with every default rule on, the access-log path
 // stays allocation-free (the rate window allocates only for a new key).
 func TestRulesAllocations(t *testing.T) {
-	r, err := NewRules(DefaultRulesConfig())
+	r, err := NewRules(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}

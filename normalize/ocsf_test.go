@@ -67,7 +67,7 @@ func validateOCSF(t testing.TB, doc []byte) {
 // testRulesConfig is the rules file the golden tests use: the defaults,
 // plus allow-lists for buckets that the testdata inputs touch.
 func testRulesConfig() RulesConfig {
-	c := DefaultRulesConfig()
+	c := allRulesOn()
 	c.AccessDenied.Rate.Threshold = 2
 	c.Buckets = []BucketConfig{
 		{Name: "acme-data", Requesters: []string{"role:DataReader", "arn:aws:iam::111122223333:user/ops-*"}, Writers: []string{"role:DataWriter"}},

@@ -549,7 +549,8 @@ func TestKafkaTooLargeEverywhere(t *testing.T) {
 	}
 }
 
-// TestKafkaAlertsAndOCSF: with the default rules, a record that fires an
+// TestKafkaAlertsAndOCSF: with the default rules and the two off by
+// default that it fires, a record that fires an
 // alert also goes to Topic_Alerts (same value and key, plus an alerts
 // header); Format ocsf changes the payload and its headers, not routing.
 func TestKafkaAlertsAndOCSF(t *testing.T) {
@@ -562,6 +563,8 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 			cfg.TopicAlerts = topicAlerts
 			cfg.OutputFormat = format
 			cfg.Rules = normalize.DefaultRulesConfig()
+			cfg.Rules.AnonymousAccess.Enabled = true
+			cfg.Rules.AccessDenied.Enabled = true
 			p, _ := newKafkaPipeline(t, cfg)
 			ch := kafkatest.NewChunk()
 			ch.Line(t0, "log", anonymous)

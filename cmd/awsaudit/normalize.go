@@ -39,7 +39,7 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 	defaultRegion := fs.String("default-region", "", "region when neither the record nor its host names one")
 	redact := fs.Bool("redact", true, "mask presigned-URL signatures, credentials and session tokens")
 	includeRaw := fs.Bool("include-raw", false, "add the original input as \"raw\" (redacted)")
-	rulesFile := fs.String("rules", "", "evaluate detections: \"default\" for the built-in rules, or a rules YAML file")
+	rulesFile := fs.String("rules", "default", "detections, as the plugin's Rules_File: \"default\" (the built-in rules, as the plugin without Rules_File), \"off\", or a rules YAML file")
 	format := fs.String("format", "unified", "output format: unified or ocsf (OCSF API Activity)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), normalizeUsage)
@@ -62,18 +62,18 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "awsaudit normalize: --format: %v\n", err)
 		return exitUsage
 	}
-	if *rulesFile != "" {
-		rc := normalize.DefaultRulesConfig()
-		if *rulesFile != "default" {
-			if rc, err = conf.LoadRules(*rulesFile); err != nil {
-				fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
-				return exitUsage
-			}
-		}
-		if opts.Rules, err = normalize.NewRules(rc); err != nil {
-			fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
-			return exitUsage
-		}
+	rulesValue := *rulesFile
+	if rulesValue == "default" {
+		rulesValue = "" // Rules_File unset
+	}
+	rc, err := conf.RulesFor(rulesValue)
+	if err != nil {
+		fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
+		return exitUsage
+	}
+	if opts.Rules, err = normalize.NewRules(rc); err != nil {
+		fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
+		return exitUsage
 	}
 
 	out := bufio.NewWriterSize(stdout, 64<<10)

@@ -163,12 +163,25 @@ func TestSchemaCommand(t *testing.T) {
 }
 
 func TestNormalizeRulesAndFormat(t *testing.T) {
-	// goodLine's requester is "-": anonymous_access fires.
-	code, out, errOut := runCLI(t, goodLine, "normalize", "--rules", "default")
-	if code != exitOK || !strings.Contains(out, `"alerts":["anonymous_access"`) {
-		t.Errorf("--rules default: exit %d, %s %s", code, out, errOut)
+	// goodLine is a presigned URL: presigned_url is on by default, in the
+	// CLI as in the plugin; anonymous_access (its requester is "-") is not.
+	for _, args := range [][]string{{"normalize"}, {"normalize", "--rules", "default"}} {
+		code, out, errOut := runCLI(t, goodLine, args...)
+		if code != exitOK || !strings.Contains(out, `"alerts":["presigned_url"]`) {
+			t.Errorf("%v: exit %d, %s %s", args, code, out, errOut)
+		}
 	}
-	code, out, _ = runCLI(t, goodLine, "normalize", "--format", "ocsf")
+	if code, out, _ := runCLI(t, goodLine, "normalize", "--rules", "off"); code != exitOK || strings.Contains(out, `"alerts"`) {
+		t.Errorf("--rules off: exit %d, %s", code, out)
+	}
+	rules := filepath.Join(t.TempDir(), "anon.yaml")
+	if err := os.WriteFile(rules, []byte("rules:\n  anonymous_access: {enabled: true}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, _ := runCLI(t, goodLine, "normalize", "--rules", rules); code != exitOK || !strings.Contains(out, `"alerts":["anonymous_access","presigned_url"]`) {
+		t.Errorf("--rules FILE: exit %d, %s", code, out)
+	}
+	code, out, _ := runCLI(t, goodLine, "normalize", "--format", "ocsf")
 	if code != exitOK || !strings.Contains(out, `"class_uid":6003`) {
 		t.Errorf("--format ocsf: exit %d, %s", code, out)
 	}
