@@ -50,9 +50,12 @@ type Config struct {
 	TLSCertFile   string
 	TLSKeyFile    string
 	TLSVerify     bool
-	SASLMechanism string // "", PLAIN, SCRAM-SHA-256, SCRAM-SHA-512
+	SASLMechanism string // "", PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM
 	SASLUsername  string
 	SASLPassword  string
+	// AWSRegion signs AWS_MSK_IAM authentication; "" takes the region of
+	// the AWS credential chain (AWS_REGION, the profile).
+	AWSRegion string
 }
 
 // Source values; they match normalize.ParseSource's canonical spellings.

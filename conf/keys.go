@@ -47,6 +47,7 @@ const (
 	keySASLMechanism = "SASL_Mechanism"
 	keySASLUsername  = "SASL_Username"
 	keySASLPassword  = "SASL_Password"
+	keyAWSRegion     = "AWS_Region"
 )
 
 // legacyTLSKeys are the unprefixed spellings. Fluent Bit swallows them, but
@@ -102,9 +103,10 @@ func Keys() []KeyDoc {
 		doc(keyTLSCertFile, "", "PEM client certificate for mutual TLS; needs `Kafka.TLS.Key_File` and `Kafka.TLS on`."),
 		doc(keyTLSKeyFile, "", "PEM private key (unencrypted) of the client certificate; needs `Kafka.TLS.Cert_File` and `Kafka.TLS on`."),
 		doc(keyTLSVerify, "on", "Verify the brokers' certificates and host names. Needs `Kafka.TLS on`."),
-		doc(keySASLMechanism, "", "SASL mechanism: `PLAIN`, `SCRAM-SHA-256` or `SCRAM-SHA-512` (any case); unset disables SASL."),
-		doc(keySASLUsername, "", "SASL user name; required with `SASL_Mechanism`."),
-		doc(keySASLPassword, "", "SASL password; required with `SASL_Mechanism`. Never printed or logged. Prefer `${ENV_VAR}`, which Fluent Bit expands."),
+		doc(keySASLMechanism, "", "SASL mechanism: `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `AWS_MSK_IAM` (Amazon MSK IAM access control, signed with the standard AWS credential chain: environment, shared profile, web identity / IRSA, container or instance role) (any case); unset disables SASL."),
+		doc(keySASLUsername, "", "SASL user name; required with `PLAIN` and `SCRAM-*`, not used with `AWS_MSK_IAM`."),
+		doc(keySASLPassword, "", "SASL password; required with `PLAIN` and `SCRAM-*`, not used with `AWS_MSK_IAM`. Never printed or logged. Prefer `${ENV_VAR}`, which Fluent Bit expands."),
+		doc(keyAWSRegion, "", "Region that `AWS_MSK_IAM` signs for (the MSK cluster's); unset uses `AWS_REGION` or the profile's region."),
 	}
 }
 

@@ -454,6 +454,10 @@ func (p *parser) sasl(c *Config) {
 	mech := p.str(keySASLMechanism)
 	c.SASLUsername = p.str(keySASLUsername)
 	// The password is taken verbatim: spaces may be part of it.
+	c.AWSRegion = p.str(keyAWSRegion)
+	if c.AWSRegion != "" && !strings.EqualFold(mech, "AWS_MSK_IAM") {
+		p.fail(keyAWSRegion, "is set but %s is not AWS_MSK_IAM", keySASLMechanism)
+	}
 	if mech == "" {
 		if c.SASLUsername != "" {
 			p.fail(keySASLUsername, "is set but %s is not", keySASLMechanism)
@@ -466,8 +470,19 @@ func (p *parser) sasl(c *Config) {
 	switch up := strings.ToUpper(mech); up {
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		c.SASLMechanism = up
+	case "AWS_MSK_IAM":
+		c.SASLMechanism = up
+		// The AWS credential chain signs: a user name or password here is
+		// a configuration mistake, not a credential to use.
+		if c.SASLUsername != "" {
+			p.fail(keySASLUsername, "is not used with AWS_MSK_IAM (the AWS credential chain signs)")
+		}
+		if c.SASLPassword != "" {
+			p.fail(keySASLPassword, "is not used with AWS_MSK_IAM (the AWS credential chain signs)")
+		}
+		return
 	default:
-		p.fail(keySASLMechanism, "%q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512", mech)
+		p.fail(keySASLMechanism, "%q is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM", mech)
 	}
 	if c.SASLUsername == "" {
 		p.fail(keySASLUsername, "is required with %s", keySASLMechanism)

@@ -8,9 +8,11 @@ import (
 	"strings"
 	"time"
 
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/segmentio/kafka-go"
 	"github.com/segmentio/kafka-go/sasl"
+	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/plain"
 	"github.com/segmentio/kafka-go/sasl/scram"
 )
@@ -88,9 +90,36 @@ func saslMechanism(cfg conf.Config) (sasl.Mechanism, error) {
 			return nil, fmt.Errorf("sasl scram-sha-512: %w", err)
 		}
 		return m, nil
+	case "AWS_MSK_IAM":
+		return mskIAM(cfg)
 	}
 	// Never echo credentials: name the mechanism only.
-	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", cfg.SASLMechanism)
+	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", cfg.SASLMechanism)
+}
+
+// mskIAM is Amazon MSK's IAM access control: each connection signs a
+// kafka-cluster:Connect request with SigV4, with credentials from the
+// standard AWS chain (environment, shared profile, web identity / IRSA,
+// container or instance role), refreshed by the SDK's cache as they
+// expire.
+func mskIAM(cfg conf.Config) (sasl.Mechanism, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var opts []func(*awsconfig.LoadOptions) error
+	if cfg.AWSRegion != "" {
+		opts = append(opts, awsconfig.WithRegion(cfg.AWSRegion))
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("sasl AWS_MSK_IAM: AWS configuration: %w", err)
+	}
+	if awsCfg.Region == "" {
+		return nil, errors.New("sasl AWS_MSK_IAM: no AWS region: set AWS_Region (the MSK cluster's) or AWS_REGION")
+	}
+	if awsCfg.Credentials == nil {
+		return nil, errors.New("sasl AWS_MSK_IAM: no AWS credentials in the environment, profile, web identity or instance role")
+	}
+	return aws_msk_iam_v2.NewMechanism(awsCfg), nil
 }
 
 // kafkaSettings is what the Kafka keys of a Config resolve to.
@@ -131,11 +160,15 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	ks.batchSize = orInt(cfg.BatchSize, defaultBatchSize)
 	ks.batchBytes = orInt(cfg.BatchBytes, defaultBatchBytes)
 	ks.addr = kafka.TCP(cfg.Brokers...)
+	d := &brokerDialer{tls: tc, mech: mech, clientID: orString(cfg.ClientID, "awsaudit"), timeout: min(ks.timeout/2, 10*time.Second)}
 	ks.transport = &kafka.Transport{
-		ClientID:       orString(cfg.ClientID, "awsaudit"),
-		DialTimeout:    min(ks.timeout, 10*time.Second),
-		TLS:            tc,
-		SASL:           mech,
+		ClientID:    d.clientID,
+		DialTimeout: d.timeout,
+		// TLS and SASL are done by the dialer, which names the step that
+		// failed (see brokerDialer); it gives up within half of
+		// Write_Timeout so that its error, not the flush's deadline, is
+		// what the flush reports.
+		Dial:           d.dial,
 		MetadataTopics: topics,
 	}
 	return ks, nil

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -9,9 +10,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,11 +23,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 )
@@ -595,6 +603,176 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 				if a.Headers["schema_version"] != "1" || !strings.Contains(string(a.Value), `"alerts":[`) {
 					t.Errorf("unified alert record: headers %v value %.300s", a.Headers, a.Value)
 				}
+			}
+		})
+	}
+}
+
+// TestKafkaMSKIAM: SASL_Mechanism AWS_MSK_IAM signs each connection's
+// kafka-cluster:Connect with SigV4 from the AWS credential chain (here the
+// environment). The broker side recomputes the signature from its own copy
+// of the secret key, as MSK does, and refuses a mismatch.
+func TestKafkaMSKIAM(t *testing.T) {
+	const (
+		keyID   = "AKIAMSKIAMTEST000001"
+		secret  = "mskIamTestSecretKey0000000000000000000000"
+		session = "mskIamTestSessionToken0000"
+		region  = "eu-west-1"
+	)
+	for k, v := range map[string]string{
+		"AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": secret, "AWS_SESSION_TOKEN": session,
+		"AWS_REGION": "", "AWS_DEFAULT_REGION": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": os.DevNull, "AWS_SHARED_CREDENTIALS_FILE": os.DevNull, "AWS_EC2_METADATA_DISABLED": "true",
+	} {
+		t.Setenv(k, v)
+	}
+	c := kafkatest.NewWith(t, kfake.Ports(0), kfake.SeedTopics(1, topicMain, topicDLQ))
+	var mu sync.Mutex
+	var authenticated, refused int
+	var payloads []map[string]string
+	c.ControlKey(int16(kmsg.SASLHandshake), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		req := kreq.(*kmsg.SASLHandshakeRequest)
+		resp := req.ResponseKind().(*kmsg.SASLHandshakeResponse)
+		resp.SupportedMechanisms = []string{"AWS_MSK_IAM"}
+		if req.Mechanism != "AWS_MSK_IAM" {
+			resp.ErrorCode = kerr.UnsupportedSaslMechanism.Code
+		}
+		return resp, nil, true
+	})
+	c.ControlKey(int16(kmsg.SASLAuthenticate), func(kreq kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		req := kreq.(*kmsg.SASLAuthenticateRequest)
+		resp := req.ResponseKind().(*kmsg.SASLAuthenticateResponse)
+		var m map[string]string
+		err := json.Unmarshal(req.SASLAuthBytes, &m)
+		if err == nil {
+			err = verifyMSKSignature(m, keyID, secret, region)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		payloads = append(payloads, m)
+		if err != nil {
+			refused++
+			resp.ErrorCode = kerr.SaslAuthenticationFailed.Code
+			msg := err.Error()
+			resp.ErrorMessage = &msg
+			return resp, nil, true
+		}
+		authenticated++
+		resp.SessionLifetimeMillis = int64(time.Hour / time.Millisecond)
+		return resp, nil, true
+	})
+
+	cfg := kafkaConfig(c)
+	cfg.SASLMechanism, cfg.AWSRegion = "AWS_MSK_IAM", region
+	p, logs := newKafkaPipeline(t, cfg)
+	chunk, wantOut, _ := mixedChunk(1)
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("Flush = %v\n%s", st, logs.all())
+	}
+	if n := len(c.Consume(t, topicMain)); n != wantOut {
+		t.Errorf("%d normalized, want %d", n, wantOut)
+	}
+	mu.Lock()
+	if authenticated == 0 || refused != 0 {
+		t.Errorf("%d connections authenticated, %d refused; want every one authenticated", authenticated, refused)
+	}
+	for _, m := range payloads {
+		if m["action"] != "kafka-cluster:Connect" || m["x-amz-security-token"] != session {
+			t.Errorf("payload %v: want action kafka-cluster:Connect and the session token", m)
+		}
+		for _, v := range m {
+			if strings.Contains(v, secret) {
+				t.Errorf("the secret key is in the payload: %v", m)
+			}
+		}
+	}
+	mu.Unlock()
+
+	// Another secret key: the signature does not verify, the broker
+	// refuses, the chunk is retried and the log names SASL, not a secret.
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "anotherSecretKey000000000000000000000000")
+	cfg.WriteTimeout = 2 * time.Second
+	bad, logs := newKafkaPipeline(t, cfg)
+	if st := bad.Flush(chunk, "t"); st != StatusRetry {
+		t.Errorf("Flush with the wrong key = %v, want retry", st)
+	}
+	mu.Lock()
+	if refused == 0 {
+		t.Error("the broker refused no connection signed with the wrong key")
+	}
+	mu.Unlock()
+	t.Logf("log: %s", logs.all())
+	if all := logs.all(); strings.Contains(all, "anotherSecretKey") || strings.Contains(all, secret) || !strings.Contains(all, "SASL") {
+		t.Errorf("log after a refused IAM authentication:\n%s", all)
+	}
+}
+
+// verifyMSKSignature recomputes the SigV4 presigned signature of an MSK
+// IAM payload with the broker's copy of the secret key.
+func verifyMSKSignature(m map[string]string, keyID, secret, region string) error {
+	signed, err := time.Parse("20060102T150405Z", m["x-amz-date"])
+	if err != nil {
+		return fmt.Errorf("x-amz-date: %w", err)
+	}
+	if d := time.Since(signed); d > 5*time.Minute || d < -5*time.Minute {
+		return fmt.Errorf("signed at %v, too far from now", signed)
+	}
+	if want := keyID + "/" + signed.Format("20060102") + "/" + region + "/kafka-cluster/aws4_request"; m["x-amz-credential"] != want {
+		return fmt.Errorf("credential %q, want %q", m["x-amz-credential"], want)
+	}
+	q := url.Values{"Action": {"kafka-cluster:Connect"}, "X-Amz-Expires": {m["x-amz-expires"]}}
+	req, err := http.NewRequest(http.MethodGet, (&url.URL{Scheme: "kafka", Host: m["host"], Path: "/", RawQuery: q.Encode()}).String(), nil)
+	if err != nil {
+		return err
+	}
+	creds := aws.Credentials{AccessKeyID: keyID, SecretAccessKey: secret, SessionToken: m["x-amz-security-token"]}
+	u, _, err := v4.NewSigner().PresignHTTP(context.Background(), creds, req,
+		"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "kafka-cluster", region, signed)
+	if err != nil {
+		return err
+	}
+	pu, err := url.Parse(u)
+	if err != nil {
+		return err
+	}
+	if want := pu.Query().Get("X-Amz-Signature"); want == "" || m["x-amz-signature"] != want {
+		return errors.New("signature does not match")
+	}
+	return nil
+}
+
+// TestKafkaMismatchErrors: TLS or SASL configured against a listener that
+// speaks neither fails fast with a message that names what was tried.
+func TestKafkaMismatchErrors(t *testing.T) {
+	c := kafkatest.New(t, 1, topicMain, topicDLQ)
+	chunk, _, _ := mixedChunk(1)
+	for _, tc := range []struct {
+		name string
+		edit func(*conf.Config)
+		want string
+	}{
+		{"tls", func(cfg *conf.Config) { cfg.TLS, cfg.TLSVerify = true, false }, "TLS handshake with " + c.Brokers()[0] + " failed"},
+		{"sasl", func(cfg *conf.Config) {
+			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = "SCRAM-SHA-512", "u", "p4ss-w0rd"
+		}, "SASL SCRAM-SHA-512 authentication with " + c.Brokers()[0] + " failed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := kafkaConfig(c)
+			cfg.WriteTimeout = 3 * time.Second
+			tc.edit(&cfg)
+			p, logs := newKafkaPipeline(t, cfg)
+			start := time.Now()
+			if st := p.Flush(chunk, "t"); st != StatusRetry {
+				t.Errorf("Flush = %v, want retry", st)
+			}
+			t.Logf("after %v: %s", time.Since(start), logs.all())
+			if !strings.Contains(logs.all(), tc.want) {
+				t.Errorf("log lacks %q:\n%s", tc.want, logs.all())
+			}
+			if strings.Contains(logs.all(), "p4ss-w0rd") {
+				t.Error("password in the log")
 			}
 		})
 	}
