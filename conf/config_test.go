@@ -144,6 +144,9 @@ func TestParseKeys(t *testing.T) {
 		{"message key none", map[string]string{"Message_Key": "none"}, func(c *Config) { c.MessageKey = "" }},
 		{"message key Off", map[string]string{"Message_Key": "Off"}, func(c *Config) { c.MessageKey = "" }},
 		{"compression gzip", map[string]string{"Compression": "gzip"}, func(c *Config) { c.Compression = "gzip" }},
+		{"msk iam", map[string]string{"SASL_Mechanism": "aws_msk_iam", "AWS_Region": "eu-west-1"}, func(c *Config) {
+			c.SASLMechanism, c.AWSRegion = "AWS_MSK_IAM", "eu-west-1"
+		}},
 		{"compression snappy", map[string]string{"Compression": "snappy"}, func(c *Config) { c.Compression = "snappy" }},
 		{"compression lz4", map[string]string{"Compression": "lz4"}, func(c *Config) { c.Compression = "lz4" }},
 		{"compression ZSTD", map[string]string{"Compression": "ZSTD"}, func(c *Config) { c.Compression = "zstd" }},
@@ -246,6 +249,8 @@ func TestValidationErrors(t *testing.T) {
 		{"message key typo", map[string]string{"Message_Key": "bucket.nmae"}, "Message_Key", "did you mean bucket.name?"},
 		{"message key static", map[string]string{"Message_Key": "my-static-key"}, "Message_Key", "not a field of the normalized record"},
 		{"compression", map[string]string{"Compression": "brotli"}, "Compression", `"brotli" is not one of none, gzip`},
+		{"msk iam with a password", map[string]string{"SASL_Mechanism": "AWS_MSK_IAM", "SASL_Password": "x"}, "SASL_Password", "not used with AWS_MSK_IAM"},
+		{"aws region without msk", map[string]string{"AWS_Region": "eu-west-1"}, "AWS_Region", "SASL_Mechanism is not AWS_MSK_IAM"},
 		{"acks", map[string]string{"Required_Acks": "2"}, "Required_Acks", `"2" is not one of all, one, none`},
 		{"batch size zero", map[string]string{"Batch_Size": "0"}, "Batch_Size", "out of range 1-1000000"},
 		{"batch size too big", map[string]string{"Batch_Size": "1000001"}, "Batch_Size", "out of range"},
