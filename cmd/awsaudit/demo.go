@@ -36,6 +36,7 @@ const (
 )
 
 const demoUsage = `Usage: awsaudit demo [--show N] [FILE...]
+       awsaudit demo --read BROKER [--settle D] [--show N]
 
 Shows the whole path in a few seconds, with nothing installed but Go: starts
 an in-memory Kafka broker (kfake) on 127.0.0.1 at a random port, runs the
@@ -48,11 +49,11 @@ then reads every topic back over the Kafka protocol and prints, for each,
 the message count and the first messages as pretty JSON, then the
 pipeline's counters. Nothing leaves the machine and nothing is kept.
 
-"make demo" runs this command. When fluent-bit is on the PATH, "make demo"
-instead runs real Fluent Bit with build/out_awsaudit.so (tail input of the
-demo file, output awsaudit), "awsaudit broker" in the background and
-"awsaudit consume" to print (cmd/awsaudit/demodata/demo.sh); that branch
-was written without a fluent-bit binary to try it on.
+"make demo" runs this command. When fluent-bit is on the PATH and the
+plugin builds, "make demo" instead runs real Fluent Bit with
+build/out_awsaudit.so (tail input of the same files, output awsaudit) and
+"awsaudit broker" in the background (cmd/awsaudit/demodata/demo.sh), then
+"awsaudit demo --read BROKER" to print the same topics the same way.
 
 Exit status: 0 every record reached Kafka and was read back, 1 otherwise.
 
@@ -63,6 +64,8 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	show := fs.Int("show", 2, "messages to print per topic")
+	read := fs.String("read", "", "only print the demo topics of this broker (host:port), filled by something else")
+	settle := fs.Duration("settle", 0, "with --read: first wait until the topics have held messages and grown no more for this long (at most a minute)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), demoUsage)
 		fs.PrintDefaults()
@@ -74,11 +77,61 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "awsaudit demo: --show must not be negative")
 		return exitUsage
 	}
+	if *read != "" {
+		if fs.NArg() > 0 {
+			fmt.Fprintln(stderr, "awsaudit demo: --read takes no FILE")
+			return exitUsage
+		}
+		if err := demoRead(*read, *show, *settle, stdout); err != nil {
+			fmt.Fprintf(stderr, "awsaudit demo: %v\n", err)
+			return exitUsage
+		}
+		return exitOK
+	}
 	if err := demo(fs.Args(), *show, stdin, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "awsaudit demo: %v\n", err)
 		return exitUsage
 	}
 	return exitOK
+}
+
+// demoRead prints the demo topics of a broker as demo does, once they
+// hold messages and have not grown for settle.
+func demoRead(broker string, show int, settle time.Duration, stdout io.Writer) error {
+	out := bufio.NewWriter(stdout)
+	defer out.Flush()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute+30*time.Second)
+	defer cancel()
+	if settle > 0 {
+		last, since, deadline := -1, time.Now(), time.Now().Add(time.Minute)
+		for time.Now().Before(deadline) {
+			total := 0
+			for _, topic := range []string{demoTopicS3, demoTopicCT, demoTopicDLQ} {
+				recs, err := readTopic(ctx, []string{broker}, topic)
+				if err != nil {
+					return err
+				}
+				total += len(recs)
+			}
+			if total != last {
+				last, since = total, time.Now()
+			} else if total > 0 && time.Since(since) >= settle {
+				break
+			}
+			time.Sleep(250 * time.Millisecond)
+		}
+	}
+	var n [3]int
+	for i, topic := range []string{demoTopicS3, demoTopicCT, demoTopicDLQ} {
+		recs, err := readTopic(ctx, []string{broker}, topic)
+		if err != nil {
+			return err
+		}
+		n[i] = len(recs)
+		printTopic(out, topic, recs, show)
+	}
+	fmt.Fprintf(out, "\n%d records normalized, %d dead-lettered.\n", n[0]+n[1], n[2])
+	return nil
 }
 
 func demo(files []string, show int, stdin io.Reader, stdout, stderr io.Writer) error {

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"compress/gzip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 func TestDemoRunsEmbedded(t *testing.T) {
@@ -125,5 +128,61 @@ func TestDemoErrors(t *testing.T) {
 	code, stdout, _ := runCLI(t, "", "demo", "--help")
 	if code != exitOK || !strings.Contains(stdout, "fluent-bit") || !strings.Contains(stdout, "aws.audit.dlq") {
 		t.Errorf("--help: exit %d:\n%s", code, stdout)
+	}
+}
+
+// demo --read prints topics that something else filled (Fluent Bit in
+// make demo's other branch) the way the Go demo prints its own.
+func TestDemoRead(t *testing.T) {
+	addr := startTestBroker(t, "--topics", "aws.audit.s3_access,aws.audit.cloudtrail,aws.audit.dlq")
+	produce(t, addr, "aws.audit.s3_access", &kgo.Record{Value: []byte(`{"source":"s3_access"}`)})
+	produce(t, addr, "aws.audit.dlq", &kgo.Record{Value: []byte(`{"reason":"x"}`)})
+	code, stdout, stderr := runCLI(t, "", "demo", "--read", addr, "--settle", "300ms")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"=== aws.audit.s3_access: 1 message\n", "=== aws.audit.cloudtrail: 0 messages", "=== aws.audit.dlq: 1 message\n", "1 records normalized, 1 dead-lettered."} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+// make demo with fluent-bit on the PATH but no C compiler falls back to
+// the Go demo, over every DEMO_ARGS file.
+func TestMakeDemoFallsBack(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Fatalf("make not found: %v", err)
+	}
+	bin := t.TempDir()
+	fake := filepath.Join(bin, "fluent-bit")
+	if err := os.WriteFile(fake, []byte("#!/bin/sh\necho 'fake fluent-bit: must not run' >&2\nexit 99\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.log"), filepath.Join(dir, "b.json")
+	if err := os.WriteFile(a, []byte(goodLine+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// A pretty-printed CloudTrail file: the Go demo reads it whole.
+	pretty := "{\n  \"Records\": [\n    {\n      \"eventVersion\": \"1.08\",\n      \"eventSource\": \"s3.amazonaws.com\",\n      \"eventName\": \"GetObject\",\n      \"eventTime\": \"2024-03-01T12:00:00Z\",\n      \"awsRegion\": \"eu-west-1\",\n      \"requestID\": \"MAKEDEMO00000001\",\n      \"eventID\": \"e-1\",\n      \"userIdentity\": {\"type\": \"AWSAccount\", \"accountId\": \"111122223333\"}\n    }\n  ]\n}\n"
+	if err := os.WriteFile(b, []byte(pretty), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "--no-print-directory", "-C", "../..", "demo",
+		"BUILD="+t.TempDir(), "FLUENT_BIT=fluent-bit", "DEMO_ARGS="+a+" "+b)
+	cmd.Env = append(os.Environ(), "PATH="+bin+string(os.PathListSeparator)+os.Getenv("PATH"), "CC=/bin/false")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("make demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"the plugin does not build here", "running the Go demo",
+		"=== aws.audit.s3_access: 1 message", "=== aws.audit.cloudtrail: 1 message", "2 inputs read, 2 records normalized, 0 dead-lettered"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("make demo output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "must not run") {
+		t.Errorf("make demo ran fluent-bit without a plugin:\n%s", out)
 	}
 }
