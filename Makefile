@@ -8,7 +8,7 @@ PLUGIN_SO := $(BUILD)/out_awsaudit.so
 INPUT_SO := $(BUILD)/in_awsaudit_s3.so
 HOST := $(BUILD)/flbhost
 
-.PHONY: all build build-input host test clean
+.PHONY: all build build-input host test clean install
 
 all: build build-input host
 
@@ -36,6 +36,24 @@ test:
 
 clean:
 	rm -rf $(BUILD)
+
+# Installs both plugins and a plugins file that loads them:
+#   $(PREFIX)/lib/fluent-bit/out_awsaudit.so, in_awsaudit_s3.so
+#   $(PREFIX)/etc/fluent-bit/plugins-awsaudit.conf  ([PLUGINS] with their paths)
+# Point Fluent Bit at it with Plugins_File in [SERVICE] (or plugins_file in
+# YAML's service section), or pass -e PATH per plugin. DESTDIR stages a
+# package root: paths in the plugins file omit it.
+PREFIX ?= /usr/local
+DESTDIR ?=
+LIBDIR ?= $(PREFIX)/lib/fluent-bit
+CONFDIR ?= $(PREFIX)/etc/fluent-bit
+
+install: build build-input
+	install -d "$(DESTDIR)$(LIBDIR)" "$(DESTDIR)$(CONFDIR)"
+	install -m 0755 $(PLUGIN_SO) $(INPUT_SO) "$(DESTDIR)$(LIBDIR)/"
+	printf '[PLUGINS]\n    Path %s\n    Path %s\n' "$(LIBDIR)/out_awsaudit.so" "$(LIBDIR)/in_awsaudit_s3.so" \
+		> "$(DESTDIR)$(CONFDIR)/plugins-awsaudit.conf"
+	@echo "installed; add to [SERVICE]:  Plugins_File $(CONFDIR)/plugins-awsaudit.conf"
 
 # The first command to run. With nothing but Go it builds build/awsaudit and
 # runs "awsaudit demo": an in-memory Kafka on 127.0.0.1, the plugin's

@@ -368,3 +368,28 @@ func TestHostMetrics(t *testing.T) {
 		t.Errorf("without cmetrics: %d metric lines\n%s", len(r.Find("metric")), r.Stderr)
 	}
 }
+
+// make install puts both plugins and a plugins file naming them in place.
+func TestMakeInstall(t *testing.T) {
+	build(t) // make and cc are there
+	root, _ := filepath.Abs("..")
+	dest := t.TempDir()
+	cmd := exec.Command("make", "-C", root, "BUILD="+artifacts.dir, "install", "PREFIX=/opt/awsaudit", "DESTDIR="+dest)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("make install: %v\n%s", err, out)
+	}
+	for _, so := range []string{"out_awsaudit.so", "in_awsaudit_s3.so"} {
+		st, err := os.Stat(filepath.Join(dest, "opt/awsaudit/lib/fluent-bit", so))
+		if err != nil || st.Mode()&0o111 == 0 {
+			t.Errorf("%s not installed as an executable file: %v", so, err)
+		}
+	}
+	plugins, err := os.ReadFile(filepath.Join(dest, "opt/awsaudit/etc/fluent-bit/plugins-awsaudit.conf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "[PLUGINS]\n    Path /opt/awsaudit/lib/fluent-bit/out_awsaudit.so\n    Path /opt/awsaudit/lib/fluent-bit/in_awsaudit_s3.so\n"
+	if string(plugins) != want {
+		t.Errorf("plugins file:\n%s\nwant (paths without DESTDIR):\n%s", plugins, want)
+	}
+}
