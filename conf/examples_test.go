@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -565,5 +566,31 @@ func TestDeliveryProblems(t *testing.T) {
 				t.Errorf("problems %q, want one naming %s", p, tc.want)
 			}
 		})
+	}
+}
+
+// One topic naming scheme everywhere a user copies from: aws.audit.<what>,
+// after the record's source where there is one. A second spelling
+// (s3-access next to s3_access) reads an empty topic.
+func TestOneTopicScheme(t *testing.T) {
+	allowed := map[string]bool{"normalized": true, "s3_access": true, "cloudtrail": true, "alerts": true, "dlq": true}
+	files, _ := filepath.Glob("examples/*")
+	files = append(files, "../README.md", "../cmd/awsaudit/demodata/demo.sh", "../cmd/awsaudit/demo.go", "keys.go")
+	re := regexp.MustCompile(`aws\.audit\.[A-Za-z0-9_.-]*[A-Za-z0-9_]`)
+	seen := 0
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllString(string(data), -1) {
+			seen++
+			if !allowed[strings.TrimPrefix(m, "aws.audit.")] {
+				t.Errorf("%s: topic %q is not aws.audit.{normalized,s3_access,cloudtrail,alerts,dlq}", f, m)
+			}
+		}
+	}
+	if seen < 20 {
+		t.Errorf("only %d topic names found: the scan is broken", seen)
 	}
 }
