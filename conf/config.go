@@ -28,7 +28,6 @@ type Config struct {
 	RequiredAcks    string // all, one, none
 	BatchSize       int
 	BatchBytes      int
-	BatchTimeout    time.Duration
 	WriteTimeout    time.Duration
 	ClientID        string
 	MetricsInterval time.Duration // 0 disables periodic counter logs
@@ -79,7 +78,6 @@ func Default() Config {
 		RequiredAcks:    "all",
 		BatchSize:       1000,
 		BatchBytes:      1048576,
-		BatchTimeout:    10 * time.Millisecond,
 		WriteTimeout:    10 * time.Second,
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,

@@ -84,7 +84,6 @@ func TestDefaults(t *testing.T) {
 		RequiredAcks:    "all",
 		BatchSize:       1000,
 		BatchBytes:      1048576,
-		BatchTimeout:    10 * time.Millisecond,
 		WriteTimeout:    10 * time.Second,
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
@@ -160,9 +159,6 @@ func TestParseKeys(t *testing.T) {
 		{"batch size", map[string]string{"Batch_Size": "1"}, func(c *Config) { c.BatchSize = 1 }},
 		{"batch size max", map[string]string{"Batch_Size": "1000000"}, func(c *Config) { c.BatchSize = 1000000 }},
 		{"batch bytes", map[string]string{"Batch_Bytes": "104857600"}, func(c *Config) { c.BatchBytes = 104857600 }},
-		{"batch timeout go", map[string]string{"Batch_Timeout": "250ms"}, func(c *Config) { c.BatchTimeout = 250 * time.Millisecond }},
-		{"batch timeout seconds", map[string]string{"Batch_Timeout": "2"}, func(c *Config) { c.BatchTimeout = 2 * time.Second }},
-		{"batch timeout fraction", map[string]string{"Batch_Timeout": "0.5"}, func(c *Config) { c.BatchTimeout = 500 * time.Millisecond }},
 		{"write timeout", map[string]string{"Write_Timeout": "1m30s"}, func(c *Config) { c.WriteTimeout = 90 * time.Second }},
 		{"write timeout seconds", map[string]string{"Write_Timeout": "30"}, func(c *Config) { c.WriteTimeout = 30 * time.Second }},
 		{"metrics interval", map[string]string{"Metrics_Interval": "5m"}, func(c *Config) { c.MetricsInterval = 5 * time.Minute }},
@@ -258,9 +254,9 @@ func TestValidationErrors(t *testing.T) {
 		{"batch size overflow", map[string]string{"Batch_Size": "99999999999999999999"}, "Batch_Size", "value out of range"},
 		{"batch bytes too big", map[string]string{"Batch_Bytes": "104857601"}, "Batch_Bytes", "out of range 1-104857600"},
 		{"batch bytes negative", map[string]string{"Batch_Bytes": "-5"}, "Batch_Bytes", "out of range"},
-		{"batch timeout junk", map[string]string{"Batch_Timeout": "soon"}, "Batch_Timeout", `"soon" is not a duration`},
-		{"batch timeout zero", map[string]string{"Batch_Timeout": "0"}, "Batch_Timeout", "greater than zero"},
-		{"batch timeout off", map[string]string{"Batch_Timeout": "off"}, "Batch_Timeout", "not a duration"},
+		{"write timeout junk", map[string]string{"Write_Timeout": "soon"}, "Write_Timeout", `"soon" is not a duration`},
+		{"write timeout zero", map[string]string{"Write_Timeout": "0"}, "Write_Timeout", "greater than zero"},
+		{"write timeout off", map[string]string{"Write_Timeout": "off"}, "Write_Timeout", "not a duration"},
 		{"write timeout negative", map[string]string{"Write_Timeout": "-1s"}, "Write_Timeout", "must not be negative"},
 		{"write timeout inf", map[string]string{"Write_Timeout": "inf"}, "Write_Timeout", "out of range"},
 		{"write timeout huge", map[string]string{"Write_Timeout": "1e300"}, "Write_Timeout", "out of range"},
@@ -280,6 +276,7 @@ func TestValidationErrors(t *testing.T) {
 		{"tls key does not match cert", map[string]string{"Kafka.TLS": "on", "Kafka.TLS.Cert_File": pki.cert, "Kafka.TLS.Key_File": pki.otherKey}, "Kafka.TLS.Cert_File", "cannot load certificate"},
 		{"tls cert not pem", map[string]string{"Kafka.TLS": "on", "Kafka.TLS.Cert_File": notPEM, "Kafka.TLS.Key_File": pki.key}, "Kafka.TLS.Cert_File", "cannot load certificate"},
 		{"legacy TLS", map[string]string{"TLS": "on"}, "TLS", "use Kafka.TLS"},
+		{"batch timeout", map[string]string{"Batch_Timeout": "10ms"}, "Batch_Timeout", "is not a setting: each flush sends its chunk at once"},
 		{"legacy tls.ca_file", map[string]string{"tls.ca_file": pki.ca}, "TLS.CA_File", "use Kafka.TLS.CA_File"},
 		{"legacy tls.verify", map[string]string{"tls.verify": "off"}, "TLS.Verify", "use Kafka.TLS.Verify"},
 		{"sasl mechanism", map[string]string{"SASL_Mechanism": "GSSAPI", "SASL_Username": "u", "SASL_Password": "p"}, "SASL_Mechanism", `"GSSAPI" is not one of PLAIN`},
@@ -479,8 +476,8 @@ func TestStringShowsEveryField(t *testing.T) {
 	if !strings.HasPrefix(gs, "conf.Config{") {
 		t.Errorf("GoString = %s", gs)
 	}
-	if js["BatchTimeout"] != "10ms" {
-		t.Errorf("JSON BatchTimeout = %v, want 10ms", js["BatchTimeout"])
+	if js["WriteTimeout"] != "10s" {
+		t.Errorf("JSON WriteTimeout = %v, want 10s", js["WriteTimeout"])
 	}
 }
 
@@ -503,6 +500,7 @@ func TestParseReadsDocumentedKeys(t *testing.T) {
 	for _, k := range legacyTLSKeys {
 		want[k.old] = true
 	}
+	want[keyBatchTimeout] = true // read to be refused
 	if !reflect.DeepEqual(asked, want) {
 		t.Errorf("Parse asks for %v\nKeys()+legacy document %v", sortedKeys(asked), sortedKeys(want))
 	}

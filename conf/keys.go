@@ -26,6 +26,8 @@ const (
 	keyRequiredAcks    = "Required_Acks"
 	keyBatchSize       = "Batch_Size"
 	keyBatchBytes      = "Batch_Bytes"
+	// Batch_Timeout is refused (see Parse): each flush sends its chunk at
+	// once, so there is no batch timer to set.
 	keyBatchTimeout    = "Batch_Timeout"
 	keyWriteTimeout    = "Write_Timeout"
 	keyMetricsInterval = "Metrics_Interval"
@@ -94,8 +96,7 @@ func Keys() []KeyDoc {
 		doc(keyRequiredAcks, "all", "Acknowledgements to wait for: `all` (`-1`), `one` (`1`) or `none` (`0`)."),
 		doc(keyBatchSize, "1000", "Maximum messages per Kafka batch (1-1000000)."),
 		doc(keyBatchBytes, "1048576", "Maximum bytes per Kafka batch (1-104857600)."),
-		doc(keyBatchTimeout, "10ms", "Accepted for compatibility; no effect: each flush sends its chunk at once (split by `Batch_Size`/`Batch_Bytes`) and waits for the acknowledgements, so nothing waits for a batch to fill. Durations take Go syntax (`250ms`, `10s`, `1m30s`) or a bare number of seconds (`5`, `0.5`), as Fluent Bit does."),
-		doc(keyWriteTimeout, "10s", "Longest one write to Kafka may take before the chunk is retried."),
+		doc(keyWriteTimeout, "10s", "Longest one write to Kafka may take before the chunk is retried. Durations take Go syntax (`250ms`, `10s`, `1m30s`) or a bare number of seconds (`5`, `0.5`), as Fluent Bit does."),
 		doc(keyMetricsInterval, "60s", "How often counters are logged; `0` or `off` disables the periodic log."),
 		doc(keyClientID, "awsaudit", "Kafka client ID, shown in broker logs and quotas."),
 		doc(keyTLS, "off", "Connect to Kafka over TLS. Not `TLS`: Fluent Bit keeps `tls` and `tls.*` for its own connections and never passes them to Go plugins."),

@@ -150,7 +150,9 @@ func Parse(get func(key string) string) (Config, error) {
 	c.BatchBytes = p.integer(keyBatchBytes, c.BatchBytes, 1, 104857600)
 	// kafka-go treats a zero timeout as "use my default", which would
 	// silently differ from what the user asked for, so both must be > 0.
-	c.BatchTimeout = p.duration(keyBatchTimeout, c.BatchTimeout, false)
+	if p.str(keyBatchTimeout) != "" {
+		p.fail(keyBatchTimeout, "is not a setting: each flush sends its chunk at once (split by %s and %s) and waits for the acknowledgements, so nothing waits for a batch to fill; remove it", keyBatchSize, keyBatchBytes)
+	}
 	c.WriteTimeout = p.duration(keyWriteTimeout, c.WriteTimeout, false)
 	c.MetricsInterval = p.duration(keyMetricsInterval, c.MetricsInterval, true)
 

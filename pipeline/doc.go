@@ -31,8 +31,8 @@
 // the CRC32 balancer (librdkafka's consistent_random) over cached
 // partition counts, grouped per topic partition, cut into requests of at
 // most Batch_Size messages and Batch_Bytes bytes, and sent concurrently;
-// the flush waits for every response within Write_Timeout. Batch_Timeout
-// is accepted but has no effect.
+// the flush waits for every response within Write_Timeout. There is no
+// batch timer (conf refuses Batch_Timeout).
 //
 // Memory: a flush holds at most about 8 MiB of encoded messages
 // (pieceBytes; one message bigger than that goes alone), whatever the

@@ -176,9 +176,9 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 
 // newProducer builds the chunk producer (see chunkProducer).
 //
-// Batching: every flush sends its chunk at once, so Batch_Timeout no
-// longer applies (a synchronous flush never waits for other flushes'
-// messages); Batch_Size and Batch_Bytes bound each produce request.
+// Batching: every flush sends its chunk at once, so there is no batch
+// timer (a synchronous flush never waits for other flushes' messages);
+// Batch_Size and Batch_Bytes bound each produce request.
 func newProducer(ks kafkaSettings, log Logger) *chunkProducer {
 	client := &kafka.Client{
 		Addr:      ks.addr,

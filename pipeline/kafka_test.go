@@ -409,27 +409,6 @@ func TestKafkaSASL(t *testing.T) {
 	}
 }
 
-// TestKafkaFlushLatency: a flush sends its chunk at once: it never waits
-// for Batch_Timeout, however its messages spread over partitions and
-// topics.
-func TestKafkaFlushLatency(t *testing.T) {
-	c := kafkatest.New(t, 8, topicMain, topicDLQ)
-	cfg := kafkaConfig(c)
-	cfg.BatchTimeout = 2 * time.Second // would dominate if anything waited for it
-	p, _ := newKafkaPipeline(t, cfg)
-	chunk, _, _ := mixedChunk(20)
-	p.Flush(chunk, "t") // warm up metadata and connections
-	start := time.Now()
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v", st)
-	}
-	d := time.Since(start)
-	t.Logf("flush of %d messages over 8 partitions took %v with Batch_Timeout %v", 140, d, cfg.BatchTimeout)
-	if d > cfg.BatchTimeout/4 {
-		t.Errorf("flush took %v: something waits for Batch_Timeout", d)
-	}
-}
-
 // TestKafkaFlushAfterClose: Close flushes and closes; a later flush asks
 // Fluent Bit to keep the chunk.
 func TestKafkaFlushAfterClose(t *testing.T) {

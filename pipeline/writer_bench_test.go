@@ -30,7 +30,7 @@ func newWriterPipeline(cfg conf.Config) (*Pipeline, error) {
 		WriteBackoffMax: 500 * time.Millisecond,
 		BatchSize:       ks.batchSize,
 		BatchBytes:      int64(ks.batchBytes),
-		BatchTimeout:    orDuration(cfg.BatchTimeout, 10*time.Millisecond),
+		BatchTimeout:    10 * time.Millisecond,
 		ReadTimeout:     ks.timeout,
 		WriteTimeout:    ks.timeout,
 		RequiredAcks:    ks.acks,
