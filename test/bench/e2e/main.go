@@ -30,7 +30,7 @@ func main() {
 	perChunk := flag.Int("chunk", 1000, "events per Fluent Bit chunk")
 	workers := flag.Int("workers", 1, "flbhost -w: flushes at once (Fluent Bit's Workers)")
 	partitions := flag.Int("partitions", 6, "partitions of the topic")
-	props := flag.String("props", "Batch_Size=1000,Batch_Bytes=1048576,Batch_Timeout=10ms,Compression=none,Required_Acks=all",
+	props := flag.String("props", "Batch_Size=1000,Batch_Bytes=1048576,Compression=none,Required_Acks=all",
 		"extra output properties")
 	keep := flag.String("keep", "", "write the generated lines to this file and keep it")
 	inputSO := flag.String("input", "", "the awsaudit_s3 input .so: compare SQS + S3 + input + output with the output alone")
