@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -19,19 +20,26 @@ import (
 
 // Reasons a record is dead-lettered without reaching the normalizer.
 const (
-	reasonNoLogKey   = "record has no log key (%s) and no CloudTrail fields"
-	reasonMalformed  = "malformed chunk at byte %d of %d: %v"
-	reasonBadRecord  = "malformed record: %v"
-	reasonTooLarge   = "record too large: %d bytes (limit %d, from Batch_Bytes)"
-	reasonInternal   = "internal error: %v"
-	reasonEmpty      = "empty record"
-	reasonEmptyOut   = "normalizer emitted an empty record"
-	reasonBadFields  = "cannot encode record fields: %v"
-	maxReasonBytes   = 1024
-	maxReasonHeader  = 256
-	maxTagBytes      = 256
-	msgOverhead      = 64      // per-message bytes kafka-go counts besides key, value and headers
-	maxRetainedBytes = 4 << 20 // a pooled state drops buffers grown larger than this
+	reasonNoLogKey  = "record has no log key (%s) and no CloudTrail fields"
+	reasonMalformed = "malformed chunk at byte %d of %d: %v"
+	reasonBadRecord = "malformed record: %v"
+	reasonTooLarge  = "record too large: %d bytes (limit %d, from Batch_Bytes)"
+	reasonInternal  = "internal error: %v"
+	reasonEmpty     = "empty record"
+	reasonEmptyOut  = "normalizer emitted an empty record"
+	reasonBadFields = "cannot encode record fields: %v"
+	maxReasonBytes  = 1024
+	maxReasonHeader = 256
+	maxTagBytes     = 256
+	msgOverhead     = 64 // per-message bytes kafka-go counts besides key, value and headers
+	// A pooled state drops output buffers grown larger than this: a usual
+	// tail chunk (up to about 2 MB of lines) writes 4-6 MB, which stays
+	// (regrowing it every flush cost half the plugin's CPU inside Fluent
+	// Bit, see statePool).
+	maxRetainedBytes = 16 << 20
+	// The normalizer's buffers serve one record at a time: a usual one
+	// needs kilobytes, so what a huge document grew goes at once.
+	maxRetainedNormalizer = 4 << 20
 	// pieceBytes bounds the messages a flush holds: when the next one
 	// would take the arena past it, those queued are written and
 	// acknowledged first (see writePiece). A Fluent Bit chunk of a few MB
@@ -170,7 +178,7 @@ func (st *flushState) reset(tag string) {
 
 func (p *Pipeline) putState(st *flushState) {
 	st.trim()
-	p.states.Put(st)
+	p.states.put(st)
 }
 
 // trim empties st for the pool and drops what a huge flush grew, the
@@ -202,7 +210,7 @@ func (st *flushState) trim() {
 	if st.encBuf.Cap() > maxRetainedBytes {
 		st.encBuf = bytes.Buffer{}
 	}
-	st.n.Trim(maxRetainedBytes)
+	st.n.Trim(maxRetainedNormalizer)
 }
 
 // retainedBytes is the capacity st keeps between flushes.
@@ -638,4 +646,40 @@ func truncateUTF8(s []byte, n int) []byte {
 		n--
 	}
 	return s[:n]
+}
+
+// statePool keeps flush states between flushes. Not a sync.Pool: that
+// one is emptied by every other garbage collection, and a fresh state
+// regrows its arena, normalizer buffers and message slices from nothing,
+// in freshly faulted pages (inside Fluent Bit a collection ran every
+// 20 ms, so most flushes started from nothing). It holds at most
+// maxIdleStates, about one per concurrent flush (Workers); trim bounds
+// what each keeps.
+type statePool struct {
+	mu   sync.Mutex
+	idle []*flushState
+	new  func() *flushState
+}
+
+const maxIdleStates = 16
+
+func (sp *statePool) get() *flushState {
+	sp.mu.Lock()
+	if n := len(sp.idle); n > 0 {
+		st := sp.idle[n-1]
+		sp.idle[n-1] = nil
+		sp.idle = sp.idle[:n-1]
+		sp.mu.Unlock()
+		return st
+	}
+	sp.mu.Unlock()
+	return sp.new()
+}
+
+func (sp *statePool) put(st *flushState) {
+	sp.mu.Lock()
+	if len(sp.idle) < maxIdleStates {
+		sp.idle = append(sp.idle, st)
+	}
+	sp.mu.Unlock()
 }

@@ -61,7 +61,7 @@ type Pipeline struct {
 	pieceBytes    int    // pieceBytes; tests lower it
 	writeTimeout  time.Duration
 
-	states sync.Pool // *flushState
+	states statePool
 	c      counters
 
 	mu     sync.RWMutex // held shared by flushes, exclusively by Close
@@ -186,7 +186,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
 	p.pieceBytes = pieceBytes
 
-	p.states.New = func() any { return p.newState() }
+	p.states.new = p.newState
 
 	if cfg.MetricsInterval > 0 {
 		p.stopMetrics = make(chan struct{})
@@ -268,7 +268,7 @@ func (p *Pipeline) run(tag string, again bool, fill func(*flushState)) Status {
 		// Not delivered: let Fluent Bit keep the chunk.
 		return StatusRetry
 	}
-	st := p.states.Get().(*flushState)
+	st := p.states.get()
 	defer p.putState(st)
 	return p.flushWith(st, tag, again, fill)
 }
