@@ -1,3 +1,5 @@
+//go:build e2e
+
 package test
 
 // Issue 5, delivery under broker faults: the plugin .so through flbhost

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package test
 
 // Issue 5, redaction under hostile input: records carrying presigned-URL

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package test
 
 // End-to-end tests of the S3 + SQS input: the real in_awsaudit_s3.so and
@@ -11,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -25,35 +26,6 @@ import (
 
 const e2eBucket = "audit-log-bucket"
 
-var inputBuild struct {
-	once sync.Once
-	so   string
-	err  error
-}
-
-// buildInput returns in_awsaudit_s3.so, built once with make build-input
-// next to the output plugin.
-func buildInput(t *testing.T) string {
-	t.Helper()
-	build(t)
-	inputBuild.once.Do(func() {
-		root, err := filepath.Abs("..")
-		if err != nil {
-			inputBuild.err = err
-			return
-		}
-		cmd := exec.Command("make", "-C", root, "BUILD="+artifacts.dir, "build-input")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			inputBuild.err = fmt.Errorf("make build-input: %v\n%s", err, out)
-			return
-		}
-		inputBuild.so = filepath.Join(artifacts.dir, "in_awsaudit_s3.so")
-	})
-	if inputBuild.err != nil {
-		t.Fatal(inputBuild.err)
-	}
-	return inputBuild.so
-}
 
 // s3World is a fake queue and bucket behind one endpoint; the AWS chain
 // of this process (and of flbhost, which inherits it) points at it.

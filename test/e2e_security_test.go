@@ -1,3 +1,5 @@
+//go:build e2e
+
 package test
 
 // Issue 5, security end to end: the plugin .so through flbhost against a

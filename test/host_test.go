@@ -129,6 +129,36 @@ func parseHostLines(stdout string) []hostLine {
 	return lines
 }
 
+var inputBuild struct {
+	once sync.Once
+	so   string
+	err  error
+}
+
+// buildInput returns in_awsaudit_s3.so, built once with make build-input
+// next to the output plugin.
+func buildInput(t *testing.T) string {
+	t.Helper()
+	build(t)
+	inputBuild.once.Do(func() {
+		root, err := filepath.Abs("..")
+		if err != nil {
+			inputBuild.err = err
+			return
+		}
+		cmd := exec.Command("make", "-C", root, "BUILD="+artifacts.dir, "build-input")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			inputBuild.err = fmt.Errorf("make build-input: %v\n%s", err, out)
+			return
+		}
+		inputBuild.so = filepath.Join(artifacts.dir, "in_awsaudit_s3.so")
+	})
+	if inputBuild.err != nil {
+		t.Fatal(inputBuild.err)
+	}
+	return inputBuild.so
+}
+
 // linesFile writes a text file of lines for flbhost -l.
 func linesFile(t *testing.T, lines ...string) string {
 	t.Helper()
