@@ -30,10 +30,10 @@ func TestE2ESoakShort(t *testing.T) {
 	}
 	cfg := soak.Config{
 		SO: so, Host: host,
-		Records: 50_000, PerChunk: 500, Workers: 2, Brokers: 3, Partitions: 6, Seed: seed,
+		Records: 100_000, PerChunk: 500, Workers: 2, Brokers: 3, Partitions: 6, Seed: seed,
 		WriteTimeout: time.Second, RetryWait: 100 * time.Millisecond,
-		FaultGap: [2]time.Duration{150 * time.Millisecond, 600 * time.Millisecond},
-		FaultLen: [2]time.Duration{200 * time.Millisecond, 1200 * time.Millisecond},
+		FaultGap: [2]time.Duration{50 * time.Millisecond, 250 * time.Millisecond},
+		FaultLen: [2]time.Duration{200 * time.Millisecond, 800 * time.Millisecond},
 		Dir:      t.TempDir(),
 		Timeout:  150 * time.Second,
 		Logf:     t.Logf,
