@@ -26,7 +26,6 @@ import (
 
 const e2eBucket = "audit-log-bucket"
 
-
 // s3World is a fake queue and bucket behind one endpoint; the AWS chain
 // of this process (and of flbhost, which inherits it) points at it.
 type s3World struct {
