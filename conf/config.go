@@ -92,19 +92,3 @@ const (
 	FormatUnified = "unified"
 	FormatOCSF    = "ocsf"
 )
-
-// TopicFor returns the topic for records of the given source ("s3_access" or
-// "cloudtrail"), falling back to Topic when no per-source topic is set.
-func (c Config) TopicFor(source string) string {
-	switch source {
-	case SourceS3Access:
-		if c.TopicS3Access != "" {
-			return c.TopicS3Access
-		}
-	case SourceCloudTrail:
-		if c.TopicCloudTrail != "" {
-			return c.TopicCloudTrail
-		}
-	}
-	return c.Topic
-}

@@ -634,26 +634,6 @@ func TestTLSConfig(t *testing.T) {
 	})
 }
 
-func TestTopicFor(t *testing.T) {
-	c := baseConfig()
-	c.TopicS3Access = "s3"
-	tests := []struct{ source, want string }{
-		{SourceS3Access, "s3"},
-		{SourceCloudTrail, "aws.audit.normalized"},
-		{SourceAuto, "aws.audit.normalized"},
-		{"", "aws.audit.normalized"},
-	}
-	for _, tt := range tests {
-		if got := c.TopicFor(tt.source); got != tt.want {
-			t.Errorf("TopicFor(%q) = %q, want %q", tt.source, got, tt.want)
-		}
-	}
-	c.TopicCloudTrail = "ct"
-	if got := c.TopicFor(SourceCloudTrail); got != "ct" {
-		t.Errorf("TopicFor(cloudtrail) = %q", got)
-	}
-}
-
 func sortedKeys(m map[string]bool) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net"
+	"slices"
 	"sync"
 	"time"
 
@@ -157,7 +158,7 @@ func (pr *chunkProducer) WriteMessages(ctx context.Context, msgs ...kafka.Messag
 		if t == "" {
 			return errors.New("message without a topic")
 		}
-		if !containsString(names, t) {
+		if !slices.Contains(names, t) {
 			names = append(names, t)
 		}
 	}
@@ -424,7 +425,7 @@ func (pr *chunkProducer) fetchPartitions(ctx context.Context, topics []string) (
 	}
 	out := make(map[string][]int, len(topics))
 	for _, t := range res.Topics {
-		if !containsString(topics, t.Name) {
+		if !slices.Contains(topics, t.Name) {
 			continue
 		}
 		if t.ErrorCode != 0 {
@@ -528,15 +529,6 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // msgRecords reads the messages msgs[idx[...]] as kafka records without
