@@ -1,6 +1,6 @@
 // Package normalize turns one S3 server access-log line or one CloudTrail
 // record (or envelope of records) into the unified audit record described in
-// SCHEMA.md, encoded as compact JSON.
+// schema/unified-v1.json (and the README), encoded as compact JSON.
 //
 // It owns the access-log parser, the CloudTrail mapper, the operation map,
 // region and identity derivation, redaction of presigned-URL secrets, the JSON

@@ -2,7 +2,8 @@
 
 package normalize
 
-// useAVX2 is set when the CPU and OS support AVX2 (see cpu_amd64.s).
+// useAVX2 is set when the CPU and OS support AVX2 (cpuid and xgetbv in
+// lineindex_amd64.s).
 var useAVX2 = detectAVX2()
 
 func detectAVX2() bool {

@@ -14,7 +14,7 @@ import (
 // redactedValue replaces every secret value.
 const redactedValue = "REDACTED"
 
-// secretNames are the names whose values are secrets (SCHEMA.md
+// secretNames are the names whose values are secrets (README
 // "Redaction"), lower-cased: the SigV4 and SigV2 presigned-URL and
 // Authorization-header parameters, and the credentials CloudTrail logs in
 // AssumeRole and GetSessionToken responses. Each counts in either form,

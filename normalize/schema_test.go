@@ -143,7 +143,7 @@ func checkNoDuplicateKeys(doc []byte) error {
 	return nil
 }
 
-// unifiedKeyOrder is the key order SCHEMA.md fixes for each object ("" is
+// unifiedKeyOrder is the key order the contract fixes for each object ("" is
 // the top level).
 var unifiedKeyOrder = map[string][]string{
 	"": {"schema_version", "source", "time", "action", "operation", "service", "read_only", "outcome",
@@ -162,7 +162,7 @@ var unifiedKeyOrder = map[string][]string{
 		"additional_event_data", "resources", "tls_details", "session_credential_from_console"},
 }
 
-// unifiedKeyOrderErr reports a key written out of the SCHEMA.md order, at
+// unifiedKeyOrderErr reports a key written out of the contract's order, at
 // the top level or in one of the contract's nested objects. JSON Schema
 // cannot express order, so encoder tests call this next to validateUnified.
 func unifiedKeyOrderErr(doc []byte) error {
