@@ -2,7 +2,6 @@ package normalize
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 )
 
 // CorrelationIDLen is the length of a correlation_id: 16 bytes in hex.
@@ -27,10 +26,7 @@ func AppendCorrelationID(dst, requestID, hostID []byte) []byte {
 	if len(requestID) == 0 {
 		return dst
 	}
-	var sum [sha256.Size]byte
-	if !sum256Short(&sum, requestID, hostID) {
-		sum = sum256(requestID, hostID)
-	}
+	sum := sum256(requestID, hostID)
 	var hex [CorrelationIDLen]byte
 	for i, c := range sum[:CorrelationIDLen/2] {
 		hex[2*i], hex[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
@@ -54,34 +50,6 @@ func sum256(requestID, hostID []byte) (sum [sha256.Size]byte) {
 		h.Sum(sum[:0])
 	}
 	return sum
-}
-
-// sum256Short is sum256 for inputs that pad to at most two blocks, with
-// the compression function called directly (see sha256_amd64.s); false
-// when the input is longer or the CPU lacks the instructions.
-func sum256Short(sum *[sha256.Size]byte, requestID, hostID []byte) bool {
-	size := len(requestID) + 1 + len(hostID)
-	if size > 2*64-9 { // the padding needs 0x80 and an 8-byte length
-		return false
-	}
-	var msg [2 * 64]byte
-	copy(msg[:], requestID)
-	msg[len(requestID)] = '\n'
-	copy(msg[len(requestID)+1:], hostID)
-	msg[size] = 0x80
-	blocks := msg[:64]
-	if size > 64-9 {
-		blocks = msg[:]
-	}
-	binary.BigEndian.PutUint64(blocks[len(blocks)-8:], uint64(size)*8)
-	h := [8]uint32{0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19}
-	if !sha256Blocks(&h, blocks) {
-		return false
-	}
-	for i, v := range h {
-		binary.BigEndian.PutUint32(sum[4*i:], v)
-	}
-	return true
 }
 
 // correlationID computes u's correlation_id into the Normalizer's scratch
