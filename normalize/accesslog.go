@@ -33,10 +33,13 @@ const (
 	fieldTLSVersion
 	fieldAccessPointARN
 	fieldACLRequired
+	// fieldSourceRegion is the region the request came from (AWS added it
+	// in 2026), not the bucket's region: a request from another region
+	// reaches the bucket where it lives.
+	fieldSourceRegion
 	// lastKnownField is the last field this version maps; later ones go to
-	// extra by position (field 27, a region code in current AWS examples,
-	// is not documented yet, so it is kept rather than guessed at).
-	lastKnownField = fieldACLRequired
+	// extra by position.
+	lastKnownField = fieldSourceRegion
 )
 
 // minAccessFields is the shortest line accepted: the 2009-era format ends
@@ -105,11 +108,92 @@ func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) 
 			continue
 		default:
 			end = x.next(x.space, pos)
+			if num == fieldRequester {
+				end = requesterEnd(line, x, end)
+			}
 		}
 		fields[n] = line[pos:end]
 		n++
 		pos = end
 	}
+}
+
+// maxRequesterWords bounds how many space-separated words a requester may
+// span; the longest seen (a CloudFront origin access identity) has five.
+const maxRequesterWords = 8
+
+// requesterEnd returns where the requester that ends its first word at
+// end really ends. S3 writes some requesters with spaces in them (the user
+// "CloudFront Origin Access Identity E1..." of CloudFront's origin access
+// identities), so the requester is known by what follows it: a request id
+// and an operation (REST.GET.OBJECT). When the first word is followed by
+// them, as it nearly always is, that costs two short checks; otherwise the
+// requester grows a word at a time while the words after it do not have
+// that shape, and stays one word when no later word fits either.
+func requesterEnd(line []byte, x *lineIndex, end int) int {
+	if followedByRequestAndOperation(line, x, end) {
+		return end
+	}
+	e := end
+	for range maxRequesterWords - 1 {
+		if e+1 >= len(line) || line[e] != ' ' || line[e+1] == ' ' {
+			break
+		}
+		e = x.next(x.space, e+1)
+		if followedByRequestAndOperation(line, x, e) {
+			return e
+		}
+	}
+	return end
+}
+
+// followedByRequestAndOperation reports whether the field that ends at
+// end is followed by a request id and an operation, one space apart.
+func followedByRequestAndOperation(line []byte, x *lineIndex, end int) bool {
+	if end+1 >= len(line) || line[end] != ' ' {
+		return false
+	}
+	idEnd := x.next(x.space, end+1)
+	if !looksLikeRequestID(line[end+1:idEnd]) || idEnd+1 >= len(line) {
+		return false
+	}
+	return looksLikeOperation(line[idEnd+1 : x.next(x.space, idEnd+1)])
+}
+
+// looksLikeRequestID accepts S3's request ids: 16 upper-case hex digits
+// for requests, UUID-style ids for service-side operations (Batch
+// Operations), letters, digits and hyphens in general.
+func looksLikeRequestID(b []byte) bool {
+	if len(b) == 0 || len(b) > 128 {
+		return false
+	}
+	for _, c := range b {
+		if !isDigit(c) && !('A' <= c && c <= 'Z') && !('a' <= c && c <= 'z') && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+// looksLikeOperation accepts the shape of an operation: an upper-case
+// word (REST, WEBSITE, BATCH, S3, SOAP) and at least one more, joined by
+// dots: REST.GET.OBJECT, S3.COMPUTE.OBJECT.CHECKSUM, SOAP.CreateBucket.
+func looksLikeOperation(b []byte) bool {
+	dot := -1
+	for i, c := range b {
+		switch {
+		case c == '.':
+			if i == 0 || i == dot+1 {
+				return false
+			}
+			dot = i
+		case dot < 0 && ('A' <= c && c <= 'Z' || isDigit(c)):
+		case dot >= 0 && ('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || isDigit(c) || c == '_'):
+		default:
+			return false
+		}
+	}
+	return dot > 0 && dot < len(b)-1
 }
 
 // closingQuote finds the quote that closes the field opened just before
@@ -233,6 +317,9 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	u.service = serviceS3
 
 	op := LookupOperation(u.operation, f[fieldKey-1], f[fieldRequestURI-1])
+	if !op.Known && len(u.operation) > 0 {
+		n.stats.UnknownOperations++
+	}
 	u.action = op.Action
 	if len(u.operation) > 0 {
 		u.readOnly = BoolOf(op.ReadOnly)
@@ -260,9 +347,19 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		// AWS documents "-" here as "no ACL was required", not unknown.
 		u.reqACLRequired = BoolOf(string(f[fieldACLRequired-1]) == "Yes")
 	}
-	if count > lastKnownField {
-		u.extraFirstField = lastKnownField + 1
-		u.extraFields = append(u.extraFields[:0], f[lastKnownField:count]...)
+	extraFrom := lastKnownField
+	if count >= fieldSourceRegion {
+		if r := present(f[fieldSourceRegion-1]); IsRegionCode(r) {
+			u.reqSourceRegion = r
+		} else if len(r) > 0 {
+			// Not a region code: kept as logged, by position, rather than
+			// put in a field whose meaning it may not have.
+			extraFrom = fieldSourceRegion - 1
+		}
+	}
+	if count > extraFrom {
+		u.extraFirstField = extraFrom + 1
+		u.extraFields = append(u.extraFields[:0], f[extraFrom:count]...)
 		for i, x := range u.extraFields {
 			u.extraFields[i] = present(x)
 		}
