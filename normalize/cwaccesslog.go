@@ -109,6 +109,9 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 	}
 	dups.done()
 	if m.err != nil {
+		if re, ok := m.err.(*RejectError); ok {
+			re.Source = SourceS3Access // ctMapper names CloudTrail
+		}
 		return m.err
 	}
 	if u.httpStatus.ok && (u.httpStatus.v < 100 || u.httpStatus.v > 599) {

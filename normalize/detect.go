@@ -27,7 +27,8 @@ func (n *Normalizer) detect(r *Rules, u *unified) alertSet {
 		s.add(AlertSlowRequest)
 	}
 
-	if len(r.buckets) > 0 && (on.has(AlertUnexpectedRequester) || on.has(AlertUnexpectedWrite)) {
+	if len(r.buckets) > 0 && (on.has(AlertUnexpectedRequester) || on.has(AlertUnexpectedWrite) ||
+		on.has(AlertUnexpectedSourceRegion) && len(u.reqSourceRegion) > 0) {
 		n.detectAllowList(r, u, &s)
 	}
 
@@ -151,6 +152,13 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 	if b == nil {
 		return
 	}
+	if r.enabled.has(AlertUnexpectedSourceRegion) && b.sourceRegions != nil && len(u.reqSourceRegion) > 0 &&
+		!matchesRegion(b.sourceRegions, n.lower(u.reqSourceRegion)) {
+		s.add(AlertUnexpectedSourceRegion)
+	}
+	if !r.enabled.has(AlertUnexpectedRequester) && !r.enabled.has(AlertUnexpectedWrite) {
+		return
+	}
 	n.detectRoleARN = n.detectRoleARN[:0]
 	// Writers are expected requesters too.
 	requester := n.matchesAny(b.requesters, u)
@@ -248,4 +256,14 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// matchesRegion reports whether region matches one of the globs.
+func matchesRegion(globs []string, region []byte) bool {
+	for _, g := range globs {
+		if globMatch(g, region, false) {
+			return true
+		}
+	}
+	return false
 }

@@ -23,6 +23,7 @@ const (
 	AlertPresignedURL
 	AlertPublicExposureChange
 	AlertAuditTampering
+	AlertUnexpectedSourceRegion
 	numAlerts
 )
 
@@ -36,6 +37,8 @@ var alertNames = [numAlerts]string{
 	AlertPresignedURL:         "presigned_url",
 	AlertPublicExposureChange: "public_exposure_change",
 	AlertAuditTampering:       "audit_tampering",
+	// Added after the others so the existing alerts keep their order.
+	AlertUnexpectedSourceRegion: "unexpected_source_region",
 }
 
 func (a Alert) String() string {
@@ -105,15 +108,16 @@ func ParseSeverity(s string) (Severity, error) {
 
 // defaultSeverity is each alert's severity when the configuration sets none.
 var defaultSeverity = [numAlerts]Severity{
-	AlertAnonymousAccess:      SeverityMedium,
-	AlertAccessDenied:         SeverityLow,
-	AlertAccessDeniedRate:     SeverityMedium,
-	AlertSlowRequest:          SeverityInformational,
-	AlertUnexpectedRequester:  SeverityMedium,
-	AlertUnexpectedWrite:      SeverityHigh,
-	AlertPresignedURL:         SeverityLow,
-	AlertPublicExposureChange: SeverityHigh,
-	AlertAuditTampering:       SeverityHigh,
+	AlertAnonymousAccess:        SeverityMedium,
+	AlertAccessDenied:           SeverityLow,
+	AlertAccessDeniedRate:       SeverityMedium,
+	AlertSlowRequest:            SeverityInformational,
+	AlertUnexpectedRequester:    SeverityMedium,
+	AlertUnexpectedWrite:        SeverityHigh,
+	AlertPresignedURL:           SeverityLow,
+	AlertPublicExposureChange:   SeverityHigh,
+	AlertAuditTampering:         SeverityHigh,
+	AlertUnexpectedSourceRegion: SeverityMedium,
 }
 
 // RulesConfig configures the detections. The zero value enables nothing;
@@ -140,6 +144,10 @@ type RulesConfig struct {
 	// AuditTampering: logging turned off (Actions, and PutBucketLogging
 	// without a target).
 	AuditTampering AuditTamperingConfig
+	// UnexpectedSourceRegion: the request came from a region (access-log
+	// field 27) the bucket's SourceRegions does not name. It only fires for
+	// buckets that list source regions, so it is off until configured.
+	UnexpectedSourceRegion RuleConfig
 	// Buckets are the per-bucket allow-lists of UnexpectedRequester and
 	// UnexpectedWrite; the first entry whose Name matches applies.
 	Buckets []BucketConfig
@@ -238,6 +246,11 @@ type BucketConfig struct {
 	// anyone else is unexpected_write. nil means Requesters; an empty,
 	// non-nil list means nobody may write.
 	Writers []string
+	// SourceRegions are the regions requests may come from
+	// (request.source_region, e.g. us-east-1, or a glob such as eu-*); nil
+	// checks nothing. A record without a source region (CloudTrail, older
+	// access logs) never fires unexpected_source_region.
+	SourceRegions []string
 }
 
 // Built-in parameter values.
@@ -289,11 +302,12 @@ func DefaultRulesConfig() RulesConfig {
 				ByPrincipal: true, ByIP: true, MaxKeys: DefaultRateMaxKeys,
 			},
 		},
-		SlowRequest:          SlowRequestConfig{RuleConfig: on, ThresholdMS: DefaultSlowRequestMS},
-		UnexpectedRequester:  on,
-		UnexpectedWrite:      UnexpectedWriteConfig{RuleConfig: on},
-		PresignedURL:         on,
-		PublicExposureChange: ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultPublicExposureActions)},
+		SlowRequest:            SlowRequestConfig{RuleConfig: on, ThresholdMS: DefaultSlowRequestMS},
+		UnexpectedRequester:    on,
+		UnexpectedWrite:        UnexpectedWriteConfig{RuleConfig: on},
+		PresignedURL:           on,
+		UnexpectedSourceRegion: on,
+		PublicExposureChange:   ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultPublicExposureActions)},
 		AuditTampering: AuditTamperingConfig{
 			ActionRuleConfig: ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultAuditTamperingActions), IncludeFailures: true},
 			PutBucketLogging: true,
@@ -354,6 +368,7 @@ func (c *RulesConfig) Validate() error {
 	severity("rules.unexpected_write", c.UnexpectedWrite.RuleConfig)
 	actions("rules.unexpected_write.actions", c.UnexpectedWrite.Actions, false, false)
 	severity("rules.presigned_url", c.PresignedURL)
+	severity("rules.unexpected_source_region", c.UnexpectedSourceRegion)
 	severity("rules.public_exposure_change", c.PublicExposureChange.RuleConfig)
 	actions("rules.public_exposure_change.actions", c.PublicExposureChange.Actions, c.PublicExposureChange.Enabled, true)
 	severity("rules.audit_tampering", c.AuditTampering.RuleConfig)
@@ -384,6 +399,11 @@ func (c *RulesConfig) Validate() error {
 				fail(fmt.Sprintf("%s.writers[%d]", path, j), "%v", err)
 			}
 		}
+		for j, r := range b.SourceRegions {
+			if !looksLikeRegionName([]byte(strings.TrimSuffix(strings.TrimSpace(r), "*") + "x-1")) {
+				fail(fmt.Sprintf("%s.source_regions[%d]", path, j), "%q is not a region code or a glob such as eu-*", r)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -403,6 +423,7 @@ func (c RulesConfig) String() string {
 		{AlertUnexpectedRequester, c.UnexpectedRequester.Enabled}, {AlertUnexpectedWrite, c.UnexpectedWrite.Enabled},
 		{AlertPresignedURL, c.PresignedURL.Enabled}, {AlertPublicExposureChange, c.PublicExposureChange.Enabled},
 		{AlertAuditTampering, c.AuditTampering.Enabled},
+		{AlertUnexpectedSourceRegion, c.UnexpectedSourceRegion.Enabled},
 	} {
 		if r.on {
 			if !first {
@@ -427,7 +448,8 @@ func (c RulesConfig) String() string {
 func (c *RulesConfig) anyEnabled() bool {
 	return c.AnonymousAccess.Enabled || c.AccessDenied.Enabled || c.AccessDenied.Rate.Enabled ||
 		c.SlowRequest.Enabled || c.UnexpectedRequester.Enabled || c.UnexpectedWrite.Enabled ||
-		c.PresignedURL.Enabled || c.PublicExposureChange.Enabled || c.AuditTampering.Enabled
+		c.PresignedURL.Enabled || c.PublicExposureChange.Enabled || c.AuditTampering.Enabled ||
+		c.UnexpectedSourceRegion.Enabled
 }
 
 // Rules are compiled detections, shared by every Normalizer of one plugin
@@ -455,6 +477,9 @@ type bucketRule struct {
 	requesters []principalPattern
 	writers    []principalPattern
 	writersSet bool // false: writers are the requesters
+	// sourceRegions are globs of the regions requests may come from; nil
+	// checks nothing.
+	sourceRegions []string
 }
 
 // NewRules validates and compiles c. It returns nil (detect nothing, at no
@@ -486,6 +511,7 @@ func NewRules(c RulesConfig) (*Rules, error) {
 	set(AlertPresignedURL, c.PresignedURL)
 	set(AlertPublicExposureChange, c.PublicExposureChange.RuleConfig)
 	set(AlertAuditTampering, c.AuditTampering.RuleConfig)
+	set(AlertUnexpectedSourceRegion, c.UnexpectedSourceRegion)
 
 	r.deniedCodes = stringSet(c.AccessDenied.ErrorCodes)
 	r.slowMS = c.SlowRequest.ThresholdMS
@@ -499,6 +525,9 @@ func NewRules(c RulesConfig) (*Rules, error) {
 	r.bucketLogging = c.AuditTampering.PutBucketLogging
 	for _, b := range c.Buckets {
 		br := bucketRule{name: strings.TrimSpace(b.Name), writersSet: b.Writers != nil}
+		for _, sr := range b.SourceRegions {
+			br.sourceRegions = append(br.sourceRegions, strings.ToLower(strings.TrimSpace(sr)))
+		}
 		for _, p := range b.Requesters {
 			pp, _ := parsePrincipalPattern(p)
 			br.requesters = append(br.requesters, pp)
