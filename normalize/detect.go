@@ -27,8 +27,7 @@ func (n *Normalizer) detect(r *Rules, u *unified) alertSet {
 		s.add(AlertSlowRequest)
 	}
 
-	if len(r.buckets) > 0 && (on.has(AlertUnexpectedRequester) || on.has(AlertUnexpectedWrite) ||
-		on.has(AlertUnexpectedSourceRegion) && len(u.reqSourceRegion) > 0) {
+	if len(r.buckets) > 0 && (on.has(AlertUnexpectedRequester) || on.has(AlertUnexpectedWrite)) {
 		n.detectAllowList(r, u, &s)
 	}
 
@@ -152,13 +151,6 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 	if b == nil {
 		return
 	}
-	if r.enabled.has(AlertUnexpectedSourceRegion) && b.sourceRegions != nil && len(u.reqSourceRegion) > 0 &&
-		!matchesRegion(b.sourceRegions, n.lower(u.reqSourceRegion)) {
-		s.add(AlertUnexpectedSourceRegion)
-	}
-	if !r.enabled.has(AlertUnexpectedRequester) && !r.enabled.has(AlertUnexpectedWrite) {
-		return
-	}
 	n.detectRoleARN = n.detectRoleARN[:0]
 	// Writers are expected requesters too.
 	requester := n.matchesAny(b.requesters, u)
@@ -167,7 +159,8 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 		writer, writerKnown = n.matchesAny(b.writers, u), true
 		requester = writer
 	}
-	if r.enabled.has(AlertUnexpectedRequester) && !requester {
+	if r.enabled.has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
+		len(u.reqSourceRegion) > 0 && !matchesRegion(b.sourceRegions, n.lower(u.reqSourceRegion))) {
 		s.add(AlertUnexpectedRequester)
 	}
 	if !r.enabled.has(AlertUnexpectedWrite) || u.readOnly != BoolFalse {

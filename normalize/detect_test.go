@@ -694,13 +694,15 @@ func TestReadmeListsEveryAlert(t *testing.T) {
 	}
 }
 
-// TestUnexpectedSourceRegion checks the rule fires only for buckets that
-// list source regions, on records that carry one outside the list.
+// TestUnexpectedSourceRegion checks a bucket's source_regions make a
+// request from another region an unexpected_requester, for buckets that
+// list source regions and records that carry one.
 func TestUnexpectedSourceRegion(t *testing.T) {
 	cfg := DefaultRulesConfig()
+	anyone := []string{"role:DataReader", "anonymous"}
 	cfg.Buckets = []BucketConfig{
-		{Name: "acme-media", SourceRegions: []string{"eu-central-1", "EU-West-*"}},
-		{Name: "open-bucket"},
+		{Name: "acme-media", Requesters: anyone, SourceRegions: []string{"eu-central-1", "EU-West-*"}},
+		{Name: "open-bucket", Requesters: anyone},
 	}
 	rules := mustRules(cfg)
 	withRegion := func(bucket, region string) string {
@@ -731,7 +733,7 @@ func TestUnexpectedSourceRegion(t *testing.T) {
 			if len(rs) != 1 || rs[0].err != nil {
 				t.Fatalf("outputs %+v", rs)
 			}
-			fired := strings.Contains(string(rs[0].json), `"unexpected_source_region"`)
+			fired := strings.Contains(string(rs[0].json), `"unexpected_requester"`)
 			if fired != tt.fires {
 				t.Errorf("fired = %v, want %v\n%s", fired, tt.fires, rs[0].json)
 			}

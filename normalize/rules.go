@@ -23,7 +23,6 @@ const (
 	AlertPresignedURL
 	AlertPublicExposureChange
 	AlertAuditTampering
-	AlertUnexpectedSourceRegion
 	numAlerts
 )
 
@@ -37,8 +36,6 @@ var alertNames = [numAlerts]string{
 	AlertPresignedURL:         "presigned_url",
 	AlertPublicExposureChange: "public_exposure_change",
 	AlertAuditTampering:       "audit_tampering",
-	// Added after the others so the existing alerts keep their order.
-	AlertUnexpectedSourceRegion: "unexpected_source_region",
 }
 
 func (a Alert) String() string {
@@ -108,16 +105,15 @@ func ParseSeverity(s string) (Severity, error) {
 
 // defaultSeverity is each alert's severity when the configuration sets none.
 var defaultSeverity = [numAlerts]Severity{
-	AlertAnonymousAccess:        SeverityMedium,
-	AlertAccessDenied:           SeverityLow,
-	AlertAccessDeniedRate:       SeverityMedium,
-	AlertSlowRequest:            SeverityInformational,
-	AlertUnexpectedRequester:    SeverityMedium,
-	AlertUnexpectedWrite:        SeverityHigh,
-	AlertPresignedURL:           SeverityLow,
-	AlertPublicExposureChange:   SeverityHigh,
-	AlertAuditTampering:         SeverityHigh,
-	AlertUnexpectedSourceRegion: SeverityMedium,
+	AlertAnonymousAccess:      SeverityMedium,
+	AlertAccessDenied:         SeverityLow,
+	AlertAccessDeniedRate:     SeverityMedium,
+	AlertSlowRequest:          SeverityInformational,
+	AlertUnexpectedRequester:  SeverityMedium,
+	AlertUnexpectedWrite:      SeverityHigh,
+	AlertPresignedURL:         SeverityLow,
+	AlertPublicExposureChange: SeverityHigh,
+	AlertAuditTampering:       SeverityHigh,
 }
 
 // RulesConfig configures the detections. The zero value enables nothing;
@@ -144,10 +140,6 @@ type RulesConfig struct {
 	// AuditTampering: logging turned off (Actions, and PutBucketLogging
 	// without a target).
 	AuditTampering AuditTamperingConfig
-	// UnexpectedSourceRegion: the request came from a region (access-log
-	// field 27) the bucket's SourceRegions does not name. It only fires for
-	// buckets that list source regions, so it is off until configured.
-	UnexpectedSourceRegion RuleConfig
 	// Buckets are the per-bucket allow-lists of UnexpectedRequester and
 	// UnexpectedWrite; the first entry whose Name matches applies.
 	Buckets []BucketConfig
@@ -247,9 +239,10 @@ type BucketConfig struct {
 	// non-nil list means nobody may write.
 	Writers []string
 	// SourceRegions are the regions requests may come from
-	// (request.source_region, e.g. us-east-1, or a glob such as eu-*); nil
-	// checks nothing. A record without a source region (CloudTrail, older
-	// access logs) never fires unexpected_source_region.
+	// (request.source_region, e.g. us-east-1, or a glob such as eu-*): a
+	// request from elsewhere is an unexpected_requester whoever made it.
+	// nil checks nothing; a record without a source region (CloudTrail,
+	// older access logs) is not checked.
 	SourceRegions []string
 }
 
@@ -302,12 +295,11 @@ func DefaultRulesConfig() RulesConfig {
 				ByPrincipal: true, ByIP: true, MaxKeys: DefaultRateMaxKeys,
 			},
 		},
-		SlowRequest:            SlowRequestConfig{RuleConfig: on, ThresholdMS: DefaultSlowRequestMS},
-		UnexpectedRequester:    on,
-		UnexpectedWrite:        UnexpectedWriteConfig{RuleConfig: on},
-		PresignedURL:           on,
-		UnexpectedSourceRegion: on,
-		PublicExposureChange:   ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultPublicExposureActions)},
+		SlowRequest:          SlowRequestConfig{RuleConfig: on, ThresholdMS: DefaultSlowRequestMS},
+		UnexpectedRequester:  on,
+		UnexpectedWrite:      UnexpectedWriteConfig{RuleConfig: on},
+		PresignedURL:         on,
+		PublicExposureChange: ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultPublicExposureActions)},
 		AuditTampering: AuditTamperingConfig{
 			ActionRuleConfig: ActionRuleConfig{RuleConfig: on, Actions: slices.Clone(defaultAuditTamperingActions), IncludeFailures: true},
 			PutBucketLogging: true,
@@ -368,7 +360,6 @@ func (c *RulesConfig) Validate() error {
 	severity("rules.unexpected_write", c.UnexpectedWrite.RuleConfig)
 	actions("rules.unexpected_write.actions", c.UnexpectedWrite.Actions, false, false)
 	severity("rules.presigned_url", c.PresignedURL)
-	severity("rules.unexpected_source_region", c.UnexpectedSourceRegion)
 	severity("rules.public_exposure_change", c.PublicExposureChange.RuleConfig)
 	actions("rules.public_exposure_change.actions", c.PublicExposureChange.Actions, c.PublicExposureChange.Enabled, true)
 	severity("rules.audit_tampering", c.AuditTampering.RuleConfig)
@@ -423,7 +414,6 @@ func (c RulesConfig) String() string {
 		{AlertUnexpectedRequester, c.UnexpectedRequester.Enabled}, {AlertUnexpectedWrite, c.UnexpectedWrite.Enabled},
 		{AlertPresignedURL, c.PresignedURL.Enabled}, {AlertPublicExposureChange, c.PublicExposureChange.Enabled},
 		{AlertAuditTampering, c.AuditTampering.Enabled},
-		{AlertUnexpectedSourceRegion, c.UnexpectedSourceRegion.Enabled},
 	} {
 		if r.on {
 			if !first {
@@ -448,8 +438,7 @@ func (c RulesConfig) String() string {
 func (c *RulesConfig) anyEnabled() bool {
 	return c.AnonymousAccess.Enabled || c.AccessDenied.Enabled || c.AccessDenied.Rate.Enabled ||
 		c.SlowRequest.Enabled || c.UnexpectedRequester.Enabled || c.UnexpectedWrite.Enabled ||
-		c.PresignedURL.Enabled || c.PublicExposureChange.Enabled || c.AuditTampering.Enabled ||
-		c.UnexpectedSourceRegion.Enabled
+		c.PresignedURL.Enabled || c.PublicExposureChange.Enabled || c.AuditTampering.Enabled
 }
 
 // Rules are compiled detections, shared by every Normalizer of one plugin
@@ -511,7 +500,6 @@ func NewRules(c RulesConfig) (*Rules, error) {
 	set(AlertPresignedURL, c.PresignedURL)
 	set(AlertPublicExposureChange, c.PublicExposureChange.RuleConfig)
 	set(AlertAuditTampering, c.AuditTampering.RuleConfig)
-	set(AlertUnexpectedSourceRegion, c.UnexpectedSourceRegion)
 
 	r.deniedCodes = stringSet(c.AccessDenied.ErrorCodes)
 	r.slowMS = c.SlowRequest.ThresholdMS
