@@ -160,6 +160,30 @@ func followedByRequestAndOperation(line []byte, x *lineIndex, end int) bool {
 	return looksLikeOperation(line[idEnd+1 : x.next(x.space, idEnd+1)])
 }
 
+// Byte classes of request ids and operations, looked up rather than
+// compared: the check runs on every line.
+const (
+	classID     = 1 << iota // letters, digits, '-'
+	classOpHead             // upper-case letters and digits
+	classOpTail             // letters, digits, '_'
+)
+
+var shapeClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		upper, lower, digit := 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9'
+		if upper || lower || digit || c == '-' {
+			t[c] |= classID
+		}
+		if upper || digit {
+			t[c] |= classOpHead
+		}
+		if upper || lower || digit || c == '_' {
+			t[c] |= classOpTail
+		}
+	}
+	return t
+}()
+
 // looksLikeRequestID accepts S3's request ids: 16 upper-case hex digits
 // for requests, UUID-style ids for service-side operations (Batch
 // Operations), letters, digits and hyphens in general.
@@ -168,7 +192,7 @@ func looksLikeRequestID(b []byte) bool {
 		return false
 	}
 	for _, c := range b {
-		if !isDigit(c) && !('A' <= c && c <= 'Z') && !('a' <= c && c <= 'z') && c != '-' {
+		if shapeClass[c]&classID == 0 {
 			return false
 		}
 	}
@@ -179,21 +203,29 @@ func looksLikeRequestID(b []byte) bool {
 // word (REST, WEBSITE, BATCH, S3, SOAP) and at least one more, joined by
 // dots: REST.GET.OBJECT, S3.COMPUTE.OBJECT.CHECKSUM, SOAP.CreateBucket.
 func looksLikeOperation(b []byte) bool {
-	dot := -1
-	for i, c := range b {
-		switch {
-		case c == '.':
-			if i == 0 || i == dot+1 {
-				return false
-			}
-			dot = i
-		case dot < 0 && ('A' <= c && c <= 'Z' || isDigit(c)):
-		case dot >= 0 && ('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || isDigit(c) || c == '_'):
-		default:
+	i := 0
+	for i < len(b) && shapeClass[b[i]]&classOpHead != 0 {
+		i++
+	}
+	if i == 0 || i == len(b) || b[i] != '.' {
+		return false
+	}
+	for {
+		i++ // past the dot
+		start := i
+		for i < len(b) && shapeClass[b[i]]&classOpTail != 0 {
+			i++
+		}
+		if i == start {
+			return false
+		}
+		if i == len(b) {
+			return true
+		}
+		if b[i] != '.' {
 			return false
 		}
 	}
-	return dot > 0 && dot < len(b)-1
 }
 
 // closingQuote finds the quote that closes the field opened just before
