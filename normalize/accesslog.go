@@ -148,16 +148,26 @@ func requesterEnd(line []byte, x *lineIndex, end int) int {
 }
 
 // followedByRequestAndOperation reports whether the field that ends at
-// end is followed by a request id and an operation, one space apart.
+// end is followed by a request id and an operation, one space apart. The
+// operation is known by its start (an upper-case word, a dot, a letter):
+// no word of a requester starts that way, and the rest of the line need
+// not be read.
 func followedByRequestAndOperation(line []byte, x *lineIndex, end int) bool {
 	if end+1 >= len(line) || line[end] != ' ' {
 		return false
 	}
 	idEnd := x.next(x.space, end+1)
-	if !looksLikeRequestID(line[end+1:idEnd]) || idEnd+1 >= len(line) {
-		return false
+	return looksLikeRequestID(line[end+1:idEnd]) && idEnd < len(line) && startsLikeOperation(line[idEnd+1:])
+}
+
+// startsLikeOperation reports whether b starts with an upper-case word
+// (REST, WEBSITE, BATCH, S3, SOAP), a dot and a letter.
+func startsLikeOperation(b []byte) bool {
+	i := 0
+	for i < len(b) && shapeClass[b[i]]&classOpHead != 0 {
+		i++
 	}
-	return looksLikeOperation(line[idEnd+1 : x.next(x.space, idEnd+1)])
+	return i > 0 && i+1 < len(b) && b[i] == '.' && shapeClass[b[i+1]]&classOpTail != 0
 }
 
 // Byte classes of request ids and operations, looked up rather than
@@ -197,35 +207,6 @@ func looksLikeRequestID(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// looksLikeOperation accepts the shape of an operation: an upper-case
-// word (REST, WEBSITE, BATCH, S3, SOAP) and at least one more, joined by
-// dots: REST.GET.OBJECT, S3.COMPUTE.OBJECT.CHECKSUM, SOAP.CreateBucket.
-func looksLikeOperation(b []byte) bool {
-	i := 0
-	for i < len(b) && shapeClass[b[i]]&classOpHead != 0 {
-		i++
-	}
-	if i == 0 || i == len(b) || b[i] != '.' {
-		return false
-	}
-	for {
-		i++ // past the dot
-		start := i
-		for i < len(b) && shapeClass[b[i]]&classOpTail != 0 {
-			i++
-		}
-		if i == start {
-			return false
-		}
-		if i == len(b) {
-			return true
-		}
-		if b[i] != '.' {
-			return false
-		}
-	}
 }
 
 // closingQuote finds the quote that closes the field opened just before

@@ -113,20 +113,18 @@ func TestAccessLogSourceRegion(t *testing.T) {
 	}
 }
 
-func TestLooksLikeOperation(t *testing.T) {
+func TestStartsLikeOperation(t *testing.T) {
 	tests := []struct {
 		in   string
 		want bool
 	}{
-		{"REST.GET.OBJECT", true}, {"S3.COMPUTE.OBJECT.CHECKSUM", true}, {"BATCH.DELETE.OBJECT", true},
-		{"SOAP.CreateBucket", true}, {"REST.COPY.OBJECT_GET", true}, {"S3.TRANSITION_SIA.OBJECT", true},
-		{"", false}, {"REST", false}, {"REST.", false}, {".GET", false}, {"REST..GET", false},
-		{"rest.get.object", false}, {"Origin", false}, {"E2QWRUHEXAMPLE", false}, {"-", false},
-		{"REST.GET.OBJECT\"", false},
+		{"REST.GET.OBJECT rest of line", true}, {"S3.COMPUTE.OBJECT.CHECKSUM", true}, {"SOAP.CreateBucket", true},
+		{"REST.", false}, {"REST", false}, {".GET", false}, {"Origin Access", false}, {"E2QWRUHEXAMPLE 7K3M", false},
+		{"REST..GET", false}, {"", false}, {"- -", false},
 	}
 	for _, tt := range tests {
-		if got := looksLikeOperation([]byte(tt.in)); got != tt.want {
-			t.Errorf("looksLikeOperation(%q) = %v, want %v", tt.in, got, tt.want)
+		if got := startsLikeOperation([]byte(tt.in)); got != tt.want {
+			t.Errorf("startsLikeOperation(%q) = %v, want %v", tt.in, got, tt.want)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 		n.normalizeRecord(detail, n.elementInput(detail), nil, recordRegion, emit)
 	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
 		n.normalizeSubscription(doc, input, recordRegion, emit)
-	case isDigestFile(obj):
+	case !looksLikeCloudTrail(obj) && isDigestFile(obj):
 		// A digest file signs the log files delivered beside it: no API
 		// call in it, nothing to normalize and nothing wrong with it.
 		n.stats.DigestFiles++
