@@ -94,6 +94,9 @@ type bucketYAML struct {
 	Name       string    `yaml:"name"`
 	Requesters []string  `yaml:"requesters"`
 	Writers    *[]string `yaml:"writers"`
+	// SourceRegions (access logs with field 27): the regions requests to
+	// the bucket may come from; unset checks none.
+	SourceRegions []string `yaml:"source_regions"`
 }
 
 // maxRulesFile bounds the rules file read at start-up.
@@ -246,7 +249,7 @@ func ParseRules(data []byte) (normalize.RulesConfig, error) {
 		}
 	}
 	for _, b := range file.Buckets {
-		bc := normalize.BucketConfig{Name: b.Name, Requesters: append([]string{}, b.Requesters...)}
+		bc := normalize.BucketConfig{Name: b.Name, Requesters: append([]string{}, b.Requesters...), SourceRegions: b.SourceRegions}
 		if b.Writers != nil {
 			bc.Writers = append([]string{}, *b.Writers...)
 		}

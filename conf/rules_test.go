@@ -83,6 +83,9 @@ func TestParseRules(t *testing.T) {
 		{"bucket, writers absent", "buckets:\n  - name: a\n    requesters: [role:R]\n", func(c *normalize.RulesConfig) {
 			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}}}
 		}},
+		{"bucket source regions", "buckets:\n  - name: a\n    requesters: [role:R]\n    source_regions: [eu-west-1, us-*]\n", func(c *normalize.RulesConfig) {
+			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, SourceRegions: []string{"eu-west-1", "us-*"}}}
+		}},
 		{"bucket, writers empty", "buckets:\n  - name: a\n    requesters: [role:R]\n    writers: []\n", func(c *normalize.RulesConfig) {
 			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, Writers: []string{}}}
 		}},
@@ -125,6 +128,7 @@ func TestParseRulesErrors(t *testing.T) {
 		{"by", "rules:\n  access_denied:\n    rate: {by: [user]}\n", []string{`rules.access_denied.rate.by[0]: "user" is not principal or ip`, "rules.access_denied.rate.by: is empty"}},
 		{"validation", "rules:\n  slow_request: {enabled: true, threshold_ms: 0}\n", []string{"rules.slow_request.threshold_ms: 0 must be at least 1"}},
 		{"bad pattern", "buckets:\n  - name: a\n    requesters: [bob]\n", []string{`buckets[0].requesters[0]: "bob" is not a principal pattern`}},
+		{"bad source region", "buckets:\n  - name: a\n    requesters: [role:R]\n    source_regions: [mars]\n", []string{`buckets[0].source_regions[0]: "mars" is not a region code`}},
 		{"every problem at once", "rules:\n  presigned_url: {severity: urgent}\n  slow_request: {enabled: true, threshold_ms: -1}\nbuckets:\n  - requesters: [role:x]\n",
 			[]string{"rules.presigned_url.severity", "rules.slow_request.threshold_ms", "buckets[0].name"}},
 	}

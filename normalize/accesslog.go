@@ -33,10 +33,13 @@ const (
 	fieldTLSVersion
 	fieldAccessPointARN
 	fieldACLRequired
+	// fieldSourceRegion is the region the request came from (AWS added it
+	// in 2026), not the bucket's region: a request from another region
+	// reaches the bucket where it lives.
+	fieldSourceRegion
 	// lastKnownField is the last field this version maps; later ones go to
-	// extra by position (field 27, a region code in current AWS examples,
-	// is not documented yet, so it is kept rather than guessed at).
-	lastKnownField = fieldACLRequired
+	// extra by position.
+	lastKnownField = fieldSourceRegion
 )
 
 // minAccessFields is the shortest line accepted: the 2009-era format ends
@@ -105,11 +108,105 @@ func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) 
 			continue
 		default:
 			end = x.next(x.space, pos)
+			if num == fieldRequester {
+				end = requesterEnd(line, x, end)
+			}
 		}
 		fields[n] = line[pos:end]
 		n++
 		pos = end
 	}
+}
+
+// maxRequesterWords bounds how many space-separated words a requester may
+// span; the longest seen (a CloudFront origin access identity) has five.
+const maxRequesterWords = 8
+
+// requesterEnd returns where the requester that ends its first word at
+// end really ends. S3 writes some requesters with spaces in them (the user
+// "CloudFront Origin Access Identity E1..." of CloudFront's origin access
+// identities), so the requester is known by what follows it: a request id
+// and an operation (REST.GET.OBJECT). When the first word is followed by
+// them, as it nearly always is, that costs two short checks; otherwise the
+// requester grows a word at a time while the words after it do not have
+// that shape, and stays one word when no later word fits either.
+func requesterEnd(line []byte, x *lineIndex, end int) int {
+	if followedByRequestAndOperation(line, x, end) {
+		return end
+	}
+	e := end
+	for range maxRequesterWords - 1 {
+		if e+1 >= len(line) || line[e] != ' ' || line[e+1] == ' ' {
+			break
+		}
+		e = x.next(x.space, e+1)
+		if followedByRequestAndOperation(line, x, e) {
+			return e
+		}
+	}
+	return end
+}
+
+// followedByRequestAndOperation reports whether the field that ends at
+// end is followed by a request id and an operation, one space apart. The
+// operation is known by its start (an upper-case word, a dot, a letter):
+// no word of a requester starts that way, and the rest of the line need
+// not be read.
+func followedByRequestAndOperation(line []byte, x *lineIndex, end int) bool {
+	if end+1 >= len(line) || line[end] != ' ' {
+		return false
+	}
+	idEnd := x.next(x.space, end+1)
+	return looksLikeRequestID(line[end+1:idEnd]) && idEnd < len(line) && startsLikeOperation(line[idEnd+1:])
+}
+
+// startsLikeOperation reports whether b starts with an upper-case word
+// (REST, WEBSITE, BATCH, S3, SOAP), a dot and a letter.
+func startsLikeOperation(b []byte) bool {
+	i := 0
+	for i < len(b) && shapeClass[b[i]]&classOpHead != 0 {
+		i++
+	}
+	return i > 0 && i+1 < len(b) && b[i] == '.' && shapeClass[b[i+1]]&classOpTail != 0
+}
+
+// Byte classes of request ids and operations, looked up rather than
+// compared: the check runs on every line.
+const (
+	classID     = 1 << iota // letters, digits, '-'
+	classOpHead             // upper-case letters and digits
+	classOpTail             // letters, digits, '_'
+)
+
+var shapeClass = func() (t [256]uint8) {
+	for c := 0; c < 256; c++ {
+		upper, lower, digit := 'A' <= c && c <= 'Z', 'a' <= c && c <= 'z', '0' <= c && c <= '9'
+		if upper || lower || digit || c == '-' {
+			t[c] |= classID
+		}
+		if upper || digit {
+			t[c] |= classOpHead
+		}
+		if upper || lower || digit || c == '_' {
+			t[c] |= classOpTail
+		}
+	}
+	return t
+}()
+
+// looksLikeRequestID accepts S3's request ids: 16 upper-case hex digits
+// for requests, UUID-style ids for service-side operations (Batch
+// Operations), letters, digits and hyphens in general.
+func looksLikeRequestID(b []byte) bool {
+	if len(b) == 0 || len(b) > 128 {
+		return false
+	}
+	for _, c := range b {
+		if shapeClass[c]&classID == 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // closingQuote finds the quote that closes the field opened just before
@@ -233,6 +330,9 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	u.service = serviceS3
 
 	op := LookupOperation(u.operation, f[fieldKey-1], f[fieldRequestURI-1])
+	if !op.Known && len(u.operation) > 0 {
+		n.stats.UnknownOperations++
+	}
 	u.action = op.Action
 	if len(u.operation) > 0 {
 		u.readOnly = BoolOf(op.ReadOnly)
@@ -260,9 +360,19 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		// AWS documents "-" here as "no ACL was required", not unknown.
 		u.reqACLRequired = BoolOf(string(f[fieldACLRequired-1]) == "Yes")
 	}
-	if count > lastKnownField {
-		u.extraFirstField = lastKnownField + 1
-		u.extraFields = append(u.extraFields[:0], f[lastKnownField:count]...)
+	extraFrom := lastKnownField
+	if count >= fieldSourceRegion {
+		if r := present(f[fieldSourceRegion-1]); IsRegionCode(r) {
+			u.reqSourceRegion = r
+		} else if len(r) > 0 {
+			// Not a region code: kept as logged, by position, rather than
+			// put in a field whose meaning it may not have.
+			extraFrom = fieldSourceRegion - 1
+		}
+	}
+	if count > extraFrom {
+		u.extraFirstField = extraFrom + 1
+		u.extraFields = append(u.extraFields[:0], f[extraFrom:count]...)
 		for i, x := range u.extraFields {
 			u.extraFields[i] = present(x)
 		}

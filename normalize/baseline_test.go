@@ -29,6 +29,10 @@ var baselineLineRE = regexp.MustCompile(`^(?P<owner>\S+) (?P<bucket>\S+) \[(?P<t
 	`(?: (?P<cipher>\S+))?(?: (?P<auth_type>\S+))?(?: (?P<host>\S+))?(?: (?P<tls>\S+))?` +
 	`(?: (?P<ap_arn>\S+))?(?: (?P<acl_required>\S+))?(?: (?P<f27>\S+))?(?: (?P<rest>.*))?$`)
 
+// baselineRegionCodeRE is the reference's idea of a region code, written
+// independently of IsRegionCode.
+var baselineRegionCodeRE = regexp.MustCompile(`^[a-z]{2,4}(-(gov|iso[a-z]?|[a-z]{2}))?-(north|south|east|west|central|northeast|northwest|southeast|southwest)-[1-9][0-9]?$`)
+
 // baselineRegionRE finds the region in an S3 Host header.
 var baselineRegionRE = regexp.MustCompile(`(?:^|\.)s3(?:-website|-accesspoint|-object-lambda|-outposts|-fips)?` +
 	`[.-](?:dualstack\.)?([a-z]{2,4}(?:-[a-z]+)+-\d+)\.(?:vpce\.)?amazonaws\.com(?:\.cn)?$`)
@@ -197,9 +201,13 @@ func baselineAccessLog(line string) ([]byte, error) {
 		request["acl_required"] = v == "Yes"
 	}
 
-	// Field 27's meaning is not settled (REFERENCE.md): keep it, and any
-	// later fields, in extra by position.
-	setStr(extra, "27", "f27")
+	// Field 27 is the region the request came from when it is a region
+	// code; anything else stays in extra by position, as later fields do.
+	if v := m[baselineLineRE.SubexpIndex("f27")]; baselineRegionCodeRE.MatchString(v) {
+		request["source_region"] = v
+	} else {
+		setStr(extra, "27", "f27")
+	}
 	if rest, ok := f["rest"]; ok {
 		for i, v := range strings.Fields(rest) {
 			if v != "-" {
@@ -311,11 +319,12 @@ func TestBaselineAccessLog(t *testing.T) {
 			RoleARN     string `json:"role_arn"`
 		} `json:"principal"`
 		Request struct {
-			Method   string `json:"method"`
-			URI      string `json:"uri"`
-			Protocol string `json:"protocol"`
-			Host     string `json:"host"`
-			ACLReq   *bool  `json:"acl_required"`
+			Method    string `json:"method"`
+			URI       string `json:"uri"`
+			Protocol  string `json:"protocol"`
+			Host      string `json:"host"`
+			ACLReq    *bool  `json:"acl_required"`
+			SrcRegion string `json:"source_region"`
 		} `json:"request"`
 		Extra map[string]string `json:"extra"`
 	}
@@ -342,7 +351,10 @@ func TestBaselineAccessLog(t *testing.T) {
 	check("request.method", rec.Request.Method, "GET")
 	check("request.protocol", rec.Request.Protocol, "HTTP/1.1")
 	check("request.host", rec.Request.Host, "acme-docs.s3.us-west-2.amazonaws.com")
-	check("extra.27", rec.Extra["27"], "us-west-2")
+	check("request.source_region", rec.Request.SrcRegion, "us-west-2")
+	if _, ok := rec.Extra["27"]; ok {
+		t.Error("field 27, a region code, should not be in extra")
+	}
 	if rec.ReadOnly == nil || !*rec.ReadOnly {
 		t.Error("read_only should be true")
 	}

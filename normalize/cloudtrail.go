@@ -63,6 +63,10 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 		n.normalizeRecord(detail, n.elementInput(detail), nil, recordRegion, emit)
 	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
 		n.normalizeSubscription(doc, input, recordRegion, emit)
+	case !looksLikeCloudTrail(obj) && isDigestFile(obj):
+		// A digest file signs the log files delivered beside it: no API
+		// call in it, nothing to normalize and nothing wrong with it.
+		n.stats.DigestFiles++
 	default:
 		if n.outer.partial {
 			// A record with a huge array named like an envelope's: it is
@@ -165,6 +169,13 @@ func firstValues(obj *jsonValue, keys []string, out []*jsonValue) {
 	}
 }
 
+// isDigestFile recognizes a CloudTrail digest file by the keys that only
+// digest files have.
+func isDigestFile(v *jsonValue) bool {
+	return v.Get("digestStartTime") != nil &&
+		(v.Get("digestPublicKeyFingerprint") != nil || v.Get("digestSignatureAlgorithm") != nil || v.Get("logFiles") != nil)
+}
+
 // looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
 func looksLikeCloudTrail(v *jsonValue) bool {
 	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
@@ -194,8 +205,14 @@ func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineIndex,
 			}
 		}
 	}
-	if err := n.mapCloudTrail(rec, u); err != nil {
-		n.emitReject(err, SourceCloudTrail, input, emit)
+	var err error
+	if looksLikeCWAccessLog(rec) {
+		err = n.mapCWAccessLog(rec, u)
+	} else {
+		err = n.mapCloudTrail(rec, u)
+	}
+	if err != nil {
+		n.emitReject(err, u.source, input, emit)
 		return
 	}
 	n.finishRegion(u, recordRegion)
@@ -398,6 +415,15 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 		u.readOnly = BoolOf(ActionReadOnly(u.operation))
 	}
 	u.accountID = ct.recipientAccountID
+	if string(ct.eventCategory) == "Insight" {
+		// An Insights event reports an unusual rate of some API call; it is
+		// not a call, so it has no outcome, and its operation stays in
+		// extra.insightDetails where a detection cannot take it for one.
+		u.outcome = ""
+		if details := rec.Get("insightDetails"); len(u.service) == 0 && details != nil && details.Type() == jsonObject {
+			u.service = m.str("insightDetails.eventSource", details.Get("eventSource"))
+		}
+	}
 
 	// A sourceIPAddress that is a service name means an AWS service called
 	// on the caller's behalf: that belongs in invoked_by, not ip.

@@ -159,7 +159,8 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 		writer, writerKnown = n.matchesAny(b.writers, u), true
 		requester = writer
 	}
-	if r.enabled.has(AlertUnexpectedRequester) && !requester {
+	if r.enabled.has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
+		len(u.reqSourceRegion) > 0 && !matchesRegion(b.sourceRegions, n.lower(u.reqSourceRegion))) {
 		s.add(AlertUnexpectedRequester)
 	}
 	if !r.enabled.has(AlertUnexpectedWrite) || u.readOnly != BoolFalse {
@@ -248,4 +249,14 @@ func daysFromCivil(y, m, d int) int64 {
 	doy := (153*mp+2)/5 + d - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// matchesRegion reports whether region matches one of the globs.
+func matchesRegion(globs []string, region []byte) bool {
+	for _, g := range globs {
+		if globMatch(g, region, false) {
+			return true
+		}
+	}
+	return false
 }

@@ -710,3 +710,66 @@ func TestReadmeListsEveryAlert(t *testing.T) {
 		}
 	}
 }
+
+// TestUnexpectedSourceRegion checks a bucket's source_regions make a
+// request from another region an unexpected_requester, for buckets that
+// list source regions and records that carry one.
+func TestUnexpectedSourceRegion(t *testing.T) {
+	cfg := DefaultRulesConfig()
+	anyone := []string{"role:DataReader", "anonymous"}
+	cfg.Buckets = []BucketConfig{
+		{Name: "acme-media", Requesters: anyone, SourceRegions: []string{"eu-central-1", "EU-West-*"}},
+		{Name: "open-bucket", Requesters: anyone},
+	}
+	rules := mustRules(cfg)
+	withRegion := func(bucket, region string) string {
+		line := accessLine(map[int]string{2: bucket})
+		if region != "" {
+			line += " " + region
+		}
+		return line
+	}
+	tests := []struct {
+		name, input string
+		fires       bool
+	}{
+		{"listed region", withRegion("acme-media", "eu-central-1"), false},
+		{"region matching a glob, any case", withRegion("acme-media", "eu-west-3"), false},
+		{"other region", withRegion("acme-media", "ap-southeast-2"), true},
+		{"no source region (26 fields)", withRegion("acme-media", ""), false},
+		{"field 27 not a region code", withRegion("acme-media", "Yes"), false},
+		{"bucket without source_regions", withRegion("open-bucket", "ap-southeast-2"), false},
+		{"bucket without an entry", withRegion("other", "ap-southeast-2"), false},
+		{"CloudWatch JSON, other region", `{"schema_version_id":"V_1_0","bucket_name":"acme-media","request_id":"R","operation":"REST.GET.OBJECT","source_region":"us-west-2"}`, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.Rules = rules
+			rs := normalizeAll(New(opts), []byte(tt.input), SourceAuto)
+			if len(rs) != 1 || rs[0].err != nil {
+				t.Fatalf("outputs %+v", rs)
+			}
+			fired := strings.Contains(string(rs[0].json), `"unexpected_requester"`)
+			if fired != tt.fires {
+				t.Errorf("fired = %v, want %v\n%s", fired, tt.fires, rs[0].json)
+			}
+		})
+	}
+	cfg.Buckets = []BucketConfig{{Name: "b", SourceRegions: []string{"not a region"}}}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "buckets[0].source_regions[0]") {
+		t.Errorf("Validate() = %v, want an error naming buckets[0].source_regions[0]", err)
+	}
+}
+
+func TestRegionPatternOK(t *testing.T) {
+	for r, want := range map[string]bool{
+		"eu-west-1": true, "us-gov-east-1": true, "cn-north-1": true, "ap-southeast-4": true,
+		"eu-*": true, "us-gov-*": true, "eu-west-*": true, "*": false,
+		"mars": false, "eu-west": false, "useast1": false, "EU-west-1": true, "eu--west-1": false, "1u-west-1": false, "eu-west-1a": false,
+	} {
+		if got := regionPatternOK(r); got != want {
+			t.Errorf("regionPatternOK(%q) = %v, want %v", r, got, want)
+		}
+	}
+}

@@ -157,7 +157,7 @@ func TestSamplesAccessLog(t *testing.T) {
 		{6, "region_source", "host"},
 		{10, "request.access_point_arn", "arn:aws:s3:us-west-1:123456789012:accesspoint/example-AP"},
 		{10, "request.acl_required", true},
-		{10, "extra.27", "us-east-1"},
+		{10, "request.source_region", "us-east-1"},
 		{11, "request.acl_required", false},
 		{12, "region", "us-west-1"},
 		{13, "principal.type", "AssumedRole"},

@@ -50,6 +50,8 @@ type Normalizer struct {
 	// duplicate detection (see duplicateKeys).
 	seenKeys [][]byte
 	inner    []byte // an envelope element re-serialized for Output.Input
+	// jsonExtra backs unified.jsonExtra.
+	jsonExtra []keyValue
 
 	// redactStrings says whether the record being encoded may hold a
 	// secret in any string (see mayHoldSecret); always true for CloudTrail
@@ -76,6 +78,9 @@ type Normalizer struct {
 	outer jsonParser // the input document
 	elem  jsonParser // a CloudWatch Logs message inside the document
 	keys  jsonParser // the encoded record, for uncommon KeyPaths
+
+	// stats are the counters Stats returns; Trim keeps them.
+	stats Stats
 
 	// maxInput is the largest input since the last Trim.
 	maxInput int
@@ -106,9 +111,9 @@ func (n *Normalizer) Trim(limit int) {
 		n.maxInput = 0
 		return
 	}
-	now, noShortcuts, keep := n.now, n.noShortcuts, n.streamKeep
+	now, noShortcuts, keep, stats := n.now, n.noShortcuts, n.streamKeep, n.stats
 	*n = *New(n.opts)
-	n.now, n.noShortcuts, n.streamKeep = now, noShortcuts, keep
+	n.now, n.noShortcuts, n.streamKeep, n.stats = now, noShortcuts, keep, stats
 }
 
 // RetainedBytes is the capacity of the buffers the Normalizer keeps from
@@ -117,7 +122,7 @@ func (n *Normalizer) RetainedBytes() int {
 	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.detectRoleARN) + cap(n.decoded) +
 		cap(n.roleARN) + cap(n.lowered) + cap(n.inner) +
 		(cap(n.seenKeys)+cap(n.u.extraFields))*int(unsafe.Sizeof([]byte(nil))) +
-		(cap(n.ct.extra)+cap(n.ct.userIdentityExtra))*int(unsafe.Sizeof(keyValue{})) +
+		(cap(n.ct.extra)+cap(n.ct.userIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(keyValue{})) +
 		(cap(n.index.space)+cap(n.index.quote)+cap(n.index.equals)+cap(n.index.unsafe))*8
 	return b + n.outer.retainedBytes() + n.elem.retainedBytes() + n.keys.retainedBytes()
 }

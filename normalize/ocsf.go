@@ -694,6 +694,9 @@ func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWrit
 	e.str("tls_version", u.reqTLSVersion)
 	e.str("cipher_suite", u.reqCipherSuite)
 	e.boolean("acl_required", u.reqACLRequired)
+	// OCSF has no slot for the region a request came from (cloud.region
+	// is the bucket's).
+	e.str("source_region", u.reqSourceRegion)
 	e.str("vpc_endpoint_id", u.reqVPCEndpointID)
 	e.closeObject(rm)
 

@@ -146,17 +146,21 @@ var operationTable = map[string]opEntry{
 	"REST.DELETE.INTELLIGENT_TIERING": writeOp("DeleteBucketIntelligentTieringConfiguration"),
 
 	// No CloudTrail event. Lifecycle actions change or remove data.
-	"REST.OPTIONS.PREFLIGHT":   noEvent(true),
-	"S3.EXPIRE.OBJECT":         noEvent(false),
-	"S3.CREATE.DELETEMARKER":   noEvent(false),
-	"S3.DELETE.UPLOAD":         noEvent(false), // lifecycle abort of an incomplete upload
-	"S3.RESTORE.OBJECT":        noEvent(false),
-	"S3.TRANSITION.OBJECT":     noEvent(false),
-	"S3.TRANSITION_SIA.OBJECT": noEvent(false),
-	"S3.TRANSITION_ZIA.OBJECT": noEvent(false),
-	"S3.TRANSITION_INT.OBJECT": noEvent(false),
-	"S3.TRANSITION_GIR.OBJECT": noEvent(false),
-	"S3.TRANSITION_GDA.OBJECT": noEvent(false),
+	"REST.OPTIONS.PREFLIGHT": noEvent(true),
+	// A Batch Operations Compute checksum job logs one record per object,
+	// with a UUID-style request id and most fields "-"; it reads the
+	// object and changes nothing.
+	"S3.COMPUTE.OBJECT.CHECKSUM": noEvent(true),
+	"S3.EXPIRE.OBJECT":           noEvent(false),
+	"S3.CREATE.DELETEMARKER":     noEvent(false),
+	"S3.DELETE.UPLOAD":           noEvent(false), // lifecycle abort of an incomplete upload
+	"S3.RESTORE.OBJECT":          noEvent(false),
+	"S3.TRANSITION.OBJECT":       noEvent(false),
+	"S3.TRANSITION_SIA.OBJECT":   noEvent(false),
+	"S3.TRANSITION_ZIA.OBJECT":   noEvent(false),
+	"S3.TRANSITION_INT.OBJECT":   noEvent(false),
+	"S3.TRANSITION_GIR.OBJECT":   noEvent(false),
+	"S3.TRANSITION_GDA.OBJECT":   noEvent(false),
 
 	// The retired SOAP API logged SOAP.<OperationName>.
 	"SOAP.ListAllMyBuckets":             readOp("ListBuckets"),

@@ -238,6 +238,12 @@ type BucketConfig struct {
 	// anyone else is unexpected_write. nil means Requesters; an empty,
 	// non-nil list means nobody may write.
 	Writers []string
+	// SourceRegions are the regions requests may come from
+	// (request.source_region, e.g. us-east-1, or a glob such as eu-*): a
+	// request from elsewhere is an unexpected_requester whoever made it.
+	// nil checks nothing; a record without a source region (CloudTrail,
+	// older access logs) is not checked.
+	SourceRegions []string
 }
 
 // Built-in parameter values.
@@ -390,6 +396,11 @@ func (c *RulesConfig) Validate() error {
 				fail(fmt.Sprintf("%s.writers[%d]", path, j), "%v", err)
 			}
 		}
+		for j, r := range b.SourceRegions {
+			if !regionPatternOK(strings.TrimSpace(r)) {
+				fail(fmt.Sprintf("%s.source_regions[%d]", path, j), "%q is not a region code or a glob such as eu-*", r)
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -461,6 +472,9 @@ type bucketRule struct {
 	requesters []principalPattern
 	writers    []principalPattern
 	writersSet bool // false: writers are the requesters
+	// sourceRegions are globs of the regions requests may come from; nil
+	// checks nothing.
+	sourceRegions []string
 }
 
 // NewRules validates and compiles c. It returns nil (detect nothing, at no
@@ -505,6 +519,9 @@ func NewRules(c RulesConfig) (*Rules, error) {
 	r.bucketLogging = c.AuditTampering.PutBucketLogging
 	for _, b := range c.Buckets {
 		br := bucketRule{name: strings.TrimSpace(b.Name), writersSet: b.Writers != nil}
+		for _, sr := range b.SourceRegions {
+			br.sourceRegions = append(br.sourceRegions, strings.ToLower(strings.TrimSpace(sr)))
+		}
 		for _, p := range b.Requesters {
 			pp, _ := parsePrincipalPattern(p)
 			br.requesters = append(br.requesters, pp)
@@ -653,4 +670,35 @@ func globMatch(pattern string, s []byte, fold bool) bool {
 		p++
 	}
 	return p == len(pattern)
+}
+
+// regionPatternOK accepts a region code (eu-west-1, us-gov-east-1,
+// cn-north-1: two or more letters, words, a number) or a prefix of one
+// ending in * (eu-*, us-gov-*), in any case.
+func regionPatternOK(r string) bool {
+	prefix, glob := strings.CutSuffix(strings.ToLower(r), "*") // matched in any case
+	parts := strings.Split(prefix, "-")
+	if glob && parts[len(parts)-1] == "" {
+		parts = parts[:len(parts)-1]
+	}
+	if len(parts) == 0 || len(parts[0]) < 2 {
+		return false
+	}
+	for i, p := range parts {
+		last := i == len(parts)-1
+		for _, c := range []byte(p) {
+			letter, digit := 'a' <= c && c <= 'z', '0' <= c && c <= '9'
+			if !letter && !(digit && last && i > 0) {
+				return false
+			}
+		}
+		if p == "" {
+			return false
+		}
+	}
+	if glob {
+		return true
+	}
+	n := parts[len(parts)-1]
+	return len(parts) >= 3 && strings.Trim(n, "0123456789") == ""
 }

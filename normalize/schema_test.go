@@ -156,7 +156,7 @@ var unifiedKeyOrder = map[string][]string{
 	"client": {"ip", "user_agent", "invoked_by"},
 	"request": {"id", "host_id", "method", "uri", "protocol", "host", "referrer", "bytes_sent", "total_time_ms",
 		"turnaround_ms", "signature_version", "auth_type", "tls_version", "cipher_suite", "access_point_arn",
-		"acl_required", "vpc_endpoint_id"},
+		"acl_required", "source_region", "vpc_endpoint_id"},
 	"cloudtrail": {"event_id", "event_version", "event_type", "event_category", "management_event",
 		"recipient_account_id", "shared_event_id", "request_parameters", "response_elements",
 		"additional_event_data", "resources", "tls_details", "session_credential_from_console"},

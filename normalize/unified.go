@@ -56,7 +56,10 @@ type unified struct {
 	reqCipherSuite    []byte
 	reqAccessPointARN []byte
 	reqACLRequired    Bool
-	reqVPCEndpointID  []byte
+	// reqSourceRegion is the region the request came from (access-log
+	// field 27), never the bucket's region.
+	reqSourceRegion  []byte
+	reqVPCEndpointID []byte
 
 	ct *cloudTrailParts
 
@@ -68,6 +71,8 @@ type unified struct {
 	// Access-log fields past the known ones, numbered from extraFirstField.
 	extraFields     [][]byte
 	extraFirstField int
+	// jsonExtra are the unmapped keys of a CloudWatch access-log object.
+	jsonExtra []keyValue
 
 	raw []byte
 }
@@ -182,6 +187,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	b = m.str(b, `,"cipher_suite":`, u.reqCipherSuite)
 	b = m.str(b, `,"access_point_arn":`, u.reqAccessPointARN)
 	b = boolField(b, `,"acl_required":`, u.reqACLRequired)
+	b = m.str(b, `,"source_region":`, u.reqSourceRegion)
 	b = m.str(b, `,"vpc_endpoint_id":`, u.reqVPCEndpointID)
 	b = closeObj(b, o)
 
@@ -254,6 +260,9 @@ func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
 		b = strconv.AppendInt(b, int64(u.extraFirstField+i), 10)
 		b = append(b, `":`...)
 		b = m.value(b, f)
+	}
+	if len(u.jsonExtra) > 0 {
+		b = n.encodeMembers(b, u.jsonExtra, true)
 	}
 	if u.ct != nil {
 		b = n.encodeMembers(b, u.ct.extra, true)

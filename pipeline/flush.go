@@ -474,7 +474,10 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 			region = strValue(val)
 		}
 		switch string(key) {
-		case "eventVersion", "eventSource", "eventName", "userIdentity", "Records":
+		case "eventVersion", "eventSource", "eventName", "userIdentity", "Records",
+			// S3 access logs delivered to CloudWatch Logs are JSON too; the
+			// normalizer tells them from CloudTrail.
+			"schema_version_id", "bucket_arn":
 			cloudTrail = true
 		case "detail-type":
 			detailType = true

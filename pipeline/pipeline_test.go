@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/conf"
+	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/segmentio/kafka-go"
 )
@@ -839,5 +840,26 @@ func TestRealNormalizerEnvelopes(t *testing.T) {
 		if got != w.rec {
 			t.Errorf("message %d = %+v, want %+v", i, got, w.rec)
 		}
+	}
+}
+
+// TestFlushRecordsCloudWatchAccessLog checks that a record whose keys are
+// an S3 access log delivered to CloudWatch Logs (a JSON parser upstream)
+// reaches the normalizer and comes out on the access-log topic.
+func TestFlushRecordsCloudWatchAccessLog(t *testing.T) {
+	p, s, _ := fakePipeline(t, routedConfig())
+	p.normalizeFn = func(n *normalize.Normalizer, in []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
+		n.Normalize(in, hint, region, emit)
+	}
+	recs := []Record{{Fields: map[string]any{
+		"schema_version_id": "V_1_0", "bucket_arn": "arn:aws:s3:::b", "bucket_name": "b",
+		"request_time": "2026-03-14T09:26:53.000Z", "requester": nil, "request_id": "R1",
+		"operation": "REST.GET.OBJECT", "key_name": "k", "http_status": 200,
+	}}}
+	if st := p.FlushRecords(recs, "cli"); st != StatusOK {
+		t.Fatalf("FlushRecords = %v", st)
+	}
+	if s.count() != 1 || s.msgs[0].Topic != topicS3 || !bytes.Contains(s.msgs[0].Value, []byte(`"source":"s3_access"`)) {
+		t.Fatalf("messages %+v", s.msgs)
 	}
 }

@@ -76,6 +76,18 @@ func eachInput(br *bufio.Reader, linesOnly bool, fn func(input []byte, line int)
 			line := 1 + bytes.Count(all[:len(all)-len(bytes.TrimLeft(all, " \t\r\n"))], []byte{'\n'})
 			return fn(bytes.TrimSpace(all), line)
 		}
+		if len(all) <= maxLine {
+			// Pretty-printed documents one after another (jq's output, or
+			// records saved one by one): each is an input.
+			if docs, lines, ok := jsonStream(all); ok {
+				for i, doc := range docs {
+					if err := fn(doc, lines[i]); err != nil {
+						return err
+					}
+				}
+				return nil
+			}
+		}
 		// Not one document: JSON lines (or garbage), read line by line.
 		br = bufio.NewReader(io.MultiReader(bytes.NewReader(all), br))
 	}
@@ -122,5 +134,27 @@ func firstNonSpace(br *bufio.Reader) byte {
 		if err != nil || n >= br.Size() {
 			return 0
 		}
+	}
+}
+
+// jsonStream splits b into the JSON objects it holds one after another,
+// with the line each starts on; ok is false unless all of b is objects
+// and white space, so anything else is read line by line as before.
+func jsonStream(b []byte) (docs [][]byte, lines []int, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	line, counted := 1, 0
+	for {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err == io.EOF {
+			return docs, lines, len(docs) > 0
+		} else if err != nil || len(raw) == 0 || raw[0] != '{' {
+			return nil, nil, false
+		}
+		end := int(dec.InputOffset())
+		start := end - len(raw)
+		line += bytes.Count(b[counted:start], []byte{'\n'})
+		docs, lines = append(docs, b[start:end]), append(lines, line)
+		line += bytes.Count(b[start:end], []byte{'\n'})
+		counted = end
 	}
 }

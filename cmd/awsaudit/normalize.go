@@ -20,6 +20,11 @@ delivered {"Records":[...]} file, an EventBridge event or a CloudWatch Logs
 subscription message) from FILEs, or stdin when none is given; .gz files are
 read transparently. Writes one unified record per line to stdout.
 
+A file may also hold pretty-printed JSON documents one after another.
+CloudTrail digest files are skipped with a note on stderr; at the end, the
+count of skipped digest files and of access-log operations this version
+does not know (normalized without "action") goes to stderr when not zero.
+
 Each rejected input goes to stderr as one JSON line
   {"error": "...", "line": N, "file": "...", "input": "<redacted, truncated>"}
 and the good ones are still written.
@@ -93,6 +98,11 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "awsaudit normalize: writing output: %v\n", err)
 		return exitUsage
 	}
+	if st := r.n.Stats(); st != (normalize.Stats{}) {
+		// Not errors, but worth knowing: an operation this version does
+		// not map, or digest files in the input.
+		fmt.Fprintf(stderr, "awsaudit normalize: %s\n", st)
+	}
 	if status == exitOK && r.rejected > 0 {
 		status = exitRejected
 	}
@@ -123,7 +133,12 @@ func (r *normalizeRun) file(name string, stdin io.Reader) error {
 }
 
 func (r *normalizeRun) input(in []byte) {
+	digests := r.n.Stats().DigestFiles
 	r.n.Normalize(in, r.src, nil, r.emit)
+	if r.n.Stats().DigestFiles > digests {
+		fmt.Fprintf(r.stderr, "awsaudit normalize: %s: line %d: skipped a CloudTrail digest file (it signs log files and holds no API calls)\n",
+			r.fileName, r.line)
+	}
 }
 
 func (r *normalizeRun) emit(o *normalize.Output) {

@@ -192,3 +192,46 @@ func TestNormalizeRulesAndFormat(t *testing.T) {
 		t.Errorf("missing rules file: exit %d %q", code, errOut)
 	}
 }
+
+// TestNormalizePrettyPrintedStream checks a file of pretty-printed
+// documents one after another gives one input per document, with the line
+// each starts on, and that a digest file is noted and counted, not
+// rejected.
+func TestNormalizePrettyPrintedStream(t *testing.T) {
+	dir := t.TempDir()
+	rec := "{\n  \"eventVersion\": \"1.09\",\n  \"eventTime\": \"2026-05-04T10:00:00Z\",\n  \"eventSource\": \"s3.amazonaws.com\",\n  \"eventName\": \"GetObject\",\n  \"awsRegion\": \"eu-west-1\"\n}\n"
+	digest := "{\n  \"awsAccountId\": \"111122223333\",\n  \"digestStartTime\": \"2026-05-04T10:00:00Z\",\n  \"digestPublicKeyFingerprint\": \"00\",\n  \"logFiles\": []\n}\n"
+	tests := []struct {
+		name, content string
+		outputs       int
+		code          int
+		stderr        []string
+	}{
+		{"two pretty documents", rec + rec, 2, exitOK, nil},
+		{"a record and a digest file", rec + "\n" + digest, 1, exitOK,
+			[]string{"line 9: skipped a CloudTrail digest file", "digest_files=1"}},
+		{"a broken second document falls back to lines", rec + "{\n  \"eventVersion\": \n", 0, exitRejected,
+			[]string{`"line":1`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(dir, "in.json")
+			if err := os.WriteFile(path, []byte(tt.content), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr bytes.Buffer
+			code := runNormalize([]string{path}, strings.NewReader(""), &stdout, &stderr)
+			if code != tt.code {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, tt.code, stderr.String())
+			}
+			if got := bytes.Count(stdout.Bytes(), []byte("\n")); got != tt.outputs {
+				t.Errorf("%d records, want %d:\n%s", got, tt.outputs, stdout.String())
+			}
+			for _, want := range tt.stderr {
+				if !strings.Contains(stderr.String(), want) {
+					t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+				}
+			}
+		})
+	}
+}
