@@ -73,6 +73,7 @@ type Pipeline struct {
 	closeErr    error
 
 	dropLog   rateLimiter
+	digestLog rateLimiter
 	writeLog  rateLimiter
 	refuseLog rateLimiter
 }
@@ -142,6 +143,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
 		brokers:      strings.Join(cfg.Brokers, ","),
 		dropLog:      rateLimiter{interval: 10 * time.Second},
+		digestLog:    rateLimiter{interval: time.Minute},
 		writeLog:     rateLimiter{interval: 10 * time.Second},
 		refuseLog:    rateLimiter{interval: 10 * time.Second},
 	}
@@ -275,11 +277,13 @@ func (p *Pipeline) run(tag string, again bool, fill func(*flushState)) Status {
 
 func (p *Pipeline) flushWith(st *flushState, tag string, again bool, fill func(*flushState)) Status {
 	st.reset(tag)
+	ns := st.n.Stats()
 	fill(st)
 	if again {
 		p.c.chunksRetried.Add(1)
 	} else {
 		p.c.recordsIn.Add(st.in)
+		p.countNormalizer(st, ns)
 	}
 	if st.err == nil {
 		p.writePiece(st)
@@ -370,6 +374,8 @@ func (p *Pipeline) Stats() Stats {
 		s.DroppedBy[c] = p.c.droppedByClass[i].Load()
 	}
 	s.ChunksRetried = p.c.chunksRetried.Load()
+	s.UnknownOperations = p.c.unknownOps.Load()
+	s.DigestFiles = p.c.digestFiles.Load()
 	return s
 }
 
@@ -390,4 +396,21 @@ func (p *Pipeline) Close() error {
 		p.log(LevelInfo, "final counters: "+p.Stats().String())
 	})
 	return p.closeErr
+}
+
+// countNormalizer adds what the flush's normalizer counted since before
+// (operations it does not know, CloudTrail digest files it skipped) and
+// says once in a while that digest files were skipped: they are not API
+// calls, so they are neither records nor dead letters.
+func (p *Pipeline) countNormalizer(st *flushState, before normalize.Stats) {
+	after := st.n.Stats()
+	unknown, digests := after.UnknownOperations-before.UnknownOperations, after.DigestFiles-before.DigestFiles
+	p.c.unknownOps.Add(unknown)
+	p.c.digestFiles.Add(digests)
+	if digests > 0 {
+		if ok, n := p.digestLog.allow(time.Now()); ok {
+			p.log(LevelInfo, fmt.Sprintf("skipped %d CloudTrail digest file(s) (tag %s): they sign the log files and hold no API calls%s",
+				digests, truncateUTF8(normalize.AppendRedacted(nil, []byte(st.tag)), maxTagBytes), suppressedNote(n)))
+		}
+	}
 }

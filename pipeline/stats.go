@@ -40,6 +40,11 @@ type Stats struct {
 	// ChunksRetried counts flushes of a chunk this pipeline had answered
 	// FLB_RETRY before; their records are not counted in RecordsIn again.
 	ChunksRetried int64
+	// UnknownOperations counts access-log records normalized with an
+	// operation this version does not know (action absent); DigestFiles
+	// the CloudTrail digest files skipped (no API calls in them).
+	UnknownOperations int64
+	DigestFiles       int64
 }
 
 // Out is the total of RecordsOut over all topics.
@@ -107,6 +112,8 @@ type counters struct {
 	droppedByClass [len(dlqClasses)]atomic.Int64
 	normalized     [3]atomic.Int64
 	chunksRetried  atomic.Int64 // flushes of a chunk seen before (a retry)
+	unknownOps     atomic.Int64
+	digestFiles    atomic.Int64
 }
 
 // dlqClasses name why a record was dead-lettered or dropped, in a few

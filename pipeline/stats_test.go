@@ -2,9 +2,12 @@ package pipeline
 
 import (
 	"fmt"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -48,5 +51,29 @@ func TestClassify(t *testing.T) {
 		if got := dlqClasses[classify(tc.reason)]; got != tc.class {
 			t.Errorf("classify(%q) = %s, want %s", tc.reason, got, tc.class)
 		}
+	}
+}
+
+// A CloudTrail digest file is neither a record nor a dead letter: it is
+// counted and logged; an operation the table does not know is counted.
+func TestStatsDigestAndUnknownOperation(t *testing.T) {
+	s := &fakeSender{}
+	p, logs := newTestPipeline(t, testConfig(), s) // the real normalizer
+	digest, err := os.ReadFile("../normalize/testdata/cloudtrail_digest.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unknown := `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.FROB.WIDGET k "GET /k HTTP/1.1" 200 - 113 - 7 - "-" "curl" -`
+	chunk := kafkatest.NewChunk().Line(t0, "log", string(digest)).Line(t0, "log", unknown).Bytes()
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
+	}
+	st := p.Stats()
+	if st.DigestFiles != 1 || st.UnknownOperations != 1 || st.DeadLettered != 0 || st.Out() != 1 {
+		t.Errorf("digest files %d, unknown operations %d, dead letters %d, out %d; want 1, 1, 0, 1 (%v)",
+			st.DigestFiles, st.UnknownOperations, st.DeadLettered, st.Out(), s.msgs)
+	}
+	if !strings.Contains(logs.all(), "skipped 1 CloudTrail digest file(s) (tag t)") {
+		t.Errorf("no log line for the digest file:\n%s", logs.all())
 	}
 }

@@ -16,6 +16,7 @@ type metrics struct {
 	name                                                  string
 	recordsIn, records, messages, deadLetters, dropped    *cmetrics.Metric
 	kafkaErrors, flushes, bytes, redelivered, flushTiming *cmetrics.Metric
+	unknownOps, digestFiles                               *cmetrics.Metric
 }
 
 // flushBuckets are the upper bounds of fluentbit_awsaudit_flush_seconds:
@@ -39,6 +40,8 @@ func newMetrics(l *flbLogger, s pipeline.Stats) (*metrics, error) {
 		flushes:     r.Counter("flushes_total", "Flushes by result: ok (FLB_OK), retry (FLB_RETRY: Fluent Bit retries the chunk), error (FLB_ERROR).", "name", "result"),
 		bytes:       r.Counter("bytes_total", "Key and value bytes acknowledged by Kafka.", "name"),
 		redelivered: r.Counter("chunks_redelivered_total", "Chunks Fluent Bit flushed again after an FLB_RETRY.", "name"),
+		unknownOps:  r.Counter("unknown_operations_total", "Access-log records whose operation this version does not know (normalized, action absent).", "name"),
+		digestFiles: r.Counter("digest_files_skipped_total", "CloudTrail digest files skipped: they hold no API calls.", "name"),
 		flushTiming: r.Histogram("flush_seconds", "Time from the start of a flush to its answer to Fluent Bit.", flushBuckets, "name"),
 	}
 	// Every label set exists from the start, so a dashboard shows 0 rather
@@ -71,6 +74,8 @@ func (m *metrics) update(s pipeline.Stats) {
 	m.flushes.Set(float64(s.FlushesError), m.name, "error")
 	m.bytes.Set(float64(s.BytesOut), m.name)
 	m.redelivered.Set(float64(s.ChunksRetried), m.name)
+	m.unknownOps.Set(float64(s.UnknownOperations), m.name)
+	m.digestFiles.Set(float64(s.DigestFiles), m.name)
 }
 
 // updateEvery bounds how often a flush republishes the counters: a
