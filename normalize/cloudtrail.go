@@ -310,12 +310,7 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 	var errorCode, errorMessage []byte
 	readOnly := BoolUnset
 
-	dups := n.newDuplicateKeys(rec)
-	for _, member := range rec.members {
-		key, v := member.key, member.v
-		if dups.repeated(key) {
-			continue // the first of repeated keys wins
-		}
+	for key, v := range n.uniqueMembers(rec) {
 		switch string(key) {
 		case "eventVersion":
 			ct.eventVersion = m.str("eventVersion", v)
@@ -387,7 +382,6 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 			ct.extra = append(ct.extra, keyValue{key, v})
 		}
 	}
-	dups.done()
 	if m.err != nil {
 		return m.err
 	}
@@ -487,12 +481,7 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 	p := &u.principal
 	u.hasPrincipal = true
 	var typ, arn []byte
-	dups := n.newDuplicateKeys(ui)
-	for _, member := range ui.members {
-		key, v := member.key, member.v
-		if dups.repeated(key) {
-			continue
-		}
+	for key, v := range n.uniqueMembers(ui) {
 		switch string(key) {
 		case "type":
 			typ = m.str("userIdentity.type", v)
@@ -514,7 +503,6 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 			n.ct.userIdentityExtra = append(n.ct.userIdentityExtra, keyValue{key, v})
 		}
 	}
-	dups.done()
 	if len(arn) > 0 {
 		ParseARN(arn, p)
 	}

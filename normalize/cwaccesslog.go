@@ -28,12 +28,7 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 	hasRequester := false
 	n.jsonExtra = n.jsonExtra[:0]
 
-	dups := n.newDuplicateKeys(rec)
-	for _, member := range rec.members {
-		key, v := member.key, member.v
-		if dups.repeated(key) {
-			continue // the first of repeated keys wins
-		}
+	for key, v := range n.uniqueMembers(rec) {
 		switch string(key) {
 		case "bucket_name":
 			u.bucketName = m.str("bucket_name", v)
@@ -107,7 +102,6 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 			}
 		}
 	}
-	dups.done()
 	if m.err != nil {
 		if re, ok := m.err.(*RejectError); ok {
 			re.Source = SourceS3Access // ctMapper names CloudTrail

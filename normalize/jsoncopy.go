@@ -1,6 +1,7 @@
 package normalize
 
 import (
+	"iter"
 	"strings"
 )
 
@@ -234,6 +235,21 @@ type duplicateKeys struct {
 
 // filterKeys is how many keys the filter serves before a set takes over.
 const filterKeys = 64
+
+// uniqueMembers yields obj's members in order, each key once: the first of
+// repeated keys wins, as encoding/json's last-wins would let a second
+// "eventName" hide the first from one reader and not another.
+func (n *Normalizer) uniqueMembers(obj *jsonValue) iter.Seq2[[]byte, *jsonValue] {
+	return func(yield func([]byte, *jsonValue) bool) {
+		dups := n.newDuplicateKeys(obj)
+		defer dups.done()
+		for _, m := range obj.members {
+			if !dups.repeated(m.key) && !yield(m.key, m.v) {
+				return
+			}
+		}
+	}
+}
 
 func (n *Normalizer) newDuplicateKeys(obj *jsonValue) duplicateKeys {
 	return n.newDuplicateKeysN(obj.Len())
