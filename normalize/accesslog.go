@@ -362,7 +362,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	}
 	extraFrom := lastKnownField
 	if count >= fieldSourceRegion {
-		if r := present(f[fieldSourceRegion-1]); IsRegionCode(r) {
+		if r := present(f[fieldSourceRegion-1]); isSourceRegion(r) {
 			u.reqSourceRegion = r
 		} else if len(r) > 0 {
 			// Not a region code: kept as logged, by position, rather than

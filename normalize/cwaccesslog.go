@@ -91,7 +91,7 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 				u.reqACLRequired = BoolOf(string(aclRequired) == "Yes")
 			}
 		case "source_region":
-			if r := m.str("source_region", v); IsRegionCode(r) {
+			if r := m.str("source_region", v); isSourceRegion(r) {
 				u.reqSourceRegion = r
 			} else if len(r) > 0 {
 				n.jsonExtra = append(n.jsonExtra, keyValue{key, v})

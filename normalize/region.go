@@ -221,3 +221,16 @@ func asciiLower(c byte) byte {
 func asciiIsDigit(c byte) bool { return '0' <= c && c <= '9' }
 
 func asciiIsLetter(c byte) bool { return 'a' <= asciiLower(c) && asciiLower(c) <= 'z' }
+
+// isSourceRegion tells whether a logged source region (access-log field
+// 27) is a region code as AWS writes them, in lower case: anything else
+// stays in extra as logged rather than in a field whose schema pattern it
+// does not match.
+func isSourceRegion(s []byte) bool {
+	for _, c := range s {
+		if 'A' <= c && c <= 'Z' {
+			return false
+		}
+	}
+	return IsRegionCode(s)
+}
