@@ -99,7 +99,7 @@ type pending struct {
 	dlq     bool
 	refused bool  // the broker refused it: replaced by a dead letter or dropped
 	stage   uint8 // stageRecord, or which replacement of a refused message
-	class   uint8 // a dead letter's reason class (dlqClasses)
+	class   uint8 // a dead letter's reason class (class*, dlqClasses)
 	src     normalize.Source
 	orig    int32 // a replacement's refused message (index in pend)
 	key     span
@@ -350,7 +350,7 @@ func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
 				input, binary = js, false
 			}
 		}
-		p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonInternal, v), input, binary)
+		p.deadLetter(st, normalize.SourceAuto, classInternal, fmt.Sprintf(reasonInternal, v), input, binary)
 	}()
 	fn()
 }
@@ -377,7 +377,7 @@ func (p *Pipeline) decodeChunk(st *flushState, data []byte) {
 		st.in++
 		if err != nil {
 			st.evTime = st.now
-			p.deadLetter(st, normalize.SourceAuto,
+			p.deadLetter(st, normalize.SourceAuto, classMalformedChunk,
 				fmt.Sprintf(reasonMalformed, start, len(data), err), data[start:], true)
 			return
 		}
@@ -401,14 +401,14 @@ func (p *Pipeline) processRecord(st *flushState, rec *Record) {
 	case rec.Fields != nil:
 		st.encBuf.Reset()
 		if err := st.enc.Encode(rec.Fields); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadFields, err),
+			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadFields, err),
 				fmt.Appendf(nil, "%v", rec.Fields), false)
 			return
 		}
 		body := st.encBuf.Bytes()
 		p.guard(st, body, true, func() { p.routeBody(st, body) })
 	default:
-		p.deadLetter(st, normalize.SourceAuto, reasonEmpty, nil, false)
+		p.deadLetter(st, normalize.SourceAuto, classEmpty, reasonEmpty, nil, false)
 	}
 }
 
@@ -427,7 +427,7 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 	r := mpReader{b: body}
 	n, err := r.mapLen()
 	if err != nil {
-		p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+		p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 		return
 	}
 	best := len(p.logKeys) // index in LogKeys of the log key found so far
@@ -436,7 +436,7 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 	for range n {
 		kc, err := r.peek()
 		if err != nil {
-			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
 		var key []byte
@@ -454,7 +454,7 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 			err = r.skip()
 		}
 		if err != nil {
-			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
 		if key == nil {
@@ -494,23 +494,23 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 		p.normalizeFn(st.n, strValue(logVal), p.hint, region, st.emitFn)
 	case logVal != nil: // a map under the log key: its JSON is the document
 		if st.tmp, err = transcodeMap(st.tmp[:0], logVal); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, fmt.Sprintf(reasonBadRecord, err), body, true)
+			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
 		p.normalizeFn(st.n, st.tmp, p.hint, region, st.emitFn)
 	case cloudTrail || detailType && detail || messageType && logEvents:
 		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
-			p.deadLetter(st, normalize.SourceCloudTrail, fmt.Sprintf(reasonBadRecord, err), body, true)
+			p.deadLetter(st, normalize.SourceCloudTrail, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
 		p.normalizeFn(st.n, st.tmp, normalize.SourceCloudTrail, region, st.emitFn)
 	default:
 		reason := fmt.Sprintf(reasonNoLogKey, p.logKeyMsg)
 		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, reason, body, true)
+			p.deadLetter(st, normalize.SourceAuto, classNoLogKey, reason, body, true)
 			return
 		}
-		p.deadLetter(st, normalize.SourceAuto, reason, st.tmp, false)
+		p.deadLetter(st, normalize.SourceAuto, classNoLogKey, reason, st.tmp, false)
 	}
 }
 
@@ -518,11 +518,11 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 func (st *flushState) emit(o *normalize.Output) {
 	p := st.p
 	if o.Err != nil {
-		p.deadLetter(st, o.Source, o.Err.Error(), o.Input, false)
+		p.deadLetter(st, o.Source, classUnparsable, o.Err.Error(), o.Input, false)
 		return
 	}
 	if len(o.JSON) == 0 {
-		p.deadLetter(st, o.Source, reasonEmptyOut, o.Input, false)
+		p.deadLetter(st, o.Source, classEmpty, reasonEmptyOut, o.Input, false)
 		return
 	}
 	hdr := p.headersFor(o.Source)
@@ -535,7 +535,7 @@ func (st *flushState) emit(o *normalize.Output) {
 		size += len(h.Key) + len(h.Value)
 	}
 	if size > p.maxMsg {
-		p.deadLetter(st, o.Source, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
+		p.deadLetter(st, o.Source, classTooLarge, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
 		return
 	}
 	if !p.room(st, len(o.Key)+len(o.JSON)) {
@@ -563,20 +563,19 @@ func (st *flushState) emit(o *normalize.Output) {
 // plus "input_encoding":"base64" when input is binary (a malformed chunk
 // tail or an undecodable record) and "input_truncated":true with
 // "input_size" (bytes before truncation) when input was cut to fit.
-func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, reason string, input []byte, binary bool) {
+func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool) {
 	// About the most a dead letter takes: escaped reason and tag, the
 	// bounded input, the other fields.
 	if !p.room(st, 6*(maxReasonBytes+maxTagBytes)+p.dlqInputLimit+256) {
 		return
 	}
-	p.deadLetterLimit(st, src, reason, input, binary, p.dlqInputLimit)
+	p.deadLetterLimit(st, src, class, reason, input, binary, p.dlqInputLimit)
 }
 
 // deadLetterLimit is deadLetter with a bound on the escaped input (binary
 // input: on its base64). It returns the dead letter's index in st.pend, or
 // -1 when it was dropped.
-func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, reason string, input []byte, binary bool, limit int) int {
-	class := classify(reason)
+func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool, limit int) int {
 	// Reasons can quote the input: redact them like the input.
 	st.red = normalize.AppendRedacted(st.red[:0], []byte(reason))
 	reason = string(truncateUTF8(st.red, maxReasonBytes))

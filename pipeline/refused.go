@@ -127,7 +127,8 @@ func (p *Pipeline) replaceRefused(st *flushState, i int, cause error) {
 			// refused size, so that the DLQ topic, if it has the same
 			// limit, takes it.
 			limit := min(p.dlqInputLimit, max(size/2, minimalInputBytes))
-			j = p.deadLetterLimit(st, pd.src, refusalReason(cause, "record", size), st.bytesOf(pd.val), false, limit)
+			reason, class := refusalReason(cause, "record", size)
+			j = p.deadLetterLimit(st, pd.src, class, reason, st.bytesOf(pd.val), false, limit)
 			if j >= 0 {
 				st.pend[j].stage = stageDeadLetter
 				st.pend[j].orig = int32(i)
@@ -135,12 +136,14 @@ func (p *Pipeline) replaceRefused(st *flushState, i int, cause error) {
 			return
 		}
 		// The dead letter of a rejected record: only a minimal one is left.
-		reason := fmt.Sprintf("%s; it was dead-lettered for: %s", refusalReason(cause, "dead letter", size), headerValue(pd.headers, "reason"))
-		j = p.deadLetterLimit(st, pd.src, reason, st.bytesOf(pd.val), false, minimalInputBytes)
+		refusal, class := refusalReason(cause, "dead letter", size)
+		reason := fmt.Sprintf("%s; it was dead-lettered for: %s", refusal, headerValue(pd.headers, "reason"))
+		j = p.deadLetterLimit(st, pd.src, class, reason, st.bytesOf(pd.val), false, minimalInputBytes)
 	case stageDeadLetter:
 		orig := st.pend[pd.orig]
 		reason := fmt.Sprintf("%s; its dead letter of %d bytes was refused too: %s", headerValue(pd.headers, "reason"), size, shortError(cause))
-		j = p.deadLetterLimit(st, orig.src, reason, st.bytesOf(orig.val), false, minimalInputBytes)
+		// Still classed by the refusal that replaced the record.
+		j = p.deadLetterLimit(st, orig.src, pd.class, reason, st.bytesOf(orig.val), false, minimalInputBytes)
 	default:
 		// Even the minimal dead letter was refused: nothing more can be
 		// done for this record. Log why, never what.
@@ -158,18 +161,18 @@ func (p *Pipeline) replaceRefused(st *flushState, i int, cause error) {
 	}
 }
 
-// refusalReason is a dead letter's reason for a message of size bytes that
-// the broker refused with err.
-func refusalReason(err error, what string, size int) string {
+// refusalReason is a dead letter's reason, and its class, for a message
+// of size bytes that the broker refused with err.
+func refusalReason(err error, what string, size int) (string, uint8) {
 	var kerr kafka.Error
 	if errors.As(err, &kerr) && (kerr == kafka.MessageSizeTooLarge || kerr == kafka.RecordListTooLarge) {
-		return fmt.Sprintf("%s too large for the broker: %d bytes", what, size)
+		return fmt.Sprintf("%s too large for the broker: %d bytes", what, size), classTooLarge
 	}
 	var tooLarge kafka.MessageTooLargeError
 	if errors.As(err, &tooLarge) {
-		return fmt.Sprintf("%s too large for the producer: %d bytes", what, size)
+		return fmt.Sprintf("%s too large for the producer: %d bytes", what, size), classTooLarge
 	}
-	return fmt.Sprintf("%s refused by the broker: %d bytes: %s", what, size, shortError(err))
+	return fmt.Sprintf("%s refused by the broker: %d bytes: %s", what, size, shortError(err)), classRefused
 }
 
 // shortError names a Kafka error by its code and title, without the long

@@ -116,38 +116,29 @@ type counters struct {
 	digestFiles    atomic.Int64
 }
 
-// dlqClasses name why a record was dead-lettered or dropped, in a few
-// words a metric label can carry (the full reason is in the dead letter).
-var dlqClasses = [...]string{
-	"unparsable",       // the normalizer rejected it: not a valid access-log line or CloudTrail record
-	"no_log_key",       // a Fluent Bit record without the log key or CloudTrail fields
-	"malformed_chunk",  // the chunk's msgpack ended or broke mid-record
-	"malformed_record", // the record's msgpack could not be read or re-encoded
-	"empty",            // nothing to normalize, or nothing came out
-	"too_large",        // larger than Batch_Bytes or than the broker takes
-	"refused",          // the broker refused it for another reason
-	"internal",         // a recovered bug: the panic was logged
-}
+// Reason classes of dead letters and drops: each call that dead-letters a
+// record says why in a few words a metric label can carry (the full
+// reason is in the dead letter). The order is dlqClasses'.
+const (
+	classUnparsable      uint8 = iota // the normalizer rejected it: not a valid access-log line or CloudTrail record
+	classNoLogKey                     // a Fluent Bit record without the log key or CloudTrail fields
+	classMalformedChunk               // the chunk's msgpack ended or broke mid-record
+	classMalformedRecord              // the record's msgpack could not be read or re-encoded
+	classEmpty                        // nothing to normalize, or nothing came out
+	classTooLarge                     // larger than Batch_Bytes or than the broker takes
+	classRefused                      // the broker refused it for another reason
+	classInternal                     // a recovered bug: the panic was logged
+)
 
-// classify maps a dead letter's reason to its class (dlqClasses index).
-func classify(reason string) uint8 {
-	switch {
-	case strings.HasPrefix(reason, "record has no log key"):
-		return 1
-	case strings.HasPrefix(reason, "malformed chunk"):
-		return 2
-	case strings.HasPrefix(reason, "malformed record"), strings.HasPrefix(reason, "cannot encode record fields"):
-		return 3
-	case reason == reasonEmpty, reason == reasonEmptyOut:
-		return 4
-	case strings.Contains(reason, "too large"):
-		return 5
-	case strings.Contains(reason, "refused by the broker"):
-		return 6
-	case strings.HasPrefix(reason, "internal error"):
-		return 7
-	}
-	return 0
+var dlqClasses = [...]string{
+	classUnparsable:      "unparsable",
+	classNoLogKey:        "no_log_key",
+	classMalformedChunk:  "malformed_chunk",
+	classMalformedRecord: "malformed_record",
+	classEmpty:           "empty",
+	classTooLarge:        "too_large",
+	classRefused:         "refused",
+	classInternal:        "internal",
 }
 
 // rateLimiter lets one message through per interval and counts the rest,
@@ -188,13 +179,12 @@ func (l *RateLimiter) Allow(now time.Time) (bool, int) { return l.r.allow(now) }
 
 // retrySet remembers the chunks answered FLB_RETRY (by a hash of content
 // and tag) until they come back. It is bounded: when Fluent Bit gives up
-// on many chunks (Retry_Limit), the oldest are forgotten, and a
+// on many chunks (Retry_Limit), the set is emptied when full, and a
 // forgotten chunk's retry counts as new input.
 type retrySet struct {
 	seed maphash.Seed
 	mu   sync.Mutex
 	m    map[uint64]struct{}
-	fifo []uint64
 }
 
 const maxRetryMemory = 8192
@@ -217,12 +207,8 @@ func (r *retrySet) seen(sum uint64) bool {
 func (r *retrySet) add(sum uint64) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.fifo) >= maxRetryMemory {
-		for _, old := range r.fifo[:maxRetryMemory/2] {
-			delete(r.m, old)
-		}
-		r.fifo = append(r.fifo[:0], r.fifo[maxRetryMemory/2:]...)
+	if len(r.m) >= maxRetryMemory {
+		clear(r.m)
 	}
 	r.m[sum] = struct{}{}
-	r.fifo = append(r.fifo, sum)
 }

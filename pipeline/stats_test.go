@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -34,22 +33,46 @@ func TestRateLimiter(t *testing.T) {
 	}
 }
 
-func TestClassify(t *testing.T) {
-	for _, tc := range []struct{ reason, class string }{
-		{fmt.Sprintf(reasonNoLogKey, "log"), "no_log_key"},
-		{fmt.Sprintf(reasonMalformed, 1, 2, "eof"), "malformed_chunk"},
-		{fmt.Sprintf(reasonBadRecord, "x"), "malformed_record"},
-		{fmt.Sprintf(reasonBadFields, "x"), "malformed_record"},
-		{fmt.Sprintf(reasonTooLarge, 10, 5), "too_large"},
-		{refusalReason(kafka.MessageSizeTooLarge, "record", 9), "too_large"},
-		{refusalReason(kafka.InvalidMessage, "record", 9), "refused"},
-		{fmt.Sprintf(reasonInternal, "boom"), "internal"},
-		{reasonEmpty, "empty"},
-		{reasonEmptyOut, "empty"},
-		{`field 10 (HTTP status): "x" is not a number`, "unparsable"},
+// A broker's refusal is classed by its cause.
+func TestRefusalReasonClass(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		class string
+	}{
+		{kafka.MessageSizeTooLarge, "too_large"},
+		{kafka.RecordListTooLarge, "too_large"},
+		{kafka.MessageTooLargeError{}, "too_large"},
+		{kafka.InvalidMessage, "refused"},
+		{kafka.InvalidTopic, "refused"},
 	} {
-		if got := dlqClasses[classify(tc.reason)]; got != tc.class {
-			t.Errorf("classify(%q) = %s, want %s", tc.reason, got, tc.class)
+		reason, class := refusalReason(tc.err, "record", 9)
+		if dlqClasses[class] != tc.class || !strings.HasPrefix(reason, "record ") {
+			t.Errorf("refusalReason(%v) = %q, class %s; want class %s", tc.err, reason, dlqClasses[class], tc.class)
+		}
+	}
+}
+
+// Each way a record is dead-lettered counts under its own class, whatever
+// words the rejected input carries (a line quoting "too large" or
+// "refused by the broker" is still unparsable).
+func TestDeadLetterClasses(t *testing.T) {
+	s := &fakeSender{}
+	p, _ := newTestPipeline(t, testConfig(), s) // the real normalizer
+	chunk := kafkatest.NewChunk().
+		Line(t0, "log", "this line is too large to parse").
+		Line(t0, "log", "refused by the broker, says this line").
+		Add(kafkatest.Event{Time: t0, Fields: kafkatest.M("foo", "bar")}).
+		Raw([]byte{0xc1, 0xc1}).
+		Bytes()
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
+	}
+	got := p.Stats().DeadLetters
+	want := map[string]int64{"unparsable": 2, "no_log_key": 1, "malformed_chunk": 1}
+	for _, c := range dlqClasses {
+		if got[c] != want[c] {
+			t.Errorf("dead letters by class %v, want %v", got, want)
+			break
 		}
 	}
 }
