@@ -60,7 +60,7 @@ func (d *brokerDialer) dial(ctx context.Context, network, address string) (net.C
 			conn.Close()
 			return nil, fmt.Errorf("SASL %s authentication with %s failed: %w", d.mech.Name(), address, err)
 		}
-		conn = pc // it may have buffered nothing more, but reads go through it
+		conn = pc // later reads go through its buffer, which may hold what the broker sent next
 	}
 	_ = conn.SetDeadline(time.Time{})
 	return conn, nil
