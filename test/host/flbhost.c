@@ -325,13 +325,13 @@ static const char *api_input_get_property(const char *key, void *ins)
 
 struct host_series {
     char *labels; /* k=v;k=v */
-    double value; /* counter/gauge; histogram: sum */
+    double value; /* counter; histogram: sum */
     long count;   /* histogram observations */
 };
 
 struct host_metric {
     void *cmt;
-    int kind; /* 0 counter, 1 gauge, 2 histogram */
+    int kind; /* 0 counter, 2 histogram */
     char *name;
     int nkeys;
     char **keys;
@@ -420,18 +420,6 @@ int cmt_counter_set(void *c, uint64_t ts, double v, int n, char **vals)
 {
     (void) ts;
     return metric_update(c, 0, v, n, vals);
-}
-
-void *cmt_gauge_create(void *cmt, char *ns, char *sub, char *name, char *help, int n, char **keys)
-{
-    (void) help;
-    return metric_new(cmt, 1, ns, sub, name, n, keys);
-}
-
-int cmt_gauge_set(void *g, uint64_t ts, double v, int n, char **vals)
-{
-    (void) ts;
-    return metric_update(g, 1, v, n, vals);
 }
 
 void *cmt_histogram_buckets_create_size(double *b, size_t count)

@@ -15,8 +15,6 @@ typedef void *(*cm_hist_fn)(void *, char *, char *, char *, char *, void *, int,
 struct cm_fns {
     cm_create_fn counter_create;
     cm_set_fn counter_set;
-    cm_create_fn gauge_create;
-    cm_set_fn gauge_set;
     cm_buckets_fn buckets_create;
     cm_hist_fn histogram_create;
     cm_set_fn histogram_observe;
@@ -26,12 +24,10 @@ static int cm_load(struct cm_fns *f)
 {
     f->counter_create = (cm_create_fn)dlsym(RTLD_DEFAULT, "cmt_counter_create");
     f->counter_set = (cm_set_fn)dlsym(RTLD_DEFAULT, "cmt_counter_set");
-    f->gauge_create = (cm_create_fn)dlsym(RTLD_DEFAULT, "cmt_gauge_create");
-    f->gauge_set = (cm_set_fn)dlsym(RTLD_DEFAULT, "cmt_gauge_set");
     f->buckets_create = (cm_buckets_fn)dlsym(RTLD_DEFAULT, "cmt_histogram_buckets_create_size");
     f->histogram_create = (cm_hist_fn)dlsym(RTLD_DEFAULT, "cmt_histogram_create");
     f->histogram_observe = (cm_set_fn)dlsym(RTLD_DEFAULT, "cmt_histogram_observe");
-    return f->counter_create && f->counter_set && f->gauge_create && f->gauge_set;
+    return f->counter_create && f->counter_set;
 }
 
 static int cm_has_histogram(struct cm_fns *f)
@@ -39,10 +35,10 @@ static int cm_has_histogram(struct cm_fns *f)
     return f->buckets_create && f->histogram_create && f->histogram_observe;
 }
 
-static void *cm_create(struct cm_fns *f, int gauge, void *cmt, char *ns, char *sub, char *name,
-                       char *help, int n, char **keys)
+static void *cm_counter(struct cm_fns *f, void *cmt, char *ns, char *sub, char *name,
+                        char *help, int n, char **keys)
 {
-    return (gauge ? f->gauge_create : f->counter_create)(cmt, ns, sub, name, help, n, keys);
+    return f->counter_create(cmt, ns, sub, name, help, n, keys);
 }
 
 static void *cm_histogram(struct cm_fns *f, void *cmt, char *ns, char *sub, char *name,
@@ -52,11 +48,10 @@ static void *cm_histogram(struct cm_fns *f, void *cmt, char *ns, char *sub, char
     return b ? f->histogram_create(cmt, ns, sub, name, help, b, n, keys) : NULL;
 }
 
-// kind: 0 counter, 1 gauge, 2 histogram.
-static int cm_set(struct cm_fns *f, int kind, void *m, uint64_t ts, double v, int n, char **vals)
+// histogram: set a counter (0) or observe into a histogram (1).
+static int cm_set(struct cm_fns *f, int histogram, void *m, uint64_t ts, double v, int n, char **vals)
 {
-    cm_set_fn fn = kind == 0 ? f->counter_set : kind == 1 ? f->gauge_set : f->histogram_observe;
-    return fn(m, ts, v, n, vals);
+    return (histogram ? f->histogram_observe : f->counter_set)(m, ts, v, n, vals);
 }
 */
 import "C"
@@ -92,12 +87,12 @@ func Open(cmt unsafe.Pointer, ns, sub string) (*Registry, error) {
 	return r, nil
 }
 
-// Metric is one counter, gauge or histogram with its label keys.
+// Metric is one counter or histogram with its label keys.
 type Metric struct {
-	r      *Registry
-	kind   C.int
-	m      unsafe.Pointer
-	labels int
+	r         *Registry
+	histogram C.int // 1 for a histogram
+	m         unsafe.Pointer
+	labels    int
 }
 
 // cstrings copies ss to C; free releases them.
@@ -117,7 +112,8 @@ func cstrings(ss []string) (**C.char, func()) {
 	}
 }
 
-func (r *Registry) create(kind C.int, name, help string, buckets []float64, labels []string) *Metric {
+// create makes a counter, or a histogram when buckets is not nil.
+func (r *Registry) create(name, help string, buckets []float64, labels []string) *Metric {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	ns, sub, cname, chelp := C.CString(r.ns), C.CString(r.sub), C.CString(name), C.CString(help)
@@ -129,7 +125,9 @@ func (r *Registry) create(kind C.int, name, help string, buckets []float64, labe
 	keys, free := cstrings(labels)
 	defer free()
 	var m unsafe.Pointer
-	if kind == 2 {
+	var histogram C.int
+	if buckets != nil {
+		histogram = 1
 		if !r.histogram || len(buckets) == 0 {
 			return nil
 		}
@@ -138,32 +136,27 @@ func (r *Registry) create(kind C.int, name, help string, buckets []float64, labe
 		copy(unsafe.Slice((*float64)(unsafe.Pointer(b)), len(buckets)), buckets)
 		m = C.cm_histogram(&r.fns, r.cmt, ns, sub, cname, chelp, b, C.size_t(len(buckets)), C.int(len(labels)), keys)
 	} else {
-		m = C.cm_create(&r.fns, kind, r.cmt, ns, sub, cname, chelp, C.int(len(labels)), keys)
+		m = C.cm_counter(&r.fns, r.cmt, ns, sub, cname, chelp, C.int(len(labels)), keys)
 	}
 	if m == nil {
 		return nil
 	}
-	return &Metric{r: r, kind: kind, m: m, labels: len(labels)}
+	return &Metric{r: r, histogram: histogram, m: m, labels: len(labels)}
 }
 
 // Counter creates a counter; nil when cmetrics refused it.
 func (r *Registry) Counter(name, help string, labels ...string) *Metric {
-	return r.create(0, name, help, nil, labels)
-}
-
-// Gauge creates a gauge; nil when cmetrics refused it.
-func (r *Registry) Gauge(name, help string, labels ...string) *Metric {
-	return r.create(1, name, help, nil, labels)
+	return r.create(name, help, nil, labels)
 }
 
 // Histogram creates a histogram with the given upper bounds; nil when
 // this cmetrics has no histograms.
 func (r *Registry) Histogram(name, help string, buckets []float64, labels ...string) *Metric {
-	return r.create(2, name, help, buckets, labels)
+	return r.create(name, help, buckets, labels)
 }
 
 // Set sets a counter (which never goes down: a lower value is ignored by
-// cmetrics) or a gauge, for the label values given. It is a no-op on a
+// cmetrics) for the label values given. It is a no-op on a
 // nil Metric or when the label count is wrong.
 func (m *Metric) Set(v float64, labelValues ...string) {
 	m.call(v, labelValues)
@@ -182,5 +175,5 @@ func (m *Metric) call(v float64, labelValues []string) {
 	defer free()
 	m.r.mu.Lock()
 	defer m.r.mu.Unlock()
-	C.cm_set(&m.r.fns, m.kind, m.m, C.uint64_t(time.Now().UnixNano()), C.double(v), C.int(len(labelValues)), vals)
+	C.cm_set(&m.r.fns, m.histogram, m.m, C.uint64_t(time.Now().UnixNano()), C.double(v), C.int(len(labelValues)), vals)
 }
