@@ -673,32 +673,21 @@ func globMatch(pattern string, s []byte, fold bool) bool {
 }
 
 // regionPatternOK accepts a region code (eu-west-1, us-gov-east-1,
-// cn-north-1: two or more letters, words, a number) or a prefix of one
-// ending in * (eu-*, us-gov-*), in any case.
+// cn-north-1; IsRegionCode decides) or a prefix of one ending in *
+// (eu-*, us-gov-*: words of letters), in any case.
 func regionPatternOK(r string) bool {
-	prefix, glob := strings.CutSuffix(strings.ToLower(r), "*") // matched in any case
-	parts := strings.Split(prefix, "-")
-	if glob && parts[len(parts)-1] == "" {
-		parts = parts[:len(parts)-1]
+	prefix, glob := strings.CutSuffix(strings.ToLower(r), "*")
+	if !glob {
+		return IsRegionCode([]byte(prefix))
 	}
-	if len(parts) == 0 || len(parts[0]) < 2 {
+	words := strings.Split(strings.TrimSuffix(prefix, "-"), "-")
+	if len(words[0]) < 2 {
 		return false
 	}
-	for i, p := range parts {
-		last := i == len(parts)-1
-		for _, c := range []byte(p) {
-			letter, digit := 'a' <= c && c <= 'z', '0' <= c && c <= '9'
-			if !letter && !(digit && last && i > 0) {
-				return false
-			}
-		}
-		if p == "" {
+	for _, w := range words {
+		if w == "" || strings.Trim(w, "abcdefghijklmnopqrstuvwxyz") != "" {
 			return false
 		}
 	}
-	if glob {
-		return true
-	}
-	n := parts[len(parts)-1]
-	return len(parts) >= 3 && strings.Trim(n, "0123456789") == ""
+	return true
 }
