@@ -3,6 +3,9 @@ package normalize
 import (
 	"bytes"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
 )
 
 // Access-log field positions (REFERENCE.md section 1), counted from 1.
@@ -69,13 +72,13 @@ func fieldName(i int) string {
 // closed by looking at what must follow them, because S3 does not escape
 // quotes inside Request-URI, Referer or User-Agent. quoted counts the
 // fields that were quoted.
-func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) (n, quoted int, err error) {
+func splitAccessLog(line []byte, x *lineindex.Index, fields *[maxAccessFields][]byte) (n, quoted int, err error) {
 	pos := 0
 	for {
 		if pos < len(line) && line[pos] == ' ' {
 			// Fields are one space apart, so this is usually one step.
 			if pos++; pos < len(line) && line[pos] == ' ' {
-				pos = x.nextClear(x.space, pos)
+				pos = x.NextClear(x.Space, pos)
 			}
 		}
 		if pos >= len(line) {
@@ -107,7 +110,7 @@ func splitAccessLog(line []byte, x *lineIndex, fields *[maxAccessFields][]byte) 
 			pos = close + 1
 			continue
 		default:
-			end = x.next(x.space, pos)
+			end = x.Next(x.Space, pos)
 			if num == fieldRequester {
 				end = requesterEnd(line, x, end)
 			}
@@ -130,7 +133,7 @@ const maxRequesterWords = 8
 // them, as it nearly always is, that costs two short checks; otherwise the
 // requester grows a word at a time while the words after it do not have
 // that shape, and stays one word when no later word fits either.
-func requesterEnd(line []byte, x *lineIndex, end int) int {
+func requesterEnd(line []byte, x *lineindex.Index, end int) int {
 	if followedByRequestAndOperation(line, x, end) {
 		return end
 	}
@@ -139,7 +142,7 @@ func requesterEnd(line []byte, x *lineIndex, end int) int {
 		if e+1 >= len(line) || line[e] != ' ' || line[e+1] == ' ' {
 			break
 		}
-		e = x.next(x.space, e+1)
+		e = x.Next(x.Space, e+1)
 		if followedByRequestAndOperation(line, x, e) {
 			return e
 		}
@@ -152,11 +155,11 @@ func requesterEnd(line []byte, x *lineIndex, end int) int {
 // operation is known by its start (an upper-case word, a dot, a letter):
 // no word of a requester starts that way, and the rest of the line need
 // not be read.
-func followedByRequestAndOperation(line []byte, x *lineIndex, end int) bool {
+func followedByRequestAndOperation(line []byte, x *lineindex.Index, end int) bool {
 	if end+1 >= len(line) || line[end] != ' ' {
 		return false
 	}
-	idEnd := x.next(x.space, end+1)
+	idEnd := x.Next(x.Space, end+1)
 	return looksLikeRequestID(line[end+1:idEnd]) && idEnd < len(line) && startsLikeOperation(line[idEnd+1:])
 }
 
@@ -211,18 +214,18 @@ func looksLikeRequestID(b []byte) bool {
 
 // closingQuote finds the quote that closes the field opened just before
 // from, or -1. Each quoted field has its own rule for what follows it.
-func closingQuote(line []byte, x *lineIndex, from, num int) int {
+func closingQuote(line []byte, x *lineindex.Index, from, num int) int {
 	switch num {
 	case fieldRequestURI:
 		// Closed by `" ` then the HTTP status (3 digits or "-") then a space.
-		for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+		for q := x.Next(x.Quote, from); q < len(line); q = x.Next(x.Quote, q+1) {
 			if followedByStatus(line, q+1) {
 				return q
 			}
 		}
 	case fieldReferrer:
 		// The User-Agent that follows always opens with a quote.
-		for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+		for q := x.Next(x.Quote, from); q < len(line); q = x.Next(x.Quote, q+1) {
 			if q+2 < len(line) && line[q+1] == ' ' && line[q+2] == '"' {
 				return q
 			}
@@ -230,14 +233,14 @@ func closingQuote(line []byte, x *lineIndex, from, num int) int {
 	case fieldUserAgent:
 		// Nothing after the User-Agent is ever quoted, so its quote is the
 		// last one on the line that ends a field.
-		for q := x.prev(x.quote, len(line)); q >= from; q = x.prev(x.quote, q) {
+		for q := x.Prev(x.Quote, len(line)); q >= from; q = x.Prev(x.Quote, q) {
 			if endsField(line, q+1) {
 				return q
 			}
 		}
 		return -1
 	}
-	for q := x.next(x.quote, from); q < len(line); q = x.next(x.quote, q+1) {
+	for q := x.Next(x.Quote, from); q < len(line); q = x.Next(x.Quote, q+1) {
 		if endsField(line, q+1) {
 			return q
 		}
@@ -282,8 +285,8 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		return err
 	}
 	// With no quote inside a field and nothing to escape anywhere, every
-	// field is copied into the JSON as is (see modePlain).
-	n.plainInput = countBits(x.quote) == 2*quoted && !anySet(x.unsafe) && !n.noShortcuts
+	// field is copied into the JSON as is (see redact.ModePlain).
+	n.plainInput = lineindex.CountBits(x.Quote) == 2*quoted && !lineindex.AnySet(x.Unsafe) && !n.noShortcuts
 	if count < minAccessFields {
 		return reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
 	}
@@ -299,14 +302,14 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	if u.httpStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
 		return err
 	}
-	if u.httpStatus.ok && (u.httpStatus.v < 100 || u.httpStatus.v > 599) {
-		return reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.httpStatus.v)
+	if u.httpStatus.OK && (u.httpStatus.V < 100 || u.httpStatus.V > 599) {
+		return reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.httpStatus.V)
 	}
 	if u.reqBytesSent, err = number(f[fieldBytesSent-1], fieldBytesSent); err != nil {
 		return err
 	}
-	if !u.reqBytesSent.ok {
-		u.reqBytesSent = optInt{ok: true} // the log writes "-" for zero bytes
+	if !u.reqBytesSent.OK {
+		u.reqBytesSent = jsonw.Int{OK: true} // the log writes "-" for zero bytes
 	}
 	if u.objectSize, err = number(field(fieldObjectSize), fieldObjectSize); err != nil {
 		return err
@@ -382,30 +385,30 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 
 var serviceS3 = []byte("s3.amazonaws.com")
 
-func outcomeOf(status optInt, errorCode []byte) string {
-	if len(errorCode) > 0 || (status.ok && status.v >= 400) {
+func outcomeOf(status jsonw.Int, errorCode []byte) string {
+	if len(errorCode) > 0 || (status.OK && status.V >= 400) {
 		return "failure"
 	}
 	return "success"
 }
 
 // number parses a non-negative decimal field; "-" and absent give no value.
-func number(b []byte, num int) (optInt, error) {
+func number(b []byte, num int) (jsonw.Int, error) {
 	b = present(b)
 	if len(b) == 0 {
-		return optInt{}, nil
+		return jsonw.Int{}, nil
 	}
 	if len(b) > 18 {
-		return optInt{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+		return jsonw.Int{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
 	}
 	var v int64
 	for _, c := range b {
 		if !isDigit(c) {
-			return optInt{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+			return jsonw.Int{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
 		}
 		v = v*10 + int64(c-'0')
 	}
-	return optInt{v: v, ok: true}, nil
+	return jsonw.IntOf(v), nil
 }
 
 func truncate(b []byte, n int) []byte {

@@ -141,6 +141,6 @@ type Output struct {
 	Err error
 	// Input is the text that produced this output: the line, the JSON
 	// document, or the envelope element. It is NOT redacted; use
-	// AppendRedacted before it leaves the process.
+	// redact.Append before it leaves the process.
 	Input []byte
 }

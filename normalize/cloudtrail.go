@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"errors"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // defaultStreamKeep bounds a document whose envelope array
@@ -22,14 +26,14 @@ var envelopeArrays = []string{"Records", "logEvents"}
 // CloudWatch Logs subscription message.
 func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
 	plain := bytes.IndexByte(input, '\\') < 0
-	var docIndex *lineIndex
+	var docIndex *lineindex.Index
 	n.outer.stream = nil
 	if len(input) > n.streamKeep {
 		// No index either: it would take 3/4 of the input's size, and the
 		// elements' normalization rebuilds n.index during the second parse.
 		n.outer.stream, n.outer.keep = envelopeArrays, n.streamKeep
 	} else if plain {
-		n.index.build(input)
+		n.index.Build(input)
 		docIndex = &n.index
 	}
 	doc, err := n.outer.parse(input, docIndex, plain)
@@ -146,11 +150,11 @@ func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion [
 
 // indexIfPlain returns n.index built over text when text holds no
 // backslash, or nil. The index is valid until the next call.
-func (n *Normalizer) indexIfPlain(text []byte) *lineIndex {
+func (n *Normalizer) indexIfPlain(text []byte) *lineindex.Index {
 	if bytes.IndexByte(text, '\\') >= 0 {
 		return nil
 	}
-	n.index.build(text)
+	n.index.Build(text)
 	return &n.index
 }
 
@@ -183,7 +187,7 @@ func looksLikeCloudTrail(v *jsonValue) bool {
 
 // normalizeRecord maps one record parsed from input; x is input's index
 // when the caller built one (input then holds no backslash), else nil.
-func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineIndex, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineindex.Index, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
 	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
 	if x == nil {
@@ -194,14 +198,14 @@ func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineIndex,
 		// spelled in input exactly as it decodes, so one look at input
 		// tells whether any string needs escaping or may hold a secret
 		// parameter (JSON text inside a string would need escaped quotes,
-		// or percent-encoded ones, which needsLevels finds). Values of
+		// or percent-encoded ones, which redact.NeedsLevels finds). Values of
 		// secret keys are masked whatever this finds (see appendValueDepth).
-		n.plainInput = !anySet(x.unsafe)
+		n.plainInput = !lineindex.AnySet(x.Unsafe)
 		if n.redactStrings {
-			if n.redactLevels = hasShapingEscape(input); n.redactLevels {
-				n.redactStrings = hasSecretText(input, true)
+			if n.redactLevels = redact.HasShapingEscape(input); n.redactLevels {
+				n.redactStrings = redact.HasSecret(input, true)
 			} else {
-				n.redactStrings = x.mayHoldSecretParam(input)
+				n.redactStrings = redact.IndexMayHoldSecretParam(x, input)
 			}
 		}
 	}
@@ -556,7 +560,7 @@ func looksLikeIP(b []byte) bool {
 		case c == ':':
 			colons++
 		case isDigit(c):
-		case isHex(c):
+		case jsonw.IsHex(c):
 			if colons == 0 && dots == 0 {
 				// IPv6 may start with a hex letter ("fe80::1").
 				continue
@@ -573,15 +577,15 @@ func looksLikeIP(b []byte) bool {
 
 // wholeNumber reads a JSON number that holds an integer (CloudTrail writes
 // byte counts as 1234.0).
-func wholeNumber(v *jsonValue) optInt {
+func wholeNumber(v *jsonValue) jsonw.Int {
 	if v == nil || v.Type() != jsonNumber {
-		return optInt{}
+		return jsonw.Int{}
 	}
 	f, err := v.Float64()
 	if err != nil || f < 0 || f > 1<<53 || f != float64(int64(f)) {
-		return optInt{}
+		return jsonw.Int{}
 	}
-	return optInt{v: int64(f), ok: true}
+	return jsonw.IntOf(int64(f))
 }
 
 // cloudTrailTime accepts RFC 3339 (CloudTrail's own form) and the
@@ -661,7 +665,7 @@ func (n *Normalizer) redactString(s string) string {
 	if !n.opts.Redact {
 		return s
 	}
-	return string(AppendRedacted(nil, []byte(s)))
+	return string(redact.Append(nil, []byte(s)))
 }
 
 // validDate reports whether year-month-day is a real calendar date.

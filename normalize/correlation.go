@@ -2,6 +2,8 @@ package normalize
 
 import (
 	"crypto/sha256"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
 )
 
 // CorrelationIDLen is the length of a correlation_id: 16 bytes in hex.
@@ -29,7 +31,7 @@ func AppendCorrelationID(dst, requestID, hostID []byte) []byte {
 	sum := sum256(requestID, hostID)
 	var hex [CorrelationIDLen]byte
 	for i, c := range sum[:CorrelationIDLen/2] {
-		hex[2*i], hex[2*i+1] = hexDigits[c>>4], hexDigits[c&0xf]
+		hex[2*i], hex[2*i+1] = jsonw.HexDigits[c>>4], jsonw.HexDigits[c&0xf]
 	}
 	return append(dst, hex[:]...)
 }

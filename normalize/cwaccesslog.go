@@ -1,6 +1,10 @@
 package normalize
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+)
 
 // S3 can deliver server access logs to CloudWatch Logs as one JSON object
 // per request, with the text line's fields under snake_case names, numbers
@@ -108,8 +112,8 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 		}
 		return m.err
 	}
-	if u.httpStatus.ok && (u.httpStatus.v < 100 || u.httpStatus.v > 599) {
-		return reject(SourceS3Access, "http_status: %d is not an HTTP status", u.httpStatus.v)
+	if u.httpStatus.OK && (u.httpStatus.V < 100 || u.httpStatus.V > 599) {
+		return reject(SourceS3Access, "http_status: %d is not an HTTP status", u.httpStatus.V)
 	}
 	if len(u.bucketName) == 0 {
 		// bucket_name is derived from bucket_arn (arn:aws:s3:::NAME).
@@ -123,8 +127,8 @@ func (n *Normalizer) mapCWAccessLog(rec *jsonValue, u *unified) error {
 			return &RejectError{Source: SourceS3Access, Reason: err.(*RejectError).Reason}
 		}
 	}
-	if !u.reqBytesSent.ok {
-		u.reqBytesSent = optInt{ok: true} // as in the text line: no bytes is zero
+	if !u.reqBytesSent.OK {
+		u.reqBytesSent = jsonw.Int{OK: true} // as in the text line: no bytes is zero
 	}
 	u.hasPrincipal = true
 	if !hasRequester || len(requester) == 0 {
@@ -160,19 +164,19 @@ var dash = []byte("-")
 
 // count reads a non-negative whole JSON number (a digit string is taken
 // too); null and absent give no value, anything else is an error.
-func (m *ctMapper) count(key string, v *jsonValue) optInt {
+func (m *ctMapper) count(key string, v *jsonValue) jsonw.Int {
 	if v == nil || v.Type() == jsonNull {
-		return optInt{}
+		return jsonw.Int{}
 	}
 	if v.Type() == jsonString {
 		if n, err := number(v.GetStringBytes(), 0); err == nil {
 			return n
 		}
-	} else if n := wholeNumber(v); n.ok {
+	} else if n := wholeNumber(v); n.OK {
 		return n
 	}
 	if m.err == nil {
 		m.err = reject(SourceS3Access, "%s: want a non-negative whole number, got %s", key, v.Type())
 	}
-	return optInt{}
+	return jsonw.Int{}
 }

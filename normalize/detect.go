@@ -23,7 +23,7 @@ func (n *Normalizer) detect(r *Rules, u *unified) alertSet {
 		}
 	}
 
-	if on.has(AlertSlowRequest) && u.reqTurnaround.ok && u.reqTurnaround.v >= r.slowMS {
+	if on.has(AlertSlowRequest) && u.reqTurnaround.OK && u.reqTurnaround.V >= r.slowMS {
 		s.add(AlertSlowRequest)
 	}
 

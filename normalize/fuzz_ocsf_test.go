@@ -3,6 +3,8 @@ package normalize
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // FuzzDetectionsAndOCSF puts any input, taken for either source, through
@@ -44,7 +46,7 @@ func checkOCSF(t *testing.T, unified, ocsf *Normalizer, input []byte, hint Sourc
 			t.Fatalf("invalid OCSF event: %v\ninput: %.300q\noutput: %.3000s", err, input, o.JSON)
 		}
 		for _, m := range leakedSecret.FindAllSubmatch(o.JSON, -1) {
-			if string(m[2]) != redactedValue {
+			if string(m[2]) != redact.Value {
 				t.Fatalf("secret %s=%s survived redaction\ninput: %.300q\noutput: %.3000s", m[1], m[2], input, o.JSON)
 			}
 		}

@@ -9,9 +9,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
-// secretNamesRE matches a secret name (see secretNames).
+// secretNamesRE matches a secret name (see redact.SecretNames).
 const secretNamesRE = `(x-amz-signature|x-amz-security-token|x-amz-credential|signature|credential|awsaccesskeyid|sessiontoken|secretaccesskey)`
 
 // leakedSecret finds a secret parameter in encoded output, after any byte
@@ -46,12 +48,12 @@ func checkOutputs(t *testing.T, n *Normalizer, input []byte, hint Source) {
 			t.Fatalf("key order: %v\noutput: %s", err, o.JSON)
 		}
 		for _, m := range leakedSecret.FindAllSubmatch(o.JSON, -1) {
-			if string(m[2]) != redactedValue {
+			if string(m[2]) != redact.Value {
 				t.Fatalf("secret %s=%s survived redaction\ninput: %.300q\noutput: %.2000s", m[1], m[2], input, o.JSON)
 			}
 		}
 		for _, m := range leakedJSONSecret.FindAllSubmatch(o.JSON, -1) {
-			if string(m[2]) != redactedValue {
+			if string(m[2]) != redact.Value {
 				t.Fatalf("credential %s=%s%s survived redaction\ninput: %.300q\noutput: %.2000s", m[1], m[2], m[3], input, o.JSON)
 			}
 		}

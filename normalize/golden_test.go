@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // TestGolden runs every hand-written input in testdata through Normalize
@@ -47,8 +49,8 @@ func TestGolden(t *testing.T) {
 			for _, doc := range goldenDocs(t, path) {
 				for _, r := range normalizeAll(n, doc, SourceAuto) {
 					if r.err != nil {
-						reject := AppendRedacted(nil, []byte(r.err.Error()))
-						assertNoPlanted(t, name, reject, AppendRedacted(nil, r.input))
+						reject := redact.Append(nil, []byte(r.err.Error()))
+						assertNoPlanted(t, name, reject, redact.Append(nil, r.input))
 						fmt.Fprintf(&got, "REJECT %s\n", reject)
 						continue
 					}

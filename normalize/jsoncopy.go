@@ -3,6 +3,8 @@ package normalize
 import (
 	"iter"
 	"strings"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // maxCopyDepth bounds recursion when copying CloudTrail subtrees; the
@@ -30,20 +32,20 @@ func (n *Normalizer) jsonField(b []byte, key string, v *jsonValue) []byte {
 // jsonKeyValue appends "out":v for a key taken from the input, written
 // as out (see outputKey).
 func (n *Normalizer) jsonKeyValue(b, key, out []byte, v *jsonValue) []byte {
-	b = (n.strMode() &^ modeRedact).value(b, out)
+	b = (n.stringMode() &^ redact.ModeRedact).Value(b, out)
 	b = append(b, ':')
-	return n.appendValue(b, v, IsSecretKey(key))
+	return n.appendValue(b, v, redact.IsSecretKey(key))
 }
 
 // outputKey is an object key as written: with its secrets masked when the
 // record's strings are (a key is a string too). A key that changes is
 // copied, so that duplicates can be told by what is written: two keys
 // masked alike are one key.
-func (n *Normalizer) outputKey(key []byte, m strMode) []byte {
-	if m&modeRedact == 0 || !hasSecretText(key, m&modeLevels != 0) {
+func (n *Normalizer) outputKey(key []byte, m redact.Mode) []byte {
+	if m&redact.ModeRedact == 0 || !redact.HasSecret(key, m&redact.ModeLevels != 0) {
 		return key
 	}
-	return appendRedactedText(nil, key, false, m&modeLevels != 0)
+	return redact.AppendText(nil, key, false, m&redact.ModeLevels != 0)
 }
 
 // appendValue copies a parsed JSON value. Strings are re-escaped (so the
@@ -55,7 +57,7 @@ func (n *Normalizer) appendValue(dst []byte, v *jsonValue, secret bool) []byte {
 	if !secret && n.verbatimCopy(v) {
 		return append(dst, v.raw...)
 	}
-	return n.appendValueDepth(dst, v, n.strMode(), secret, 0)
+	return n.appendValueDepth(dst, v, n.stringMode(), secret, 0)
 }
 
 // verbatimCopy says v's text is what appendValueDepth would write: v is
@@ -65,18 +67,18 @@ func (n *Normalizer) verbatimCopy(v *jsonValue) bool {
 	return v.verbatim && n.plainInput && !n.redactStrings && !n.noShortcuts
 }
 
-func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secret bool, depth int) []byte {
+func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m redact.Mode, secret bool, depth int) []byte {
 	if depth > maxCopyDepth {
 		return append(dst, "null"...)
 	}
 	if secret && v.Type() != jsonNull && (v.Type() != jsonString || len(v.GetStringBytes()) > 0) {
 		// A credential of any type (a string, or {"value": "..."}, an
 		// array, a number) is one string; null and "" hold nothing.
-		return append(dst, `"`+redactedValue+`"`...)
+		return append(dst, `"`+redact.Value+`"`...)
 	}
 	switch v.Type() {
 	case jsonString:
-		return m.value(dst, v.GetStringBytes())
+		return m.Value(dst, v.GetStringBytes())
 	case jsonObject:
 		dst = append(dst, '{')
 		first := true
@@ -90,9 +92,9 @@ func (n *Normalizer) appendValueDepth(dst []byte, v *jsonValue, m strMode, secre
 				dst = append(dst, ',')
 			}
 			first = false
-			dst = (m &^ modeRedact).value(dst, key)
+			dst = (m &^ redact.ModeRedact).Value(dst, key)
 			dst = append(dst, ':')
-			dst = n.appendValueDepth(dst, child, m, n.opts.Redact && IsSecretKey(member.key), depth+1)
+			dst = n.appendValueDepth(dst, child, m, n.opts.Redact && redact.IsSecretKey(member.key), depth+1)
 		}
 		dups.done()
 		return append(dst, '}')

@@ -8,6 +8,10 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // A small JSON parser for CloudTrail documents. It replaced fastjson on the
@@ -171,9 +175,9 @@ type jsonParser struct {
 	b     []byte
 	i     int
 	plain bool // b holds no backslash: strings end at the next quote
-	// quotes, when set, indexes b (see lineIndex): strings end at its
+	// quotes, when set, indexes b (see lineindex.Index): strings end at its
 	// next quote bit instead of a search.
-	quotes *lineIndex
+	quotes *lineindex.Index
 	blocks [][]jsonValue
 	used   int // values handed out from blocks
 	// memberStack and itemStack hold the members and items of the open
@@ -249,7 +253,7 @@ func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
 
 // parse is ParseBytes for a caller that has already looked for a
 // backslash: plain says b holds none, and index, when set, is b's index.
-func (p *jsonParser) parse(b []byte, index *lineIndex, plain bool) (*jsonValue, error) {
+func (p *jsonParser) parse(b []byte, index *lineindex.Index, plain bool) (*jsonValue, error) {
 	p.b, p.i, p.quotes, p.plain, p.partial = b, 0, index, plain, false
 	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
 	p.release(jsonMark{})
@@ -406,7 +410,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			return err
 		}
 		if verbatim {
-			verbatim = child.verbatim && len(p.memberStack)-base < maxVerbatimMembers && !IsSecretKey(key)
+			verbatim = child.verbatim && len(p.memberStack)-base < maxVerbatimMembers && !redact.IsSecretKey(key)
 			// A filter of (length, last byte) pairs seen skips the pairwise
 			// check for nearly every key.
 			bit := uint64(1) << ((uint(len(key))*7 + uint(lastByte(key))) & 63)
@@ -584,7 +588,7 @@ func (p *jsonParser) string() ([]byte, error) {
 	if p.plain {
 		var end int
 		if p.quotes != nil {
-			end = p.quotes.next(p.quotes.quote, start)
+			end = p.quotes.Next(p.quotes.Quote, start)
 		} else if end = bytes.IndexByte(p.b[start:], '"'); end >= 0 {
 			end += start
 		} else {
@@ -643,7 +647,7 @@ func (p *jsonParser) escapedString(start, esc int) ([]byte, error) {
 		case 't':
 			p.decoded = append(p.decoded, '\t')
 		case 'u':
-			r, ok := hex4(p.b[j+2:])
+			r, ok := jsonw.Hex4(p.b[j+2:])
 			if !ok {
 				p.i = j
 				return nil, p.fail("invalid \\u escape")
@@ -651,7 +655,7 @@ func (p *jsonParser) escapedString(start, esc int) ([]byte, error) {
 			j += 6
 			if utf16.IsSurrogate(r) {
 				// A pair is two escapes; a lone half becomes U+FFFD.
-				if r2, ok := hex4(p.b[min(j+2, len(p.b)):]); ok && j+1 < len(p.b) && p.b[j] == '\\' && p.b[j+1] == 'u' {
+				if r2, ok := jsonw.Hex4(p.b[min(j+2, len(p.b)):]); ok && j+1 < len(p.b) && p.b[j] == '\\' && p.b[j+1] == 'u' {
 					if pair := utf16.DecodeRune(r, r2); pair != utf8.RuneError {
 						p.decoded = utf8.AppendRune(p.decoded, pair)
 						j += 6
@@ -677,19 +681,4 @@ func lastByte(b []byte) byte {
 		return 0
 	}
 	return b[len(b)-1]
-}
-
-// hex4 reads four hex digits.
-func hex4(b []byte) (rune, bool) {
-	if len(b) < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range b[:4] {
-		if !isHex(c) {
-			return 0, false
-		}
-		r = r<<4 | rune(unhex(c))
-	}
-	return r, true
 }

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // jsonTokens lists v's tokens in document order, as encoding/json's
@@ -180,7 +182,7 @@ func checkVerbatim(t *testing.T, v *jsonValue) {
 		}
 		seen := map[string]bool{}
 		for _, m := range v.members {
-			if seen[string(m.key)] || IsSecretKey(m.key) {
+			if seen[string(m.key)] || redact.IsSecretKey(m.key) {
 				t.Fatalf("verbatim object %.200q repeats or hides key %q", v.raw, m.key)
 			}
 			seen[string(m.key)] = true

@@ -1,6 +1,10 @@
 package normalize
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/awsaudit/awsaudit/normalize/redact"
+)
 
 // The memos below remember the last input and result of a derivation that
 // is pure but not free, so a log whose lines share the value (every line
@@ -61,7 +65,7 @@ type requesterMemo struct {
 	// encoded is the principal object as encodeUnified writes it with
 	// strings in encodedMode, when encodedValid.
 	encoded      []byte
-	encodedMode  strMode
+	encodedMode  redact.Mode
 	encodedValid bool
 }
 
@@ -87,7 +91,7 @@ func (n *Normalizer) parseRequester(s []byte, u *unified) {
 
 // appendPrincipal is encodePrincipal through the memo when u's principal
 // is the memo's.
-func (n *Normalizer) appendPrincipal(b []byte, m strMode, u *unified) []byte {
+func (n *Normalizer) appendPrincipal(b []byte, m redact.Mode, u *unified) []byte {
 	if !u.principalMemo {
 		return n.encodePrincipal(b, m, &u.principal)
 	}

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"time"
 	"unsafe"
+
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // Normalizer turns inputs into unified records. It reuses buffers between
@@ -17,7 +20,7 @@ type Normalizer struct {
 	u       unified
 	ct      cloudTrailParts
 	fields  [maxAccessFields][]byte
-	index   lineIndex // of the access-log line being parsed
+	index   lineindex.Index // of the access-log line being parsed
 	timeBuf [64]byte
 
 	// One-entry memos for the access-log fields that repeat from line to
@@ -59,8 +62,8 @@ type Normalizer struct {
 	// text does not show.
 	redactStrings bool
 	// redactLevels says whether a string of the record may need decoding
-	// to show a secret (see needsLevels): false when the input holds no
-	// backslash and no percent-escape that needsLevels looks for.
+	// to show a secret (see redact.NeedsLevels): false when the input holds no
+	// backslash and no percent-escape that redact.NeedsLevels looks for.
 	redactLevels bool
 	// plainInput says every string of the record being encoded is a piece
 	// of the input that needs no JSON escaping (see parseAccessLog and
@@ -123,7 +126,7 @@ func (n *Normalizer) RetainedBytes() int {
 		cap(n.roleARN) + cap(n.lowered) + cap(n.inner) +
 		(cap(n.seenKeys)+cap(n.u.extraFields))*int(unsafe.Sizeof([]byte(nil))) +
 		(cap(n.ct.extra)+cap(n.ct.userIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(keyValue{})) +
-		(cap(n.index.space)+cap(n.index.quote)+cap(n.index.equals)+cap(n.index.unsafe))*8
+		(cap(n.index.Space)+cap(n.index.Quote)+cap(n.index.Equals)+cap(n.index.Unsafe))*8
 	return b + n.outer.retainedBytes() + n.elem.retainedBytes() + n.keys.retainedBytes()
 }
 
@@ -150,16 +153,16 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		return
 	}
 	u := n.resetUnified(SourceS3Access, input)
-	n.index.build(input)
+	n.index.Build(input)
 	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
 	if n.opts.Redact && !n.noShortcuts {
 		// Every field is a piece of the line, so what the line cannot hold
 		// no field holds: a line that needs no decoding is checked through
 		// its index, one that does is decoded and scanned whole.
-		if n.redactLevels = n.index.needsLevels(input); n.redactLevels {
-			n.redactStrings = hasSecretText(input, true)
+		if n.redactLevels = redact.IndexNeedsLevels(&n.index, input); n.redactLevels {
+			n.redactStrings = redact.HasSecret(input, true)
 		} else {
-			n.redactStrings = n.index.mayHoldSecret(input)
+			n.redactStrings = redact.IndexMayHoldSecret(&n.index, input)
 		}
 	}
 	if err := n.parseAccessLog(input, u); err != nil {
@@ -248,9 +251,9 @@ func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
 			encoded = n.keyBuf
 		}
 		n.out.Key = n.lookupKey(u, encoded)
-		if n.redactStrings && hasSecretText(n.out.Key, n.redactLevels) {
+		if n.redactStrings && redact.HasSecret(n.out.Key, n.redactLevels) {
 			// The fast paths take the value from the input, not the record.
-			n.outKey = appendRedactedText(n.outKey[:0], n.out.Key, false, n.redactLevels)
+			n.outKey = redact.AppendText(n.outKey[:0], n.out.Key, false, n.redactLevels)
 			n.out.Key = n.outKey
 		}
 	}
@@ -292,14 +295,14 @@ func (n *Normalizer) decodeKey(s []byte) []byte {
 		return s
 	}
 	n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], s)
-	if n.opts.Redact && !n.redactStrings && hasSecretText(n.decoded, true) {
+	if n.opts.Redact && !n.redactStrings && redact.HasSecret(n.decoded, true) {
 		// Decoding can spell a secret ("+Signature=...") the line hid.
 		n.redactStrings = true
 	}
-	if n.redactStrings && hasSecretText(s, n.redactLevels) {
+	if n.redactStrings && redact.HasSecret(s, n.redactLevels) {
 		// Mask the key as logged before decoding it: decoding can cut a
 		// value short ("abc%26def" is "abc&def") that a reader takes whole.
-		n.keyMasked = appendRedactedText(n.keyMasked[:0], s, false, n.redactLevels)
+		n.keyMasked = redact.AppendText(n.keyMasked[:0], s, false, n.redactLevels)
 		n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], n.keyMasked)
 	}
 	return n.decoded

@@ -60,3 +60,62 @@ func jsonOutputs(n *Normalizer, input []byte) string {
 	})
 	return b.String()
 }
+
+func TestSourceHintAndRegionPrecedence(t *testing.T) {
+	line := []byte(benchAccessLogLine)
+	tests := []struct {
+		name         string
+		defaultRgn   string
+		recordRegion string
+		line         []byte
+		wantRegion   string
+		wantSource   string
+	}{
+		{"host beats config", "eu-north-1", "", line, "us-west-2", "host"},
+		{"record beats host", "eu-north-1", "ap-south-2", line, "ap-south-2", "record"},
+		{"bad record region ignored", "", "not a region", line, "us-west-2", "host"},
+		{"config when host is global", "eu-north-1", "", []byte(strings.Replace(benchAccessLogLine, "acme-docs.s3.us-west-2.amazonaws.com", "acme-docs.s3.amazonaws.com", 1)), "eu-north-1", "config"},
+		{"event beats record", "", "ap-south-2", []byte(benchCloudTrailEvent), "us-west-2", "event"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.DefaultRegion = tt.defaultRgn
+			n := New(opts)
+			var rec map[string]any
+			n.Normalize(tt.line, SourceAuto, []byte(tt.recordRegion), func(o *Output) {
+				if o.Err != nil {
+					t.Fatal(o.Err)
+				}
+				rec = decode(t, o.JSON)
+			})
+			if rec["region"] != tt.wantRegion || rec["region_source"] != tt.wantSource {
+				t.Errorf("region %v (%v), want %s (%s)", rec["region"], rec["region_source"], tt.wantRegion, tt.wantSource)
+			}
+		})
+	}
+	// A forced source is obeyed even when the input looks like the other.
+	res := normalizeAll(New(DefaultOptions()), []byte(benchCloudTrailEvent), SourceS3Access)
+	if len(res) != 1 || res[0].err == nil {
+		t.Errorf("CloudTrail JSON forced to s3_access must be rejected, got %+v", res)
+	}
+}
+
+func TestKeyPath(t *testing.T) {
+	tests := []struct{ path, want string }{
+		{"bucket.name", "acme-docs"},
+		{"request.id", "7KQ2M9XW4TB1RZ8P"},
+		{"principal.role_name", "ReportReader"},
+		{"object.key", "q1/p&l 2024.pdf"},
+		{"http_status", "200"},
+		{"no.such.path", ""},
+	}
+	for _, tt := range tests {
+		opts := DefaultOptions()
+		opts.KeyPath = tt.path
+		res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
+		if got := string(res[0].key); got != tt.want {
+			t.Errorf("KeyPath %q: key %q, want %q", tt.path, got, tt.want)
+		}
+	}
+}

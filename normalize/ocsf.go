@@ -3,6 +3,9 @@ package normalize
 import (
 	"bytes"
 	"strconv"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // OCSFVersion is the OCSF schema version of Format ocsf output
@@ -204,7 +207,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	e.constStr("provider", "AWS")
 	if len(u.region) > 0 {
 		e.key("region")
-		e.b = appendJSONString(e.b, n.lower(u.region))
+		e.b = jsonw.AppendString(e.b, n.lower(u.region))
 	}
 	ocsfAccount(&e, "account", u.accountID)
 	e.closeObject(m)
@@ -260,7 +263,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 
 	if n.opts.IncludeRaw {
 		// Always scanned: see the raw field of encodeUnified.
-		e.fields(func(b []byte) []byte { return n.redactMode().str(b, `,"raw_data":`, u.raw) })
+		e.fields(func(b []byte) []byte { return n.redactMode().Str(b, `,"raw_data":`, u.raw) })
 	}
 
 	n.ocsfUnmapped(&e, u, urlWritten, methodWritten, ctResources)
@@ -493,9 +496,9 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 // redacted like every other string of the record.
 func (n *Normalizer) appendStringBody(dst, s []byte) []byte {
 	if !n.redactStrings {
-		return appendEscaped(dst, s)
+		return jsonw.AppendEscaped(dst, s)
 	}
-	return appendRedactedText(dst, s, true, n.redactLevels)
+	return redact.AppendText(dst, s, true, n.redactLevels)
 }
 
 // appendString appends s as a JSON string, redacted like every other
@@ -719,6 +722,6 @@ func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWrit
 		e.closeObject(cm)
 	}
 
-	e.fields(func(b []byte) []byte { return n.encodeExtra(b, modeEscape|n.redactMode(), u) })
+	e.fields(func(b []byte) []byte { return n.encodeExtra(b, redact.ModeEscape|n.redactMode(), u) })
 	e.closeObject(m)
 }

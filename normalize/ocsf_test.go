@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -150,8 +151,8 @@ func TestGoldenOCSF(t *testing.T) {
 			for _, doc := range goldenDocs(t, path) {
 				for _, r := range normalizeAll(n, doc, SourceAuto) {
 					if r.err != nil {
-						reject := AppendRedacted(nil, []byte(r.err.Error()))
-						assertNoPlanted(t, name, reject, AppendRedacted(nil, r.input))
+						reject := redact.Append(nil, []byte(r.err.Error()))
+						assertNoPlanted(t, name, reject, redact.Append(nil, r.input))
 						fmt.Fprintf(&got, "REJECT %s\n", reject)
 						continue
 					}

@@ -1,21 +1,18 @@
 package normalize
 
+import "github.com/awsaudit/awsaudit/normalize/jsonw"
+
 // Bool is a JSON boolean that can also be absent.
-type Bool uint8
+type Bool = jsonw.Bool
 
 const (
-	BoolUnset Bool = iota
-	BoolFalse
-	BoolTrue
+	BoolUnset = jsonw.BoolUnset
+	BoolFalse = jsonw.BoolFalse
+	BoolTrue  = jsonw.BoolTrue
 )
 
 // BoolOf turns a Go bool into a set Bool.
-func BoolOf(v bool) Bool {
-	if v {
-		return BoolTrue
-	}
-	return BoolFalse
-}
+func BoolOf(v bool) Bool { return jsonw.BoolOf(v) }
 
 // Principal types of the unified record (principal.type).
 const (

@@ -2,6 +2,9 @@ package normalize
 
 import (
 	"strconv"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // unified is one record before encoding. Byte slices alias the input or the
@@ -16,7 +19,7 @@ type unified struct {
 	service         []byte
 	readOnly        Bool
 	outcome         string
-	httpStatus      optInt
+	httpStatus      jsonw.Int
 	errorCode       []byte
 	errorMessage    []byte
 	region          []byte
@@ -29,7 +32,7 @@ type unified struct {
 	objectKey        []byte
 	objectKeyEncoded bool // access logs write keys URL-encoded
 	objectVersionID  []byte
-	objectSize       optInt
+	objectSize       jsonw.Int
 
 	principal    Principal
 	hasPrincipal bool
@@ -47,9 +50,9 @@ type unified struct {
 	reqProtocol       []byte
 	reqHost           []byte
 	reqReferrer       []byte
-	reqBytesSent      optInt
-	reqTotalTime      optInt
-	reqTurnaround     optInt
+	reqBytesSent      jsonw.Int
+	reqTotalTime      jsonw.Int
+	reqTurnaround     jsonw.Int
 	reqSignature      []byte
 	reqAuthType       []byte
 	reqTLSVersion     []byte
@@ -107,89 +110,89 @@ func (c *cloudTrailParts) reset() {
 // order (see fields.go for how fields are written).
 func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 	top := len(b)
-	m := n.strMode()
+	m := n.stringMode()
 	b = append(b, `,"schema_version":1`...) // its comma becomes the '{'
-	b = constStr(b, `,"source":`, u.source.String())
-	b = m.str(b, `,"time":`, u.time)
-	b = constStr(b, `,"action":`, u.action)
-	b = m.str(b, `,"action":`, u.actionFromInput)
-	b = m.str(b, `,"operation":`, u.operation)
-	b = m.str(b, `,"service":`, u.service)
-	b = boolField(b, `,"read_only":`, u.readOnly)
-	b = constStr(b, `,"outcome":`, u.outcome)
-	b = intField(b, `,"http_status":`, u.httpStatus)
-	b = m.str(b, `,"error_code":`, u.errorCode)
-	b = m.str(b, `,"error_message":`, u.errorMessage)
+	b = jsonw.ConstField(b, `,"source":`, u.source.String())
+	b = m.Str(b, `,"time":`, u.time)
+	b = jsonw.ConstField(b, `,"action":`, u.action)
+	b = m.Str(b, `,"action":`, u.actionFromInput)
+	b = m.Str(b, `,"operation":`, u.operation)
+	b = m.Str(b, `,"service":`, u.service)
+	b = jsonw.BoolField(b, `,"read_only":`, u.readOnly)
+	b = jsonw.ConstField(b, `,"outcome":`, u.outcome)
+	b = jsonw.IntField(b, `,"http_status":`, u.httpStatus)
+	b = m.Str(b, `,"error_code":`, u.errorCode)
+	b = m.Str(b, `,"error_message":`, u.errorMessage)
 	if len(u.region) > 0 {
 		b = append(b, `,"region":`...)
-		regionMode := m &^ modeRedact // lower case keeps plain text plain
+		regionMode := m &^ redact.ModeRedact // lower case keeps plain text plain
 		if u.regionSource == "config" || u.regionSource == "record" {
-			regionMode = modeEscape // not a piece of the input
+			regionMode = redact.ModeEscape // not a piece of the input
 		}
-		b = regionMode.value(b, n.lower(u.region))
-		b = constStr(b, `,"region_source":`, u.regionSource)
+		b = regionMode.Value(b, n.lower(u.region))
+		b = jsonw.ConstField(b, `,"region_source":`, u.regionSource)
 	}
-	b = m.str(b, `,"account_id":`, u.accountID)
+	b = m.Str(b, `,"account_id":`, u.accountID)
 	if len(u.correlationID) > 0 {
 		b = append(b, `,"correlation_id":"`...)
 		b = append(b, u.correlationID...) // hex: nothing to escape
 		b = append(b, '"')
 	}
 
-	b, o := openObj(b, `,"bucket":`)
-	b = m.str(b, `,"name":`, u.bucketName)
-	b = m.str(b, `,"owner":`, u.bucketOwner)
-	b = closeObj(b, o)
+	b, o := jsonw.OpenObj(b, `,"bucket":`)
+	b = m.Str(b, `,"name":`, u.bucketName)
+	b = m.Str(b, `,"owner":`, u.bucketOwner)
+	b = jsonw.CloseObj(b, o)
 
-	b, o = openObj(b, `,"object":`)
+	b, o = jsonw.OpenObj(b, `,"object":`)
 	if u.objectKeyEncoded {
 		key := n.decodeKey(u.objectKey)
-		m = n.strMode() // decoding may have spelled a secret
+		m = n.stringMode() // decoding may have spelled a secret
 		keyMode := m
 		if !n.decodedPlain {
-			keyMode &^= modePlain // an escape spelled a byte to escape
+			keyMode &^= redact.ModePlain // an escape spelled a byte to escape
 		}
-		b = keyMode.str(b, `,"key":`, key)
+		b = keyMode.Str(b, `,"key":`, key)
 	} else {
-		b = m.str(b, `,"key":`, u.objectKey)
+		b = m.Str(b, `,"key":`, u.objectKey)
 	}
-	b = m.str(b, `,"version_id":`, u.objectVersionID)
-	b = intField(b, `,"size":`, u.objectSize)
-	b = closeObj(b, o)
+	b = m.Str(b, `,"version_id":`, u.objectVersionID)
+	b = jsonw.IntField(b, `,"size":`, u.objectSize)
+	b = jsonw.CloseObj(b, o)
 
 	if u.hasPrincipal {
 		b = n.appendPrincipal(b, m, u)
 	}
 
-	b, o = openObj(b, `,"client":`)
-	b = m.str(b, `,"ip":`, u.clientIP)
-	b = m.str(b, `,"user_agent":`, u.userAgent)
-	b = m.str(b, `,"invoked_by":`, u.invokedBy)
-	b = closeObj(b, o)
+	b, o = jsonw.OpenObj(b, `,"client":`)
+	b = m.Str(b, `,"ip":`, u.clientIP)
+	b = m.Str(b, `,"user_agent":`, u.userAgent)
+	b = m.Str(b, `,"invoked_by":`, u.invokedBy)
+	b = jsonw.CloseObj(b, o)
 
-	b, o = openObj(b, `,"request":`)
-	b = m.str(b, `,"id":`, u.reqID)
-	b = m.str(b, `,"host_id":`, u.reqHostID)
-	b = m.str(b, `,"method":`, u.reqMethod)
-	b = m.str(b, `,"uri":`, u.reqURI)
-	b = m.str(b, `,"protocol":`, u.reqProtocol)
+	b, o = jsonw.OpenObj(b, `,"request":`)
+	b = m.Str(b, `,"id":`, u.reqID)
+	b = m.Str(b, `,"host_id":`, u.reqHostID)
+	b = m.Str(b, `,"method":`, u.reqMethod)
+	b = m.Str(b, `,"uri":`, u.reqURI)
+	b = m.Str(b, `,"protocol":`, u.reqProtocol)
 	if len(u.reqHost) > 0 {
 		b = append(b, `,"host":`...)
-		b = m.value(b, n.lower(u.reqHost)) // lower case keeps plain text plain
+		b = m.Value(b, n.lower(u.reqHost)) // lower case keeps plain text plain
 	}
-	b = m.str(b, `,"referrer":`, u.reqReferrer)
-	b = intField(b, `,"bytes_sent":`, u.reqBytesSent)
-	b = intField(b, `,"total_time_ms":`, u.reqTotalTime)
-	b = intField(b, `,"turnaround_ms":`, u.reqTurnaround)
-	b = m.str(b, `,"signature_version":`, u.reqSignature)
-	b = m.str(b, `,"auth_type":`, u.reqAuthType)
-	b = m.str(b, `,"tls_version":`, u.reqTLSVersion)
-	b = m.str(b, `,"cipher_suite":`, u.reqCipherSuite)
-	b = m.str(b, `,"access_point_arn":`, u.reqAccessPointARN)
-	b = boolField(b, `,"acl_required":`, u.reqACLRequired)
-	b = m.str(b, `,"source_region":`, u.reqSourceRegion)
-	b = m.str(b, `,"vpc_endpoint_id":`, u.reqVPCEndpointID)
-	b = closeObj(b, o)
+	b = m.Str(b, `,"referrer":`, u.reqReferrer)
+	b = jsonw.IntField(b, `,"bytes_sent":`, u.reqBytesSent)
+	b = jsonw.IntField(b, `,"total_time_ms":`, u.reqTotalTime)
+	b = jsonw.IntField(b, `,"turnaround_ms":`, u.reqTurnaround)
+	b = m.Str(b, `,"signature_version":`, u.reqSignature)
+	b = m.Str(b, `,"auth_type":`, u.reqAuthType)
+	b = m.Str(b, `,"tls_version":`, u.reqTLSVersion)
+	b = m.Str(b, `,"cipher_suite":`, u.reqCipherSuite)
+	b = m.Str(b, `,"access_point_arn":`, u.reqAccessPointARN)
+	b = jsonw.BoolField(b, `,"acl_required":`, u.reqACLRequired)
+	b = m.Str(b, `,"source_region":`, u.reqSourceRegion)
+	b = m.Str(b, `,"vpc_endpoint_id":`, u.reqVPCEndpointID)
+	b = jsonw.CloseObj(b, o)
 
 	if u.ct != nil {
 		b = n.encodeCloudTrail(b, m, u.ct)
@@ -206,52 +209,52 @@ func (n *Normalizer) encodeUnified(b []byte, u *unified) []byte {
 		// Escaped (the input's own quotes) and always scanned for secrets:
 		// the input-wide checks cover the record's strings, not the JSON
 		// text itself, where a secret key's value is a secret too.
-		b = n.redactMode().str(b, `,"raw":`, u.raw)
+		b = n.redactMode().Str(b, `,"raw":`, u.raw)
 	}
 	b[top] = '{'
 	return append(b, '}')
 }
 
-func (n *Normalizer) encodePrincipal(b []byte, m strMode, p *Principal) []byte {
-	b, o := openObj(b, `,"principal":`)
-	b = constStr(b, `,"type":`, p.Type)
-	b = m.str(b, `,"arn":`, p.ARN)
-	b = m.str(b, `,"partition":`, p.Partition)
-	b = m.str(b, `,"account_id":`, p.AccountID)
-	b = m.str(b, `,"principal_id":`, p.PrincipalID)
-	b = m.str(b, `,"user_name":`, p.UserName)
-	b = m.str(b, `,"role_name":`, p.RoleName)
-	b = m.str(b, `,"session_name":`, p.SessionName)
+func (n *Normalizer) encodePrincipal(b []byte, m redact.Mode, p *Principal) []byte {
+	b, o := jsonw.OpenObj(b, `,"principal":`)
+	b = jsonw.ConstField(b, `,"type":`, p.Type)
+	b = m.Str(b, `,"arn":`, p.ARN)
+	b = m.Str(b, `,"partition":`, p.Partition)
+	b = m.Str(b, `,"account_id":`, p.AccountID)
+	b = m.Str(b, `,"principal_id":`, p.PrincipalID)
+	b = m.Str(b, `,"user_name":`, p.UserName)
+	b = m.Str(b, `,"role_name":`, p.RoleName)
+	b = m.Str(b, `,"session_name":`, p.SessionName)
 	n.roleARN = p.AppendRoleARN(n.roleARN[:0])
-	b = m.str(b, `,"role_arn":`, n.roleARN)
-	b = m.str(b, `,"access_key_id":`, p.AccessKeyID)
-	b = m.str(b, `,"canonical_id":`, p.CanonicalID)
-	b = m.str(b, `,"service":`, p.Service)
-	b = boolField(b, `,"authenticated":`, p.Authenticated)
-	b = boolField(b, `,"mfa_authenticated":`, p.MFAAuthenticated)
-	return closeObj(b, o)
+	b = m.Str(b, `,"role_arn":`, n.roleARN)
+	b = m.Str(b, `,"access_key_id":`, p.AccessKeyID)
+	b = m.Str(b, `,"canonical_id":`, p.CanonicalID)
+	b = m.Str(b, `,"service":`, p.Service)
+	b = jsonw.BoolField(b, `,"authenticated":`, p.Authenticated)
+	b = jsonw.BoolField(b, `,"mfa_authenticated":`, p.MFAAuthenticated)
+	return jsonw.CloseObj(b, o)
 }
 
-func (n *Normalizer) encodeCloudTrail(b []byte, m strMode, c *cloudTrailParts) []byte {
-	b, o := openObj(b, `,"cloudtrail":`)
-	b = m.str(b, `,"event_id":`, c.eventID)
-	b = m.str(b, `,"event_version":`, c.eventVersion)
-	b = m.str(b, `,"event_type":`, c.eventType)
-	b = m.str(b, `,"event_category":`, c.eventCategory)
-	b = boolField(b, `,"management_event":`, c.managementEvent)
-	b = m.str(b, `,"recipient_account_id":`, c.recipientAccountID)
-	b = m.str(b, `,"shared_event_id":`, c.sharedEventID)
+func (n *Normalizer) encodeCloudTrail(b []byte, m redact.Mode, c *cloudTrailParts) []byte {
+	b, o := jsonw.OpenObj(b, `,"cloudtrail":`)
+	b = m.Str(b, `,"event_id":`, c.eventID)
+	b = m.Str(b, `,"event_version":`, c.eventVersion)
+	b = m.Str(b, `,"event_type":`, c.eventType)
+	b = m.Str(b, `,"event_category":`, c.eventCategory)
+	b = jsonw.BoolField(b, `,"management_event":`, c.managementEvent)
+	b = m.Str(b, `,"recipient_account_id":`, c.recipientAccountID)
+	b = m.Str(b, `,"shared_event_id":`, c.sharedEventID)
 	b = n.jsonField(b, `,"request_parameters":`, c.requestParameters)
 	b = n.jsonField(b, `,"response_elements":`, c.responseElements)
 	b = n.jsonField(b, `,"additional_event_data":`, c.additionalEventData)
 	b = n.jsonField(b, `,"resources":`, c.resources)
 	b = n.jsonField(b, `,"tls_details":`, c.tlsDetails)
 	b = n.jsonField(b, `,"session_credential_from_console":`, c.sessionCredentialFromConsole)
-	return closeObj(b, o)
+	return jsonw.CloseObj(b, o)
 }
 
-func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
-	b, o := openObj(b, `,"extra":`)
+func (n *Normalizer) encodeExtra(b []byte, m redact.Mode, u *unified) []byte {
+	b, o := jsonw.OpenObj(b, `,"extra":`)
 	for i, f := range u.extraFields {
 		if len(f) == 0 {
 			continue
@@ -259,7 +262,7 @@ func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
 		b = append(b, `,"`...)
 		b = strconv.AppendInt(b, int64(u.extraFirstField+i), 10)
 		b = append(b, `":`...)
-		b = m.value(b, f)
+		b = m.Value(b, f)
 	}
 	if len(u.jsonExtra) > 0 {
 		b = n.encodeMembers(b, u.jsonExtra, true)
@@ -272,15 +275,15 @@ func (n *Normalizer) encodeExtra(b []byte, m strMode, u *unified) []byte {
 			b = append(b, '}')
 		}
 	}
-	return closeObj(b, o)
+	return jsonw.CloseObj(b, o)
 }
 
 // encodeMembers writes the members of kvs, each after a comma when comma,
 // else between commas. The keys are unique as read; when redaction
 // changes some, a masked key written before drops the members after it.
 func (n *Normalizer) encodeMembers(b []byte, kvs []keyValue, comma bool) []byte {
-	m := n.strMode()
-	redact := m&modeRedact != 0
+	m := n.stringMode()
+	redact := m&redact.ModeRedact != 0
 	var dups duplicateKeys
 	if redact {
 		dups = n.newDuplicateKeysN(len(kvs))

@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
 	"github.com/vmihailenco/msgpack/v5"
 )
@@ -577,7 +578,7 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, class uint8,
 // -1 when it was dropped.
 func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool, limit int) int {
 	// Reasons can quote the input: redact them like the input.
-	st.red = normalize.AppendRedacted(st.red[:0], []byte(reason))
+	st.red = redact.Append(st.red[:0], []byte(reason))
 	reason = string(truncateUTF8(st.red, maxReasonBytes))
 	if p.topicDLQ < 0 {
 		st.dropped++
@@ -594,7 +595,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 	b = appendJSONString(b, []byte(reason))
 	b = append(b, `,"tag":`...)
 	// The tag can come from input too (a file name), so it is masked alike.
-	st.red = normalize.AppendRedacted(st.red[:0], []byte(st.tag))
+	st.red = redact.Append(st.red[:0], []byte(st.tag))
 	b = appendJSONString(b, truncateUTF8(st.red, maxTagBytes))
 	b = append(b, `,"time":"`...)
 	b = st.evTime.UTC().AppendFormat(b, time.RFC3339Nano)
@@ -605,7 +606,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 	if binary {
 		// Binary bytes still hold text (a malformed chunk's tail carries
 		// whole log lines), so they are redacted before encoding too.
-		st.red = normalize.AppendRedacted(st.red[:0], input)
+		st.red = redact.Append(st.red[:0], input)
 		raw := st.red
 		if lim := limit / 4 * 3; len(raw) > lim {
 			raw, cut = raw[:lim], true
@@ -614,7 +615,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 		b = base64.StdEncoding.AppendEncode(b, raw)
 		b = append(b, `","input_encoding":"base64"`...)
 	} else {
-		st.red = normalize.AppendRedacted(st.red[:0], input)
+		st.red = redact.Append(st.red[:0], input)
 		b, cut = appendJSONStringLimit(b, st.red, limit)
 	}
 	if cut {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -100,7 +101,7 @@ func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 // quote input, and a log is no place for a credential.
 func redactingLogger(log Logger) Logger {
 	return func(level Level, msg string) {
-		log(level, string(normalize.AppendRedacted(nil, []byte(msg))))
+		log(level, string(redact.Append(nil, []byte(msg))))
 	}
 }
 
@@ -410,7 +411,7 @@ func (p *Pipeline) countNormalizer(st *flushState, before normalize.Stats) {
 	if digests > 0 {
 		if ok, n := p.digestLog.allow(time.Now()); ok {
 			p.log(LevelInfo, fmt.Sprintf("skipped %d CloudTrail digest file(s) (tag %s): they sign the log files and hold no API calls%s",
-				digests, truncateUTF8(normalize.AppendRedacted(nil, []byte(st.tag)), maxTagBytes), suppressedNote(n)))
+				digests, truncateUTF8(redact.Append(nil, []byte(st.tag)), maxTagBytes), suppressedNote(n)))
 		}
 	}
 }

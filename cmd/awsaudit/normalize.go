@@ -11,6 +11,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 const normalizeUsage = `Usage: awsaudit normalize [flags] [FILE...]
@@ -150,7 +151,7 @@ func (r *normalizeRun) emit(o *normalize.Output) {
 	r.rejected++
 	input := bytes.TrimRight(o.Input, "\r\n")
 	if r.redact {
-		input = normalize.AppendRedacted(nil, input)
+		input = redact.Append(nil, input)
 	}
 	if len(input) > maxErrorInput {
 		input = append(input[:maxErrorInput:maxErrorInput], "..."...)
@@ -160,7 +161,7 @@ func (r *normalizeRun) emit(o *normalize.Output) {
 	reason := o.Err.Error()
 	if r.redact {
 		// A reason may quote the field it could not read.
-		reason = string(normalize.AppendRedacted(nil, []byte(reason)))
+		reason = string(redact.Append(nil, []byte(reason)))
 	}
 	enc.Encode(rejectLine{reason, r.line, r.fileName, strings.ToValidUTF8(string(input), "\uFFFD")})
 }

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/awsaudit/awsaudit/pipeline"
 )
 
@@ -75,5 +75,5 @@ func Stderr(level pipeline.Level, prefix, msg string) {
 // pipeline's messages are masked already, but a panic's value may quote
 // input, and nothing logged may carry a credential.
 func Redact(msg string) string {
-	return string(normalize.AppendRedacted(nil, []byte(msg)))
+	return string(redact.Append(nil, []byte(msg)))
 }

@@ -1,8 +1,11 @@
-package normalize
+package redact
 
 import (
 	"bytes"
 	"math/bits"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
 )
 
 // Redaction masks secret values in any text the package writes, as a
@@ -11,15 +14,15 @@ import (
 // byte that cannot be part of a name, as a query or Authorization-header
 // parameter (name=value) or as a quoted JSON key ("name": value).
 
-// redactedValue replaces every secret value.
-const redactedValue = "REDACTED"
+// Value replaces every secret value.
+const Value = "REDACTED"
 
-// secretNames are the names whose values are secrets (README
+// SecretNames are the names whose values are secrets (README
 // "Redaction"), lower-cased: the SigV4 and SigV2 presigned-URL and
 // Authorization-header parameters, and the credentials CloudTrail logs in
 // AssumeRole and GetSessionToken responses. Each counts in either form,
 // name=value or "name": value.
-var secretNames = []string{
+var SecretNames = []string{
 	"x-amz-signature",
 	"x-amz-security-token",
 	"x-amz-credential",
@@ -61,7 +64,7 @@ var secretLastByte = func() (set [256]bool) {
 	for _, c := range []byte("0123456789abcdefABCDEF") {
 		set[c] = true
 	}
-	for _, p := range secretNames {
+	for _, p := range SecretNames {
 		c := p[len(p)-1]
 		set[c], set[c-'a'+'A'] = true, true
 	}
@@ -72,7 +75,7 @@ var secretLastByte = func() (set [256]bool) {
 // either case, or the first byte of an escape.
 var secretFirstByte = func() (set [256]bool) {
 	set['%'], set['\\'] = true, true
-	for _, p := range secretNames {
+	for _, p := range SecretNames {
 		set[p[0]], set[p[0]-'a'+'A'] = true, true
 	}
 	return set
@@ -80,7 +83,7 @@ var secretFirstByte = func() (set [256]bool) {
 
 // secretLengths lets a name without escapes be refused by its length.
 var secretLengths = func() (set [maxParamName + 1]bool) {
-	for _, p := range secretNames {
+	for _, p := range SecretNames {
 		set[len(p)] = true
 	}
 	return set
@@ -136,7 +139,7 @@ func secretName(name []byte, param bool) bool {
 			}
 		}
 	}
-	for _, p := range secretNames {
+	for _, p := range SecretNames {
 		if string(folded) == p {
 			return true
 		}
@@ -149,7 +152,7 @@ func plainSecretName(name []byte) bool {
 	if len(name) > maxParamName || !secretLengths[len(name)] {
 		return false // most names are refused by their length
 	}
-	for _, p := range secretNames {
+	for _, p := range SecretNames {
 		if len(p) == len(name) && equalLower(name, p) {
 			return true
 		}
@@ -194,8 +197,8 @@ func foldName(buf *[nameWindow]byte, name []byte) []byte {
 		for i := 0; i < len(b); i++ {
 			c := b[i]
 			switch {
-			case c == '%' && i+2 < len(b) && isHex(b[i+1]) && isHex(b[i+2]):
-				c = unhex(b[i+1])<<4 | unhex(b[i+2])
+			case c == '%' && i+2 < len(b) && jsonw.IsHex(b[i+1]) && jsonw.IsHex(b[i+2]):
+				c = jsonw.Unhex(b[i+1])<<4 | jsonw.Unhex(b[i+2])
 				i += 2
 				changed = true
 			case c == '\\':
@@ -222,10 +225,10 @@ func foldName(buf *[nameWindow]byte, name []byte) []byte {
 // b, and returns the byte and the escape's size (0 when there is none).
 func asciiEscape(b []byte) (byte, int) {
 	switch {
-	case len(b) >= 6 && b[1] == 'u' && b[2] == '0' && b[3] == '0' && isHex(b[4]) && isHex(b[5]) && b[4] < '8':
-		return unhex(b[4])<<4 | unhex(b[5]), 6
-	case len(b) >= 4 && b[1] == 'x' && isHex(b[2]) && isHex(b[3]) && b[2] < '8':
-		return unhex(b[2])<<4 | unhex(b[3]), 4
+	case len(b) >= 6 && b[1] == 'u' && b[2] == '0' && b[3] == '0' && jsonw.IsHex(b[4]) && jsonw.IsHex(b[5]) && b[4] < '8':
+		return jsonw.Unhex(b[4])<<4 | jsonw.Unhex(b[5]), 6
+	case len(b) >= 4 && b[1] == 'x' && jsonw.IsHex(b[2]) && jsonw.IsHex(b[3]) && b[2] < '8':
+		return jsonw.Unhex(b[2])<<4 | jsonw.Unhex(b[3]), 4
 	}
 	return 0, 0
 }
@@ -457,18 +460,18 @@ func containerEnd(s []byte, i int) int {
 	return len(s)
 }
 
-// mayHoldSecret is the prefilter for an indexed text that needs no
-// decoding (see needsLevels): it is false only when no piece of the text
+// IndexMayHoldSecret is the prefilter for an indexed text that needs no
+// decoding (see NeedsLevels): it is false only when no piece of the text
 // between separators can hold a secret, so per-field redaction can be
 // skipped. Every secret follows a '=' or a JSON key's colon, and a name
 // inside a field is bounded by bytes that also bound it in the line
 // (space, quote, separators), so checking each '=' and each quote
 // followed by a colon of the line is a superset of the per-field check.
-func (x *lineIndex) mayHoldSecret(line []byte) bool {
-	if x.mayHoldSecretParam(line) {
+func IndexMayHoldSecret(x *lineindex.Index, line []byte) bool {
+	if IndexMayHoldSecretParam(x, line) {
 		return true
 	}
-	for w, m := range x.quote {
+	for w, m := range x.Quote {
 		for ; m != 0; m &= m - 1 {
 			c := blanksAfter(line, w<<6+bits.TrailingZeros64(m)+1)
 			if c < len(line) && line[c] == ':' {
@@ -481,10 +484,10 @@ func (x *lineIndex) mayHoldSecret(line []byte) bool {
 	return false
 }
 
-// mayHoldSecretParam reports whether any '=' of the indexed text may end
+// IndexMayHoldSecretParam reports whether any '=' of the indexed text may end
 // a secret parameter name.
-func (x *lineIndex) mayHoldSecretParam(text []byte) bool {
-	for w, m := range x.equals {
+func IndexMayHoldSecretParam(x *lineindex.Index, text []byte) bool {
+	for w, m := range x.Equals {
 		for ; m != 0; m &= m - 1 {
 			if secretNameBefore(text, w<<6+bits.TrailingZeros64(m)) {
 				return true

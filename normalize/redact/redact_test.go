@@ -1,43 +1,16 @@
-package normalize
+package redact
 
 import (
-	"encoding/json"
-	"errors"
-	"fmt"
 	"math/rand/v2"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"unicode/utf8"
-)
 
-func TestAppendJSONString(t *testing.T) {
-	tests := []struct {
-		in, want string
-	}{
-		{"", `""`},
-		{"plain ascii text longer than eight bytes", `"plain ascii text longer than eight bytes"`},
-		{`quote " and backslash \`, `"quote \" and backslash \\"`},
-		{"tab\tnewline\ncr\r", `"tab\tnewline\ncr\r"`},
-		{"\x00\x01\x1f", `"\u0000\u0001\u001f"`},
-		{"café ✓", `"café ✓"`},
-		{"bad \xff byte", `"bad \ufffd byte"`},
-		{"truncated \xe2\x82", `"truncated \ufffd\ufffd"`},
-		{"line\u2028sep\u2029", `"line\u2028sep\u2029"`},
-		{"12345678\"12345678", `"12345678\"12345678"`},
-	}
-	for _, tt := range tests {
-		got := string(appendJSONString(nil, []byte(tt.in)))
-		if got != tt.want {
-			t.Errorf("appendJSONString(%q) = %s, want %s", tt.in, got, tt.want)
-		}
-		if !utf8.ValidString(got) || !json.Valid([]byte(got)) {
-			t.Errorf("appendJSONString(%q) is not valid UTF-8 JSON: %s", tt.in, got)
-		}
-	}
-}
+	"github.com/awsaudit/awsaudit/normalize/internal/testspell"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
+)
 
 func TestAppendRedacted(t *testing.T) {
 	tests := []struct {
@@ -100,8 +73,8 @@ func TestAppendRedacted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := string(AppendRedacted(nil, []byte(tt.in))); got != tt.want {
-				t.Errorf("AppendRedacted(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			if got := string(Append(nil, []byte(tt.in))); got != tt.want {
+				t.Errorf("Append(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -116,142 +89,6 @@ func TestIsSecretKey(t *testing.T) {
 	for _, k := range []string{"accessKeyId", "token", "expiration", "X-Amz-Date", strings.Repeat("a", 100)} {
 		if IsSecretKey([]byte(k)) {
 			t.Errorf("IsSecretKey(%q) = true", k)
-		}
-	}
-}
-
-func TestRedactOff(t *testing.T) {
-	opts := DefaultOptions()
-	opts.Redact = false
-	res := normalizeAll(New(opts), []byte(benchPresignedLine), SourceAuto)
-	if len(res) != 1 || res[0].err != nil {
-		t.Fatalf("unexpected result %+v", res)
-	}
-	if !strings.Contains(string(res[0].json), benchAccessLogSignature) {
-		t.Errorf("Redact off must keep the URI as logged:\n%s", res[0].json)
-	}
-}
-
-func TestSplitAccessLogQuotes(t *testing.T) {
-	const head = `o b [06/Feb/2019:00:00:38 +0000] 1.2.3.4 - ID REST.GET.OBJECT k `
-	tests := []struct {
-		name             string
-		tail             string
-		uri, referer, ua string
-	}{
-		{"plain", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "ref" "ua" -`, "GET /k HTTP/1.1", "ref", "ua"},
-		{"quote in uri", `"GET /a" HTTP/1.1" 403 - 1 1 1 1 "ref" "ua" -`, `GET /a" HTTP/1.1`, "ref", "ua"},
-		{"quote then space then word in uri", `"GET /a" b HTTP/1.1" - - 1 1 1 1 "-" "ua"`, `GET /a" b HTTP/1.1`, "-", "ua"},
-		{"quotes in ua", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "-" "a "b" c" - x`, "GET /k HTTP/1.1", "-", `a "b" c`},
-		{"ua starting with quote", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "-" ""Mozilla" -`, "GET /k HTTP/1.1", "-", `"Mozilla`},
-		{"empty referer", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "" "ua"`, "GET /k HTTP/1.1", "", "ua"},
-		{"quotes in referer", `"GET /k HTTP/1.1" 200 - 1 1 1 1 "a"b"c" "ua"`, "GET /k HTTP/1.1", `a"b"c`, "ua"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var f [maxAccessFields][]byte
-			n, _, err := splitTest(head+tt.tail, &f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n < fieldUserAgent {
-				t.Fatalf("%d fields", n)
-			}
-			got := []string{string(f[fieldRequestURI-1]), string(f[fieldReferrer-1]), string(f[fieldUserAgent-1])}
-			want := []string{tt.uri, tt.referer, tt.ua}
-			for i := range got {
-				if got[i] != want[i] {
-					t.Errorf("field %d = %q, want %q", []int{9, 16, 17}[i], got[i], want[i])
-				}
-			}
-		})
-	}
-}
-
-func TestRejectsWrapErrRejected(t *testing.T) {
-	for _, in := range []string{"garbage", `{"eventName":1,"eventVersion":"1"}`, `{"no":"cloudtrail"}`, `{`} {
-		res := normalizeAll(New(DefaultOptions()), []byte(in), SourceAuto)
-		if len(res) != 1 || res[0].err == nil {
-			t.Fatalf("%q: want one reject, got %+v", in, res)
-		}
-		var re *RejectError
-		if !errors.Is(res[0].err, ErrRejected) || !errors.As(res[0].err, &re) || re.Reason == "" {
-			t.Errorf("%q: error %v is not a RejectError with a reason", in, res[0].err)
-		}
-		if string(res[0].input) != in {
-			t.Errorf("%q: Output.Input = %q, want the input", in, res[0].input)
-		}
-	}
-}
-
-func TestSourceHintAndRegionPrecedence(t *testing.T) {
-	line := []byte(benchAccessLogLine)
-	tests := []struct {
-		name         string
-		defaultRgn   string
-		recordRegion string
-		line         []byte
-		wantRegion   string
-		wantSource   string
-	}{
-		{"host beats config", "eu-north-1", "", line, "us-west-2", "host"},
-		{"record beats host", "eu-north-1", "ap-south-2", line, "ap-south-2", "record"},
-		{"bad record region ignored", "", "not a region", line, "us-west-2", "host"},
-		{"config when host is global", "eu-north-1", "", []byte(strings.Replace(benchAccessLogLine, "acme-docs.s3.us-west-2.amazonaws.com", "acme-docs.s3.amazonaws.com", 1)), "eu-north-1", "config"},
-		{"event beats record", "", "ap-south-2", []byte(benchCloudTrailEvent), "us-west-2", "event"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			opts := DefaultOptions()
-			opts.DefaultRegion = tt.defaultRgn
-			n := New(opts)
-			var rec map[string]any
-			n.Normalize(tt.line, SourceAuto, []byte(tt.recordRegion), func(o *Output) {
-				if o.Err != nil {
-					t.Fatal(o.Err)
-				}
-				rec = decode(t, o.JSON)
-			})
-			if rec["region"] != tt.wantRegion || rec["region_source"] != tt.wantSource {
-				t.Errorf("region %v (%v), want %s (%s)", rec["region"], rec["region_source"], tt.wantRegion, tt.wantSource)
-			}
-		})
-	}
-	// A forced source is obeyed even when the input looks like the other.
-	res := normalizeAll(New(DefaultOptions()), []byte(benchCloudTrailEvent), SourceS3Access)
-	if len(res) != 1 || res[0].err == nil {
-		t.Errorf("CloudTrail JSON forced to s3_access must be rejected, got %+v", res)
-	}
-}
-
-func TestKeyPath(t *testing.T) {
-	tests := []struct{ path, want string }{
-		{"bucket.name", "acme-docs"},
-		{"request.id", "7KQ2M9XW4TB1RZ8P"},
-		{"principal.role_name", "ReportReader"},
-		{"object.key", "q1/p&l 2024.pdf"},
-		{"http_status", "200"},
-		{"no.such.path", ""},
-	}
-	for _, tt := range tests {
-		opts := DefaultOptions()
-		opts.KeyPath = tt.path
-		res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
-		if got := string(res[0].key); got != tt.want {
-			t.Errorf("KeyPath %q: key %q, want %q", tt.path, got, tt.want)
-		}
-	}
-}
-
-func TestIsJSONNumber(t *testing.T) {
-	for _, ok := range []string{"0", "-0", "12", "1.5", "-1.5e10", "1E+2", "0.0e-1"} {
-		if !isJSONNumber([]byte(ok)) {
-			t.Errorf("isJSONNumber(%q) = false", ok)
-		}
-	}
-	for _, bad := range []string{"", ".", "-", "01", "1.", ".5", "1e", "1e+", "NaN", "inf", "+1", "1..2", "0x10"} {
-		if isJSONNumber([]byte(bad)) {
-			t.Errorf("isJSONNumber(%q) = true", bad)
 		}
 	}
 }
@@ -280,11 +117,11 @@ func TestIsSecretKeyForms(t *testing.T) {
 				return !strings.ContainsRune("abcdefghijklmnopqrstuvwxyz0123456789-_.~%", r)
 			})+1:]
 		}
-		return slices.Contains(secretNames, name)
+		return slices.Contains(SecretNames, name)
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
 	for trial := 0; trial < 20000; trial++ {
-		base := []byte(secretNames[rng.IntN(len(secretNames))])
+		base := []byte(SecretNames[rng.IntN(len(SecretNames))])
 		switch rng.IntN(4) {
 		case 0:
 			base[rng.IntN(len(base))] ^= 1 // a near miss
@@ -299,7 +136,7 @@ func TestIsSecretKeyForms(t *testing.T) {
 			if rng.IntN(2) == 0 && 'a' <= c && c <= 'z' {
 				c -= 'a' - 'A'
 			}
-			name.WriteString(encodeTimes(string(c), rng.IntN(8)/5*(1+rng.IntN(3)), rng.IntN(3) == 0))
+			name.WriteString(testspell.EncodeTimes(string(c), rng.IntN(8)/5*(1+rng.IntN(3)), rng.IntN(3) == 0))
 		}
 		s := name.String()
 		if len(s) > nameWindow {
@@ -314,19 +151,20 @@ func TestIsSecretKeyForms(t *testing.T) {
 	}
 }
 
-// encodeTimes percent-encodes every byte of s rounds times (the first
-// round JSON-style, \u00XX, when json).
-func encodeTimes(s string, rounds int, json bool) string {
-	for r := 0; r < rounds; r++ {
-		var b strings.Builder
-		for i := 0; i < len(s); i++ {
-			if r == 0 && json {
-				fmt.Fprintf(&b, "\\u%04x", s[i])
-			} else {
-				fmt.Fprintf(&b, "%%%02X", s[i])
-			}
+// FuzzIndexMayHoldSecret: the indexed prefilters are supersets of the
+// scans they stand in for, so skipping redaction on their word is safe.
+func FuzzIndexMayHoldSecret(f *testing.F) {
+	f.Add([]byte(`x "{\"sessionToken\" :\"abc\"}" "a" "sessionToken"\t: "v"`))
+	f.Add([]byte(`"GET /k?X-Amz-Credential=AKIA%2F&X-Amz-Signature=abc HTTP/1.1" 200`))
+	f.Add([]byte("a\\u0053ignature=1 %5C"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var x lineindex.Index
+		x.Build(line)
+		if !IndexMayHoldSecret(&x, line) && HasSecret(line, false) {
+			t.Fatalf("IndexMayHoldSecret(%q) = false, but it holds a secret", line)
 		}
-		s = b.String()
-	}
-	return s
+		if !IndexNeedsLevels(&x, line) && NeedsLevels(line) {
+			t.Fatalf("IndexNeedsLevels(%q) = false, NeedsLevels true", line)
+		}
+	})
 }

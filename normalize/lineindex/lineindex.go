@@ -1,42 +1,42 @@
-package normalize
+package lineindex
 
 import (
 	"encoding/binary"
 	"math/bits"
 )
 
-// lineIndex marks, one bit per byte of an access-log line (64 bytes per
+// Index marks, one bit per byte of an access-log line (64 bytes per
 // word), the bytes the parser looks for: spaces and quotes that cut
 // fields, '=' where a secret query parameter can begin, and bytes that
 // need JSON escaping. One pass over the line replaces a search call per
 // field and a separate pass per question, which is what made short fields
 // expensive.
-type lineIndex struct {
-	space, quote, equals, unsafe []uint64
+type Index struct {
+	Space, Quote, Equals, Unsafe []uint64
 	size                         int
 }
 
 // build indexes line, reusing x's storage.
-func (x *lineIndex) build(line []byte) {
+func (x *Index) Build(line []byte) {
 	words := (len(line) + 63) / 64
 	x.size = len(line)
-	x.space = resizeWords(x.space, words)
-	x.quote = resizeWords(x.quote, words)
-	x.equals = resizeWords(x.equals, words)
-	x.unsafe = resizeWords(x.unsafe, words)
+	x.Space = resizeWords(x.Space, words)
+	x.Quote = resizeWords(x.Quote, words)
+	x.Equals = resizeWords(x.Equals, words)
+	x.Unsafe = resizeWords(x.Unsafe, words)
 	full := len(line) / 64
 	if full > 0 {
-		scanBlocks(line[:full*64], x.space, x.quote, x.equals, x.unsafe)
+		scanBlocks(line[:full*64], x.Space, x.Quote, x.Equals, x.Unsafe)
 	}
 	if rem := len(line) % 64; rem > 0 {
 		var tail [64]byte
 		copy(tail[:], line[full*64:])
-		scanBlocks(tail[:], x.space[full:], x.quote[full:], x.equals[full:], x.unsafe[full:])
+		scanBlocks(tail[:], x.Space[full:], x.Quote[full:], x.Equals[full:], x.Unsafe[full:])
 		keep := uint64(1)<<rem - 1 // the zero padding is not part of the line
-		x.space[full] &= keep
-		x.quote[full] &= keep
-		x.equals[full] &= keep
-		x.unsafe[full] &= keep
+		x.Space[full] &= keep
+		x.Quote[full] &= keep
+		x.Equals[full] &= keep
+		x.Unsafe[full] &= keep
 	}
 }
 
@@ -49,7 +49,7 @@ func resizeWords(w []uint64, n int) []uint64 {
 
 // next returns the position of the first byte at or after from whose bit
 // is set in mask, or the line's length.
-func (x *lineIndex) next(mask []uint64, from int) int {
+func (x *Index) Next(mask []uint64, from int) int {
 	w := from >> 6
 	if w >= len(mask) {
 		return x.size
@@ -67,7 +67,7 @@ func (x *lineIndex) next(mask []uint64, from int) int {
 
 // nextClear returns the position of the first byte at or after from whose
 // bit is clear in mask, or the line's length.
-func (x *lineIndex) nextClear(mask []uint64, from int) int {
+func (x *Index) NextClear(mask []uint64, from int) int {
 	w := from >> 6
 	if w >= len(mask) {
 		return x.size
@@ -85,7 +85,7 @@ func (x *lineIndex) nextClear(mask []uint64, from int) int {
 
 // prev returns the position of the last byte before end whose bit is set
 // in mask, or -1.
-func (x *lineIndex) prev(mask []uint64, end int) int {
+func (x *Index) Prev(mask []uint64, end int) int {
 	if end <= 0 {
 		return -1
 	}
@@ -102,7 +102,7 @@ func (x *lineIndex) prev(mask []uint64, end int) int {
 }
 
 // countBits returns how many bits are set in mask.
-func countBits(mask []uint64) int {
+func CountBits(mask []uint64) int {
 	c := 0
 	for _, m := range mask {
 		c += bits.OnesCount64(m)
@@ -110,7 +110,7 @@ func countBits(mask []uint64) int {
 	return c
 }
 
-func anySet(mask []uint64) bool {
+func AnySet(mask []uint64) bool {
 	var acc uint64
 	for _, m := range mask {
 		acc |= m

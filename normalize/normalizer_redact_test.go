@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testspell"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // The redaction oracle: a secret token is planted under a secret name in
@@ -96,12 +99,12 @@ func spellBytes(r *recipe, s string, json bool) string {
 		c := s[i]
 		switch r.n(8) {
 		case 5:
-			b.WriteString(encodeTimes(string(c), 1+r.n(3), false))
+			b.WriteString(testspell.EncodeTimes(string(c), 1+r.n(3), false))
 		case 6:
 			if json {
 				fmt.Fprintf(&b, `\u%04x`, c)
 			} else {
-				b.WriteString(encodeTimes(string(c), 1, false))
+				b.WriteString(testspell.EncodeTimes(string(c), 1, false))
 			}
 		case 7:
 			if 'a' <= c && c <= 'z' {
@@ -141,7 +144,7 @@ func newPlant(rng *rand.Rand, r *recipe) planted {
 	}
 	switch form {
 	case 0, 1: // name=value after a separator
-		p.text = separators[r.n(len(separators))] + spellName(r, secretNames, form == 1) + equalSigns[r.n(len(equalSigns))] + value
+		p.text = separators[r.n(len(separators))] + spellName(r, redact.SecretNames, form == 1) + equalSigns[r.n(len(equalSigns))] + value
 	case 2: // Authorization-header text
 		credential, signature := "AKIAEXAMPLE00", "00aa11bb"
 		if r.n(2) == 0 {
@@ -152,7 +155,7 @@ func newPlant(rng *rand.Rand, r *recipe) planted {
 		p.text = fmt.Sprintf("AWS4-HMAC-SHA256 %s=%s/20250101/us-east-1/s3/aws4_request, SignedHeaders=host;x-amz-date, %s=%s",
 			spellBytes(r, "Credential", false), credential, spellBytes(r, "Signature", false), signature)
 	case 3: // a presigned URL nested in another's query, encoded 1-2 times
-		inner := "https://bkt.s3.amazonaws.com/k?X-Amz-Date=1&" + spellName(r, secretNames, false) + "=" + value + "&x=1"
+		inner := "https://bkt.s3.amazonaws.com/k?X-Amz-Date=1&" + spellName(r, redact.SecretNames, false) + "=" + value + "&x=1"
 		p.text = "https://app.example.com/login?next=" + pctEncode(inner, 1+r.n(2)) + "&lang=en"
 	default: // "name": value, a JSON value of any type
 		p.text, p.quotes, p.json = jsonPlant(r, p.token), true, true
@@ -169,7 +172,7 @@ func newPlant(rng *rand.Rand, r *recipe) planted {
 // jsonPlant spells {"name": value} with the token in a value of some
 // JSON type (a number when the token is digits).
 func jsonPlant(r *recipe, token string) string {
-	key := spellName(r, secretNames, true)
+	key := spellName(r, redact.SecretNames, true)
 	v := `"` + spellBytes(r, token, true) + `"`
 	if token[0] >= '1' && token[0] <= '9' {
 		v = token // a number
@@ -336,14 +339,14 @@ func checkPlant(t *testing.T, unified, ocsf *Normalizer, p planted, input string
 	if !strings.Contains(strings.ToLower(readerDecode(input)), probe) {
 		t.Fatalf("generator: the input does not carry the token %q: %s", p.token, input)
 	}
-	leak("AppendRedacted of the input", AppendRedacted(nil, []byte(input)))
-	leak("AppendRedacted of the plant", AppendRedacted(nil, []byte(p.text)))
+	leak("redact.Append of the input", redact.Append(nil, []byte(input)))
+	leak("redact.Append of the plant", redact.Append(nil, []byte(p.text)))
 	for _, n := range []*Normalizer{unified, ocsf} {
 		format := n.Options().Format.String()
 		n.Normalize([]byte(input), hint, nil, func(o *Output) {
 			if o.Err != nil {
-				leak(format+" reject reason", AppendRedacted(nil, []byte(o.Err.Error())))
-				leak(format+" dead-letter input", AppendRedacted(nil, o.Input))
+				leak(format+" reject reason", redact.Append(nil, []byte(o.Err.Error())))
+				leak(format+" dead-letter input", redact.Append(nil, o.Input))
 				return
 			}
 			leak(format+" record", o.JSON)
@@ -424,58 +427,14 @@ func TestReaderDecode(t *testing.T) {
 	}
 }
 
-// TestDecodeRound checks one decoding round and the map from decoded
-// bytes back to the bytes that spell them.
-func TestDecodeRound(t *testing.T) {
-	src := `a%41\u00e9\uD83D\uDE00\"%zz\q\x3d%2541`
-	text, recs := decodeRound(nil, nil, []byte(src))
-	if want := "aAé😀\"%zz\\q=%41"; string(text) != want {
-		t.Fatalf("decoded %q, want %q", text, want)
+func TestRedactOff(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Redact = false
+	res := normalizeAll(New(opts), []byte(benchPresignedLine), SourceAuto)
+	if len(res) != 1 || res[0].err != nil {
+		t.Fatalf("unexpected result %+v", res)
 	}
-	// Each decoded byte maps back to the whole unit that spells it.
-	for _, c := range []struct {
-		dec  string // a piece of the decoded text
-		orig string // what spells it
-	}{
-		{"a", "a"}, {"A", "%41"}, {"é", `\u00e9`}, {"😀", `\uD83D\uDE00`}, {`"`, `\"`},
-		{"%zz", "%zz"}, {`\q`, `\q`}, {"=", `\x3d`}, {"%41", "%2541"}, {"Aé", `%41\u00e9`},
-	} {
-		i := strings.Index(string(text), c.dec)
-		start, end := mapStart(recs, i), mapEnd(recs, i+len(c.dec))
-		if got := src[start:end]; got != c.orig {
-			t.Errorf("%q maps back to %q, want %q", c.dec, got, c.orig)
-		}
-	}
-	// A byte inside a multi-byte rune maps to the whole escape.
-	i := strings.Index(string(text), "😀") + 1
-	if got := src[mapStart(recs, i):mapEnd(recs, i+1)]; got != `\uD83D\uDE00` {
-		t.Errorf("inside a rune: %q", got)
-	}
-	if text, recs := decodeRound(nil, nil, []byte("no escapes, 100% plain")); len(recs) != 0 || len(text) != 0 {
-		t.Errorf("a fixed point should decode to nothing: %q %v", text, recs)
-	}
-}
-
-// TestNeedsLevels: what takes the decoding path. Common percent-escapes
-// (base64 padding in a signature, a "year=" key, an encoded URL) must not,
-// every spelling that only decoding shows must.
-func TestNeedsLevels(t *testing.T) {
-	for _, s := range []string{
-		"/a.mp3?Signature=E3ehd6nkXjNg7vr%2F4b3LtxCWads%3D&Expires=1",
-		"logs/year%3D2024/month%3D01/part%200.parquet",
-		"https://h/login?next=https%3A%2F%2Fb.example%2Fp",
-		"q1/p%26l%202024.pdf", "100% sure", "%zz",
-	} {
-		if needsLevels([]byte(s)) {
-			t.Errorf("needsLevels(%q) = true, want false", s)
-		}
-	}
-	for _, s := range []string{
-		"/k?X-Amz-Signature%3Dsig", "/k%3FX%2DAmz%2DSignature%3Dsig", "x%253D", "a%22b", "%7B", "%5B", "%5Cu003d",
-		`"sessionToken"%3A"v"`, `"k" %20%3A`, `a\b`, "%3%44", "%%32%32",
-	} {
-		if !needsLevels([]byte(s)) {
-			t.Errorf("needsLevels(%q) = false, want true", s)
-		}
+	if !strings.Contains(string(res[0].json), benchAccessLogSignature) {
+		t.Errorf("Redact off must keep the URI as logged:\n%s", res[0].json)
 	}
 }

@@ -1,10 +1,10 @@
 //go:build !amd64 || purego
 
-package normalize
+package lineindex
 
-// scanBlocks indexes 64-byte blocks (see lineIndex.build).
+// scanBlocks indexes 64-byte blocks (see Index.build).
 func scanBlocks(p []byte, space, quote, equals, unsafe []uint64) {
 	scanBlocksGeneric(p, space, quote, equals, unsafe)
 }
 
-func avx2InUse() bool { return false }
+func AVX2InUse() bool { return false }

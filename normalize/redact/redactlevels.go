@@ -1,4 +1,4 @@
-package normalize
+package redact
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
 )
 
 // A secret can be spelled so that only decoding shows it: percent-encoded
@@ -23,7 +26,7 @@ import (
 // many is left as it is.
 const maxRounds = 8
 
-// needsLevels reports whether s may spell a secret that decoding shows
+// NeedsLevels reports whether s may spell a secret that decoding shows
 // but the scan of s as spelled does not: s holds a backslash, or a
 // percent-escape of a byte that shapes a secret ('"', '{', '[', an '='
 // after a secret name, a ':' after a quote) or of '%' or '\\' (more
@@ -33,13 +36,13 @@ const maxRounds = 8
 // ("%26", "%3F", "%20") ends a name there, blanks around a colon may be
 // percent-encoded, and a value ends at no escape. So the "%3D" of base64
 // padding in a signature, or of a "year%3D2024" key, needs no decoding.
-func needsLevels(s []byte) bool {
-	return bytes.IndexByte(s, '\\') >= 0 || hasShapingEscape(s)
+func NeedsLevels(s []byte) bool {
+	return bytes.IndexByte(s, '\\') >= 0 || HasShapingEscape(s)
 }
 
-// hasShapingEscape reports whether s holds a percent-escape that
-// needsLevels cannot skip.
-func hasShapingEscape(s []byte) bool {
+// HasShapingEscape reports whether s holds a percent-escape that
+// NeedsLevels cannot skip.
+func HasShapingEscape(s []byte) bool {
 	for i := 0; ; {
 		j := bytes.IndexByte(s[i:], '%')
 		if j < 0 {
@@ -62,7 +65,7 @@ func hasShapingEscape(s []byte) bool {
 			if k := blanksBefore(s, j); k >= 0 && s[k] == '"' {
 				return true
 			}
-		case shapingEscape(a, b) || a == '%' || b == '%' && isHex(a):
+		case shapingEscape(a, b) || a == '%' || b == '%' && jsonw.IsHex(a):
 			return true
 		}
 	}
@@ -84,19 +87,19 @@ func shapingEscape(a, b byte) bool {
 	return false
 }
 
-// needsLevels is needsLevels for the indexed text: a backslash is one of
+// IndexNeedsLevels is NeedsLevels for the indexed text: a backslash is one of
 // the bytes that need escaping, which are rare, so their bits are
 // visited instead of searching the text. (A mask of '%' in the index
 // costs more to build than the search it would save.)
-func (x *lineIndex) needsLevels(text []byte) bool {
-	for w, m := range x.unsafe {
+func IndexNeedsLevels(x *lineindex.Index, text []byte) bool {
+	for w, m := range x.Unsafe {
 		for ; m != 0; m &= m - 1 {
 			if text[w<<6+bits.TrailingZeros64(m)] == '\\' {
 				return true
 			}
 		}
 	}
-	return hasShapingEscape(text)
+	return HasShapingEscape(text)
 }
 
 // escapeRec is one escape decoded by a round: decoded bytes [out, outEnd)
@@ -156,8 +159,8 @@ func nextIndex(s []byte, from int, c byte) int {
 // no escape.
 func decodeEscape(b []byte, buf *[utf8.UTFMax]byte) ([]byte, int) {
 	if b[0] == '%' {
-		if len(b) >= 3 && isHex(b[1]) && isHex(b[2]) {
-			buf[0] = unhex(b[1])<<4 | unhex(b[2])
+		if len(b) >= 3 && jsonw.IsHex(b[1]) && jsonw.IsHex(b[2]) {
+			buf[0] = jsonw.Unhex(b[1])<<4 | jsonw.Unhex(b[2])
 			return buf[:1], 3
 		}
 		return nil, 0
@@ -179,13 +182,13 @@ func decodeEscape(b []byte, buf *[utf8.UTFMax]byte) ([]byte, int) {
 	case 't':
 		buf[0] = '\t'
 	case 'x':
-		if len(b) < 4 || !isHex(b[2]) || !isHex(b[3]) {
+		if len(b) < 4 || !jsonw.IsHex(b[2]) || !jsonw.IsHex(b[3]) {
 			return nil, 0
 		}
-		buf[0] = unhex(b[2])<<4 | unhex(b[3])
+		buf[0] = jsonw.Unhex(b[2])<<4 | jsonw.Unhex(b[3])
 		return buf[:1], 4
 	case 'u':
-		r, ok := hex4(b[2:])
+		r, ok := jsonw.Hex4(b[2:])
 		if !ok {
 			return nil, 0
 		}
@@ -194,7 +197,7 @@ func decodeEscape(b []byte, buf *[utf8.UTFMax]byte) ([]byte, int) {
 			if len(b) < 12 || b[6] != '\\' || b[7] != 'u' {
 				return nil, 0 // a lone half
 			}
-			r2, ok := hex4(b[8:])
+			r2, ok := jsonw.Hex4(b[8:])
 			if !ok {
 				return nil, 0
 			}
@@ -345,7 +348,7 @@ func mergeSpans(spans []levelSpan) []levelSpan {
 	return out
 }
 
-// AppendRedacted appends s with every secret value replaced by REDACTED:
+// Append appends s with every secret value replaced by REDACTED:
 // the values of secret parameters (presigned-URL signatures, credentials,
 // session tokens; name=value after any separator, in a URL, a query
 // string, an Authorization header or free text) and of secret JSON keys
@@ -354,15 +357,15 @@ func mergeSpans(spans []levelSpan) []levelSpan {
 // nested in JSON carried in a JSON string. A value that is not a JSON
 // string becomes the string "REDACTED". Everything else is copied
 // unchanged.
-func AppendRedacted(dst, s []byte) []byte {
-	return appendRedactedText(dst, s, false, true)
+func Append(dst, s []byte) []byte {
+	return AppendText(dst, s, false, true)
 }
 
-// appendRedactedText appends s with its secret values masked, escaped for
+// AppendText appends s with its secret values masked, escaped for
 // the inside of a JSON string when escape. levels false promises that s
-// needs no decoding (see needsLevels), which saves looking.
-func appendRedactedText(dst, s []byte, escape, levels bool) []byte {
-	if levels && needsLevels(s) {
+// needs no decoding (see NeedsLevels), which saves looking.
+func AppendText(dst, s []byte, escape, levels bool) []byte {
+	if levels && NeedsLevels(s) {
 		ls := getLevelScratch()
 		dst = appendMasked(dst, s, ls.collect(s), escape)
 		ls.release()
@@ -400,12 +403,12 @@ func hasAnchor(s []byte) bool {
 	return false
 }
 
-// hasSecretText reports whether appendRedactedText would mask anything.
-func hasSecretText(s []byte, levels bool) bool {
+// HasSecret reports whether AppendText would mask anything.
+func HasSecret(s []byte, levels bool) bool {
 	if nextSecretValue(s, 0).start >= 0 {
 		return true
 	}
-	if !levels || !needsLevels(s) {
+	if !levels || !NeedsLevels(s) {
 		return false
 	}
 	ls := getLevelScratch()
@@ -429,13 +432,13 @@ func appendMasked(dst, s []byte, spans []levelSpan, escape bool) []byte {
 // when a whole JSON value is replaced.
 func appendReplacement(dst, quote []byte, escape bool) []byte {
 	dst = appendText(dst, quote, escape)
-	dst = append(dst, redactedValue...)
+	dst = append(dst, Value...)
 	return appendText(dst, quote, escape)
 }
 
 func appendText(dst, s []byte, escape bool) []byte {
 	if escape {
-		return appendEscaped(dst, s)
+		return jsonw.AppendEscaped(dst, s)
 	}
 	return append(dst, s...)
 }

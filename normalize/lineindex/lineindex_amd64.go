@@ -1,6 +1,6 @@
 //go:build amd64 && !purego
 
-package normalize
+package lineindex
 
 // useAVX2 is set when the CPU and OS support AVX2 (cpuid and xgetbv in
 // lineindex_amd64.s).
@@ -31,7 +31,7 @@ func xgetbv() (eax, edx uint32)
 //go:noescape
 func scanBlocksAVX2(p *byte, blocks int, space, quote, equals, unsafe *uint64)
 
-// scanBlocks indexes 64-byte blocks (see lineIndex.build).
+// scanBlocks indexes 64-byte blocks (see Index.build).
 func scanBlocks(p []byte, space, quote, equals, unsafe []uint64) {
 	blocks := len(p) / 64
 	if blocks == 0 {
@@ -46,4 +46,4 @@ func scanBlocks(p []byte, space, quote, equals, unsafe []uint64) {
 	scanBlocksAVX2(&p[0], blocks, &space[0], &quote[0], &equals[0], &unsafe[0])
 }
 
-func avx2InUse() bool { return useAVX2 }
+func AVX2InUse() bool { return useAVX2 }
