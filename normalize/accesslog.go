@@ -6,6 +6,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // Access-log field positions (REFERENCE.md section 1), counted from 1.
@@ -85,7 +86,7 @@ func splitAccessLog(line []byte, x *lineindex.Index, fields *[maxAccessFields][]
 			return n, quoted, nil
 		}
 		if n == maxAccessFields {
-			return n, quoted, reject(SourceS3Access, "line has more than %d fields", maxAccessFields)
+			return n, quoted, record.Reject(SourceS3Access, "line has more than %d fields", maxAccessFields)
 		}
 		num := n + 1
 		var end int // fields[n] = line[pos:end]; the next field starts after end
@@ -93,16 +94,16 @@ func splitAccessLog(line []byte, x *lineindex.Index, fields *[maxAccessFields][]
 		case line[pos] == '[' && num == fieldTime:
 			close := bytes.IndexByte(line[pos:], ']')
 			if close < 0 {
-				return n, quoted, reject(SourceS3Access, "field %d (time): no closing ']'", num)
+				return n, quoted, record.Reject(SourceS3Access, "field %d (time): no closing ']'", num)
 			}
 			end = pos + close + 1
 			if !endsField(line, end) {
-				return n, quoted, reject(SourceS3Access, "field %d (time): no space after ']'", num)
+				return n, quoted, record.Reject(SourceS3Access, "field %d (time): no space after ']'", num)
 			}
 		case line[pos] == '"':
 			close := closingQuote(line, x, pos+1, num)
 			if close < 0 {
-				return n, quoted, reject(SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
+				return n, quoted, record.Reject(SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
 			}
 			fields[n] = line[pos+1 : close]
 			n++
@@ -277,7 +278,7 @@ func present(b []byte) []byte {
 }
 
 // parseAccessLog fills u from one access-log line.
-func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
+func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	f := &n.fields
 	x := &n.index
 	count, quoted, err := splitAccessLog(line, x, f)
@@ -288,7 +289,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 	// field is copied into the JSON as is (see redact.ModePlain).
 	n.plainInput = lineindex.CountBits(x.Quote) == 2*quoted && !lineindex.AnySet(x.Unsafe) && !n.noShortcuts
 	if count < minAccessFields {
-		return reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
+		return record.Reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
 	}
 	field := func(i int) []byte {
 		if i > count {
@@ -296,77 +297,77 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		}
 		return present(f[i-1])
 	}
-	if u.time, err = n.accessLogTimeMemo(f[fieldTime-1]); err != nil {
+	if u.Time, err = n.accessLogTimeMemo(f[fieldTime-1]); err != nil {
 		return err
 	}
-	if u.httpStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
+	if u.HTTPStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
 		return err
 	}
-	if u.httpStatus.OK && (u.httpStatus.V < 100 || u.httpStatus.V > 599) {
-		return reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.httpStatus.V)
+	if u.HTTPStatus.OK && (u.HTTPStatus.V < 100 || u.HTTPStatus.V > 599) {
+		return record.Reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.HTTPStatus.V)
 	}
-	if u.reqBytesSent, err = number(f[fieldBytesSent-1], fieldBytesSent); err != nil {
+	if u.Request.BytesSent, err = number(f[fieldBytesSent-1], fieldBytesSent); err != nil {
 		return err
 	}
-	if !u.reqBytesSent.OK {
-		u.reqBytesSent = jsonw.Int{OK: true} // the log writes "-" for zero bytes
+	if !u.Request.BytesSent.OK {
+		u.Request.BytesSent = jsonw.Int{OK: true} // the log writes "-" for zero bytes
 	}
-	if u.objectSize, err = number(field(fieldObjectSize), fieldObjectSize); err != nil {
+	if u.Object.Size, err = number(field(fieldObjectSize), fieldObjectSize); err != nil {
 		return err
 	}
-	if u.reqTotalTime, err = number(field(fieldTotalTime), fieldTotalTime); err != nil {
+	if u.Request.TotalTimeMS, err = number(field(fieldTotalTime), fieldTotalTime); err != nil {
 		return err
 	}
-	if u.reqTurnaround, err = number(field(fieldTurnaround), fieldTurnaround); err != nil {
+	if u.Request.TurnaroundMS, err = number(field(fieldTurnaround), fieldTurnaround); err != nil {
 		return err
 	}
 
-	u.bucketOwner = field(fieldBucketOwner)
-	u.bucketName = field(fieldBucket)
-	u.clientIP = field(fieldRemoteIP)
-	u.hasPrincipal = true
+	u.Bucket.Owner = field(fieldBucketOwner)
+	u.Bucket.Name = field(fieldBucket)
+	u.Client.IP = field(fieldRemoteIP)
+	u.HasPrincipal = true
 	n.parseRequester(f[fieldRequester-1], u)
-	u.reqID = field(fieldRequestID)
-	u.operation = field(fieldOperation)
-	u.objectKey = field(fieldKey)
-	u.objectKeyEncoded = true
-	u.service = serviceS3
+	u.Request.ID = field(fieldRequestID)
+	u.Operation = field(fieldOperation)
+	u.Object.Key = field(fieldKey)
+	u.Object.KeyEncoded = true
+	u.Service = serviceS3
 
-	op := LookupOperation(u.operation, f[fieldKey-1], f[fieldRequestURI-1])
-	if !op.Known && len(u.operation) > 0 {
+	op := LookupOperation(u.Operation, f[fieldKey-1], f[fieldRequestURI-1])
+	if !op.Known && len(u.Operation) > 0 {
 		n.stats.UnknownOperations++
 	}
-	u.action = op.Action
-	if len(u.operation) > 0 {
-		u.readOnly = BoolOf(op.ReadOnly)
+	u.Action = op.Action
+	if len(u.Operation) > 0 {
+		u.ReadOnly = jsonw.BoolOf(op.ReadOnly)
 	}
 
 	if uri := field(fieldRequestURI); len(uri) > 0 {
 		splitRequestLine(uri, u)
 	}
-	u.errorCode = field(fieldErrorCode)
-	u.outcome = outcomeOf(u.httpStatus, u.errorCode)
-	u.reqReferrer = field(fieldReferrer)
-	u.userAgent = field(fieldUserAgent)
-	u.objectVersionID = field(fieldVersionID)
-	u.reqHostID = field(fieldHostID)
-	u.reqSignature = field(fieldSignatureVersion)
-	u.reqCipherSuite = field(fieldCipherSuite)
-	u.reqAuthType = field(fieldAuthType)
-	u.reqHost = hostWithoutPort(field(fieldHostHeader))
-	u.reqTLSVersion = field(fieldTLSVersion)
-	u.reqAccessPointARN = field(fieldAccessPointARN)
-	if account := arnAccount(u.reqAccessPointARN); len(account) > 0 {
-		u.accountID = account
+	u.ErrorCode = field(fieldErrorCode)
+	u.Outcome = outcomeOf(u.HTTPStatus, u.ErrorCode)
+	u.Request.Referrer = field(fieldReferrer)
+	u.Client.UserAgent = field(fieldUserAgent)
+	u.Object.VersionID = field(fieldVersionID)
+	u.Request.HostID = field(fieldHostID)
+	u.Request.SignatureVersion = field(fieldSignatureVersion)
+	u.Request.CipherSuite = field(fieldCipherSuite)
+	u.Request.AuthType = field(fieldAuthType)
+	u.Request.Host = hostWithoutPort(field(fieldHostHeader))
+	u.Request.TLSVersion = field(fieldTLSVersion)
+	u.Request.AccessPointARN = field(fieldAccessPointARN)
+	if account := arnAccount(u.Request.AccessPointARN); len(account) > 0 {
+		u.AccountID = account
 	}
 	if count >= fieldACLRequired {
 		// AWS documents "-" here as "no ACL was required", not unknown.
-		u.reqACLRequired = BoolOf(string(f[fieldACLRequired-1]) == "Yes")
+		u.Request.ACLRequired = jsonw.BoolOf(string(f[fieldACLRequired-1]) == "Yes")
 	}
 	extraFrom := lastKnownField
 	if count >= fieldSourceRegion {
 		if r := present(f[fieldSourceRegion-1]); isSourceRegion(r) {
-			u.reqSourceRegion = r
+			u.Request.SourceRegion = r
 		} else if len(r) > 0 {
 			// Not a region code: kept as logged, by position, rather than
 			// put in a field whose meaning it may not have.
@@ -374,10 +375,10 @@ func (n *Normalizer) parseAccessLog(line []byte, u *unified) error {
 		}
 	}
 	if count > extraFrom {
-		u.extraFirstField = extraFrom + 1
-		u.extraFields = append(u.extraFields[:0], f[extraFrom:count]...)
-		for i, x := range u.extraFields {
-			u.extraFields[i] = present(x)
+		u.Extra.FirstField = extraFrom + 1
+		u.Extra.Fields = append(u.Extra.Fields[:0], f[extraFrom:count]...)
+		for i, x := range u.Extra.Fields {
+			u.Extra.Fields[i] = present(x)
 		}
 	}
 	return nil
@@ -399,12 +400,12 @@ func number(b []byte, num int) (jsonw.Int, error) {
 		return jsonw.Int{}, nil
 	}
 	if len(b) > 18 {
-		return jsonw.Int{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+		return jsonw.Int{}, record.Reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
 	}
 	var v int64
 	for _, c := range b {
 		if !isDigit(c) {
-			return jsonw.Int{}, reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+			return jsonw.Int{}, record.Reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
 		}
 		v = v*10 + int64(c-'0')
 	}
@@ -419,13 +420,13 @@ func truncate(b []byte, n int) []byte {
 }
 
 // splitRequestLine cuts "GET /key?x HTTP/1.1" into method, URI, protocol.
-func splitRequestLine(line []byte, u *unified) {
+func splitRequestLine(line []byte, u *record.Record) {
 	sp := bytes.IndexByte(line, ' ')
 	if sp < 0 {
-		u.reqURI = line
+		u.Request.URI = line
 		return
 	}
-	u.reqMethod = line[:sp]
+	u.Request.Method = line[:sp]
 	rest := line[sp+1:]
 	// The protocol is short: look for its space near the end first, rather
 	// than walking back over a long URI.
@@ -437,10 +438,10 @@ func splitRequestLine(line []byte, u *unified) {
 		last = bytes.LastIndexByte(rest[:tail], ' ')
 	}
 	if last >= 0 && bytes.HasPrefix(rest[last+1:], []byte("HTTP/")) {
-		u.reqURI, u.reqProtocol = rest[:last], rest[last+1:]
+		u.Request.URI, u.Request.Protocol = rest[:last], rest[last+1:]
 		return
 	}
-	u.reqURI = rest
+	u.Request.URI = rest
 }
 
 // hostWithoutPort drops ":port" from a Host header (IPv6 literals keep
@@ -485,7 +486,7 @@ var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", 
 // accessLogTime converts "[06/Feb/2019:00:00:38 +0000]" to RFC 3339 UTC.
 func (n *Normalizer) accessLogTime(b []byte) ([]byte, error) {
 	bad := func() error {
-		return reject(SourceS3Access, "field 3 (time): %q is not [dd/Mon/yyyy:HH:MM:SS +hhmm]", truncate(b, 40))
+		return record.Reject(SourceS3Access, "field 3 (time): %q is not [dd/Mon/yyyy:HH:MM:SS +hhmm]", truncate(b, 40))
 	}
 	if len(b) != 28 || b[0] != '[' || b[27] != ']' || b[3] != '/' || b[7] != '/' ||
 		b[12] != ':' || b[15] != ':' || b[18] != ':' || b[21] != ' ' || (b[22] != '+' && b[22] != '-') {

@@ -1,46 +1,12 @@
 package normalize
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
 
 // SchemaVersion is the version of the unified record this package writes.
 const SchemaVersion = 1
-
-// Source names where a record came from. The zero value means "detect".
-type Source uint8
-
-const (
-	SourceAuto Source = iota
-	SourceS3Access
-	SourceCloudTrail
-)
-
-func (s Source) String() string {
-	switch s {
-	case SourceS3Access:
-		return "s3_access"
-	case SourceCloudTrail:
-		return "cloudtrail"
-	default:
-		return "auto"
-	}
-}
-
-// ParseSource reads the spelling used in configuration and on the CLI.
-func ParseSource(s string) (Source, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "auto":
-		return SourceAuto, nil
-	case "s3_access", "s3", "s3access":
-		return SourceS3Access, nil
-	case "cloudtrail":
-		return SourceCloudTrail, nil
-	}
-	return SourceAuto, fmt.Errorf("unknown source %q (want auto, s3_access or cloudtrail)", s)
-}
 
 // Options control enrichment and output. Use DefaultOptions and change what
 // you need: the zero value turns redaction off, which is never the default.
@@ -96,29 +62,6 @@ func ParseFormat(s string) (Format, error) {
 // DefaultOptions returns the options a user gets without configuring any.
 func DefaultOptions() Options {
 	return Options{Redact: true, KeyPath: "bucket.name"}
-}
-
-// ErrRejected is wrapped by every error that rejects an input, so callers
-// can tell bad input (dead-letter it) from a bug.
-var ErrRejected = errors.New("rejected")
-
-// RejectError says why one input could not be normalized.
-type RejectError struct {
-	Source Source // what the input was taken for
-	Reason string
-}
-
-func (e *RejectError) Error() string {
-	if e.Source == SourceAuto {
-		return e.Reason
-	}
-	return e.Source.String() + ": " + e.Reason
-}
-
-func (e *RejectError) Unwrap() error { return ErrRejected }
-
-func reject(src Source, format string, args ...any) *RejectError {
-	return &RejectError{Source: src, Reason: fmt.Sprintf(format, args...)}
 }
 
 // Output is one result of Normalize. Its byte slices are only valid until

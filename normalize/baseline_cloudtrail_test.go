@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // The CloudTrail baseline is "the obvious implementation" of the CloudTrail
@@ -22,7 +24,7 @@ import (
 // unified record as nested maps, json.Marshal. It exists only as a
 // yardstick (BenchmarkCloudTrailBaseline) and is deliberately naive, but
 // TestBaselineCloudTrail holds it to producing the very record the real
-// implementation produces for benchCloudTrailEvent.
+// implementation produces for testinput.CloudTrailEvent.
 //
 // Known, accepted differences on inputs other than the benchmark's: a
 // repeated key keeps its last value here (encoding/json) but its first in
@@ -398,9 +400,9 @@ func baselineCTPrincipal(ui map[string]any, invokedBy *string) (p, rest map[stri
 }
 
 func BenchmarkCloudTrailBaseline(b *testing.B) {
-	doc := []byte(benchCloudTrailEvent)
+	doc := []byte(testinput.CloudTrailEvent)
 	b.ReportAllocs()
-	b.SetBytes(int64(len(benchCloudTrailEvent)))
+	b.SetBytes(int64(len(testinput.CloudTrailEvent)))
 	for b.Loop() {
 		out, err := baselineCloudTrail(doc)
 		if err != nil {
@@ -415,14 +417,14 @@ func BenchmarkCloudTrailBaseline(b *testing.B) {
 // implementation produces (compared as decoded JSON, so key order and
 // number spelling do not matter).
 func TestBaselineCloudTrail(t *testing.T) {
-	out, err := baselineCloudTrail([]byte(benchCloudTrailEvent))
+	out, err := baselineCloudTrail([]byte(testinput.CloudTrailEvent))
 	if err != nil {
 		t.Fatal(err)
 	}
 	validateUnified(t, out)
 
 	var realOut []byte
-	New(DefaultOptions()).Normalize([]byte(benchCloudTrailEvent), SourceAuto, nil, func(o *Output) {
+	New(DefaultOptions()).Normalize([]byte(testinput.CloudTrailEvent), SourceAuto, nil, func(o *Output) {
 		if o.Err != nil {
 			t.Fatalf("real implementation rejected the event: %v", o.Err)
 		}
@@ -474,10 +476,10 @@ func TestBaselineCloudTrail(t *testing.T) {
 // secret keys.
 func TestBaselineCloudTrailRedacts(t *testing.T) {
 	var ev map[string]any
-	if err := json.Unmarshal([]byte(benchCloudTrailEvent), &ev); err != nil {
+	if err := json.Unmarshal([]byte(testinput.CloudTrailEvent), &ev); err != nil {
 		t.Fatal(err)
 	}
-	ev["requestParameters"].(map[string]any)["url"] = "https://acme-docs.s3.amazonaws.com/k?X-Amz-Date=20240314T092640Z&X-Amz-Signature=" + benchAccessLogSignature
+	ev["requestParameters"].(map[string]any)["url"] = "https://acme-docs.s3.amazonaws.com/k?X-Amz-Date=20240314T092640Z&X-Amz-Signature=" + testinput.AccessLogSignature
 	ev["responseElements"] = map[string]any{"credentials": map[string]any{"sessionToken": "IQoJb3JpZ2luX2VjEJr", "secretAccessKey": "wJalrXUtnFEMIK7MDENG"}}
 	doc, err := json.Marshal(ev)
 	if err != nil {
@@ -487,7 +489,7 @@ func TestBaselineCloudTrailRedacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, secret := range []string{benchAccessLogSignature, "IQoJb3JpZ2luX2VjEJr", "wJalrXUtnFEMIK7MDENG"} {
+	for _, secret := range []string{testinput.AccessLogSignature, "IQoJb3JpZ2luX2VjEJr", "wJalrXUtnFEMIK7MDENG"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("baseline output leaks %q", secret)
 		}

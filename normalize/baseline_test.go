@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // The baseline is "the obvious implementation" of the access-log half of
@@ -285,15 +287,15 @@ func benchBaseline(b *testing.B, line string) {
 	}
 }
 
-func BenchmarkAccessLogBaseline(b *testing.B) { benchBaseline(b, benchAccessLogLine) }
+func BenchmarkAccessLogBaseline(b *testing.B) { benchBaseline(b, testinput.AccessLogLine) }
 
-func BenchmarkAccessLogPresignedBaseline(b *testing.B) { benchBaseline(b, benchPresignedLine) }
+func BenchmarkAccessLogPresignedBaseline(b *testing.B) { benchBaseline(b, testinput.PresignedLine) }
 
 // TestBaselineAccessLog keeps the yardstick honest: it must do the work the
 // real implementation does (derivations, redaction) and its output must
 // satisfy the published schema.
 func TestBaselineAccessLog(t *testing.T) {
-	out, err := baselineAccessLog(benchPresignedLine)
+	out, err := baselineAccessLog(testinput.PresignedLine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -370,7 +372,7 @@ func TestBaselineAccessLog(t *testing.T) {
 			t.Errorf("request.uri lacks %q: %s", p, rec.Request.URI)
 		}
 	}
-	for _, secret := range []string{benchAccessLogSignature, "IQoJb3JpZ2luX2VjEJr", "ASIAZ7EXAMPLEQK4Z3MN"} {
+	for _, secret := range []string{testinput.AccessLogSignature, "IQoJb3JpZ2luX2VjEJr", "ASIAZ7EXAMPLEQK4Z3MN"} {
 		if strings.Contains(string(out), secret) {
 			t.Errorf("baseline output leaks %q", secret)
 		}

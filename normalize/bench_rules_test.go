@@ -4,6 +4,8 @@ import (
 	"math"
 	"os"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // benchNormalizeOpts is benchNormalize with explicit options.
@@ -55,7 +57,7 @@ func BenchmarkAccessLogRules(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			opts := DefaultOptions()
 			opts.Rules = sets[name]
-			benchNormalizeOpts(b, benchAccessLogLine, opts)
+			benchNormalizeOpts(b, testinput.AccessLogLine, opts)
 		})
 	}
 }
@@ -67,7 +69,7 @@ func BenchmarkCloudTrailRules(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			opts := DefaultOptions()
 			opts.Rules = sets[name]
-			benchNormalizeOpts(b, benchCloudTrailEvent, opts)
+			benchNormalizeOpts(b, testinput.CloudTrailEvent, opts)
 		})
 	}
 }
@@ -75,7 +77,7 @@ func BenchmarkCloudTrailRules(b *testing.B) {
 // BenchmarkFormat compares the unified record with the OCSF event for the
 // same access-log line and CloudTrail event.
 func BenchmarkFormat(b *testing.B) {
-	for _, in := range []struct{ name, input string }{{"access_log", benchAccessLogLine}, {"cloudtrail", benchCloudTrailEvent}} {
+	for _, in := range []struct{ name, input string }{{"access_log", testinput.AccessLogLine}, {"cloudtrail", testinput.CloudTrailEvent}} {
 		for _, f := range []Format{FormatUnified, FormatOCSF} {
 			b.Run(in.name+"/"+f.String(), func(b *testing.B) {
 				opts := DefaultOptions()
@@ -102,7 +104,7 @@ func TestRulesOverheadBudget(t *testing.T) {
 		res := testing.Benchmark(func(b *testing.B) {
 			opts := DefaultOptions()
 			opts.Rules = r
-			benchNormalizeOpts(b, benchAccessLogLine, opts)
+			benchNormalizeOpts(b, testinput.AccessLogLine, opts)
 		})
 		return float64(res.NsPerOp())
 	}

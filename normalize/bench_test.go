@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 var benchSink []byte
@@ -28,13 +30,13 @@ func benchNormalize(b *testing.B, input string, src Source) {
 // BenchmarkAccessLog is the plugin's hot path for access logs: parse,
 // enrich, redact and encode one realistic line.
 func BenchmarkAccessLog(b *testing.B) {
-	benchNormalize(b, benchAccessLogLine, SourceAuto)
+	benchNormalize(b, testinput.AccessLogLine, SourceAuto)
 }
 
 // BenchmarkAccessLogPresigned is the same for a presigned-URL request, the
 // longest common line and the one with the most to redact.
 func BenchmarkAccessLogPresigned(b *testing.B) {
-	benchNormalize(b, benchPresignedLine, SourceAuto)
+	benchNormalize(b, testinput.PresignedLine, SourceAuto)
 }
 
 // BenchmarkAccessLogVaried cycles through the hand-written lines of
@@ -69,7 +71,7 @@ func BenchmarkAccessLogVaried(b *testing.B) {
 
 // BenchmarkCloudTrail is the same for one S3 data event.
 func BenchmarkCloudTrail(b *testing.B) {
-	benchNormalize(b, benchCloudTrailEvent, SourceAuto)
+	benchNormalize(b, testinput.CloudTrailEvent, SourceAuto)
 }
 
 // TestAccessLogAllocations holds the access-log path to its allocation
@@ -77,7 +79,7 @@ func BenchmarkCloudTrail(b *testing.B) {
 // than waiting for someone to read a benchmark.
 func TestAccessLogAllocations(t *testing.T) {
 	n := New(DefaultOptions())
-	line := []byte(benchAccessLogLine)
+	line := []byte(testinput.AccessLogLine)
 	emit := func(o *Output) {
 		if o.Err != nil {
 			t.Fatal(o.Err)

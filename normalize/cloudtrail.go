@@ -5,8 +5,10 @@ import (
 	"errors"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -27,40 +29,40 @@ var envelopeArrays = []string{"Records", "logEvents"}
 func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(*Output)) {
 	plain := bytes.IndexByte(input, '\\') < 0
 	var docIndex *lineindex.Index
-	n.outer.stream = nil
+	n.outer.Stream(nil, 0)
 	if len(input) > n.streamKeep {
 		// No index either: it would take 3/4 of the input's size, and the
 		// elements' normalization rebuilds n.index during the second parse.
-		n.outer.stream, n.outer.keep = envelopeArrays, n.streamKeep
+		n.outer.Stream(envelopeArrays, n.streamKeep)
 	} else if plain {
 		n.index.Build(input)
 		docIndex = &n.index
 	}
-	doc, err := n.outer.parse(input, docIndex, plain)
+	doc, err := n.outer.Parse(input, docIndex, plain)
 	if err != nil {
-		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
+		n.emitReject(record.Reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 		return
 	}
-	if doc.Type() != jsonObject {
-		n.emitReject(reject(SourceCloudTrail, "want a JSON object, got %s", doc.Type()), SourceCloudTrail, input, emit)
+	if doc.Type() != jsondom.Object {
+		n.emitReject(record.Reject(SourceCloudTrail, "want a JSON object, got %s", doc.Type()), SourceCloudTrail, input, emit)
 		return
 	}
 	obj := doc
 	switch {
 	case obj.Get("Records") != nil:
 		records := obj.Get("Records")
-		if records.Type() != jsonArray {
-			n.emitReject(reject(SourceCloudTrail, "Records: want an array, got %s", records.Type()), SourceCloudTrail, input, emit)
+		if records.Type() != jsondom.Array {
+			n.emitReject(record.Reject(SourceCloudTrail, "Records: want an array, got %s", records.Type()), SourceCloudTrail, input, emit)
 			return
 		}
-		for _, rec := range n.outer.arrayItems(records, &err) {
+		for _, rec := range n.outer.ArrayItems(records, &err) {
 			n.normalizeElement(rec, recordRegion, emit)
 		}
 		n.rejectReparse(err, input, emit)
 	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
 		detail := obj.Get("detail")
-		if detail.Type() != jsonObject || !looksLikeCloudTrail(detail) {
-			n.emitReject(reject(SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
+		if detail.Type() != jsondom.Object || !looksLikeCloudTrail(detail) {
+			n.emitReject(record.Reject(SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
 				obj.Get("detail-type").GetStringBytes()), SourceCloudTrail, input, emit)
 			return
 		}
@@ -72,11 +74,11 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 		// call in it, nothing to normalize and nothing wrong with it.
 		n.stats.DigestFiles++
 	default:
-		if n.outer.partial {
+		if n.outer.Partial() {
 			// A record with a huge array named like an envelope's: it is
 			// mapped whole, so parse it whole.
-			n.outer.stream = nil
-			if doc, err = n.outer.parse(input, nil, plain); err != nil {
+			n.outer.Stream(nil, 0)
+			if doc, err = n.outer.Parse(input, nil, plain); err != nil {
 				n.rejectReparse(err, input, emit)
 				return
 			}
@@ -89,21 +91,21 @@ func (n *Normalizer) normalizeJSON(input []byte, recordRegion []byte, emit func(
 // first parse had not (never expected: both read the same bytes alike).
 func (n *Normalizer) rejectReparse(err error, input []byte, emit func(*Output)) {
 	if err != nil {
-		n.emitReject(reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
+		n.emitReject(record.Reject(SourceCloudTrail, "invalid JSON: %s", n.redactString(err.Error())), SourceCloudTrail, input, emit)
 	}
 }
 
 // elementInput re-serializes an element of an envelope so a dead letter or
 // raw copy holds that element alone, not the whole envelope.
-func (n *Normalizer) elementInput(v *jsonValue) []byte {
+func (n *Normalizer) elementInput(v *jsondom.Value) []byte {
 	n.inner = v.MarshalTo(n.inner[:0])
 	return n.inner
 }
 
-func (n *Normalizer) normalizeElement(rec *jsonValue, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeElement(rec *jsondom.Value, recordRegion []byte, emit func(*Output)) {
 	input := n.elementInput(rec)
-	if rec.Type() != jsonObject {
-		n.emitReject(reject(SourceCloudTrail, "Records element: want an object, got %s", rec.Type()), SourceCloudTrail, input, emit)
+	if rec.Type() != jsondom.Object {
+		n.emitReject(record.Reject(SourceCloudTrail, "Records element: want an object, got %s", rec.Type()), SourceCloudTrail, input, emit)
 		return
 	}
 	n.normalizeRecord(rec, input, nil, recordRegion, emit)
@@ -111,36 +113,36 @@ func (n *Normalizer) normalizeElement(rec *jsonValue, recordRegion []byte, emit 
 
 // normalizeSubscription fans out a CloudWatch Logs subscription payload
 // (already gunzipped): every logEvents[].message is one CloudTrail record.
-func (n *Normalizer) normalizeSubscription(doc *jsonValue, input, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeSubscription(doc *jsondom.Value, input, recordRegion []byte, emit func(*Output)) {
 	switch mt := string(doc.GetStringBytes("messageType")); mt {
 	case "CONTROL_MESSAGE":
 		return // CloudWatch Logs' reachability check carries no records
 	case "DATA_MESSAGE":
 	default:
-		n.emitReject(reject(SourceCloudTrail, "CloudWatch Logs messageType %q is not DATA_MESSAGE", truncate([]byte(mt), 40)), SourceCloudTrail, input, emit)
+		n.emitReject(record.Reject(SourceCloudTrail, "CloudWatch Logs messageType %q is not DATA_MESSAGE", truncate([]byte(mt), 40)), SourceCloudTrail, input, emit)
 		return
 	}
 	events := doc.Get("logEvents")
-	if events.Type() != jsonArray {
-		n.emitReject(reject(SourceCloudTrail, "logEvents: want an array, got %s", events.Type()), SourceCloudTrail, input, emit)
+	if events.Type() != jsondom.Array {
+		n.emitReject(record.Reject(SourceCloudTrail, "logEvents: want an array, got %s", events.Type()), SourceCloudTrail, input, emit)
 		return
 	}
 	var reparseErr error
-	for i, ev := range n.outer.arrayItems(events, &reparseErr) {
+	for i, ev := range n.outer.ArrayItems(events, &reparseErr) {
 		msg := ev.Get("message")
-		if msg == nil || msg.Type() != jsonString {
-			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want a string", i), SourceCloudTrail, n.elementInput(ev), emit)
+		if msg == nil || msg.Type() != jsondom.String {
+			n.emitReject(record.Reject(SourceCloudTrail, "logEvents[%d].message: want a string", i), SourceCloudTrail, n.elementInput(ev), emit)
 			continue
 		}
 		text := msg.GetStringBytes()
 		textIndex := n.indexIfPlain(text)
-		rec, err := n.elem.parse(text, textIndex, textIndex != nil)
+		rec, err := n.elem.Parse(text, textIndex, textIndex != nil)
 		if err != nil {
-			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
+			n.emitReject(record.Reject(SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, n.redactString(err.Error())), SourceCloudTrail, text, emit)
 			continue
 		}
-		if rec.Type() != jsonObject {
-			n.emitReject(reject(SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()), SourceCloudTrail, text, emit)
+		if rec.Type() != jsondom.Object {
+			n.emitReject(record.Reject(SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()), SourceCloudTrail, text, emit)
 			continue
 		}
 		n.normalizeRecord(rec, text, textIndex, recordRegion, emit)
@@ -161,12 +163,12 @@ func (n *Normalizer) indexIfPlain(text []byte) *lineindex.Index {
 // firstValues sets out[i] to the value of obj's first member named keys[i],
 // or nil: one pass over the members where a Get per key would make one
 // (two when the key is missing).
-func firstValues(obj *jsonValue, keys []string, out []*jsonValue) {
+func firstValues(obj *jsondom.Value, keys []string, out []*jsondom.Value) {
 	clear(out)
-	for _, m := range obj.members {
+	for _, m := range obj.Members() {
 		for i, key := range keys {
-			if out[i] == nil && string(m.key) == key {
-				out[i] = m.v
+			if out[i] == nil && string(m.Key) == key {
+				out[i] = m.V
 				break
 			}
 		}
@@ -175,19 +177,19 @@ func firstValues(obj *jsonValue, keys []string, out []*jsonValue) {
 
 // isDigestFile recognizes a CloudTrail digest file by the keys that only
 // digest files have.
-func isDigestFile(v *jsonValue) bool {
+func isDigestFile(v *jsondom.Value) bool {
 	return v.Get("digestStartTime") != nil &&
 		(v.Get("digestPublicKeyFingerprint") != nil || v.Get("digestSignatureAlgorithm") != nil || v.Get("logFiles") != nil)
 }
 
 // looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
-func looksLikeCloudTrail(v *jsonValue) bool {
+func looksLikeCloudTrail(v *jsondom.Value) bool {
 	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
 }
 
 // normalizeRecord maps one record parsed from input; x is input's index
 // when the caller built one (input then holds no backslash), else nil.
-func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineindex.Index, recordRegion []byte, emit func(*Output)) {
+func (n *Normalizer) normalizeRecord(rec *jsondom.Value, input []byte, x *lineindex.Index, recordRegion []byte, emit func(*Output)) {
 	u := n.resetUnified(SourceCloudTrail, input)
 	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
 	if x == nil {
@@ -216,7 +218,7 @@ func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineindex.
 		err = n.mapCloudTrail(rec, u)
 	}
 	if err != nil {
-		n.emitReject(err, u.source, input, emit)
+		n.emitReject(err, u.Source, input, emit)
 		return
 	}
 	n.finishRegion(u, recordRegion)
@@ -226,64 +228,64 @@ func (n *Normalizer) normalizeRecord(rec *jsonValue, input []byte, x *lineindex.
 // ctError collects the first type error while visiting a record.
 type ctMapper struct {
 	n   *Normalizer
-	u   *unified
+	u   *record.Record
 	err error
 }
 
 // str returns a string field's bytes; null and absent give nil; any other
 // type is an error naming the key, so a malformed record is dead-lettered
 // with a reason instead of being half-mapped.
-func (m *ctMapper) str(key string, v *jsonValue) []byte {
+func (m *ctMapper) str(key string, v *jsondom.Value) []byte {
 	if v == nil {
 		return nil
 	}
 	switch v.Type() {
-	case jsonString:
+	case jsondom.String:
 		return v.GetStringBytes()
-	case jsonNull:
+	case jsondom.Null:
 		return nil
 	}
 	if m.err == nil {
-		m.err = reject(SourceCloudTrail, "%s: want a string, got %s", key, v.Type())
+		m.err = record.Reject(SourceCloudTrail, "%s: want a string, got %s", key, v.Type())
 	}
 	return nil
 }
 
-func (m *ctMapper) boolean(key string, v *jsonValue) Bool {
+func (m *ctMapper) boolean(key string, v *jsondom.Value) Bool {
 	if v == nil {
-		return BoolUnset
+		return record.BoolUnset
 	}
 	switch v.Type() {
-	case jsonTrue:
-		return BoolTrue
-	case jsonFalse:
-		return BoolFalse
-	case jsonNull:
-		return BoolUnset
-	case jsonString:
+	case jsondom.True:
+		return record.BoolTrue
+	case jsondom.False:
+		return record.BoolFalse
+	case jsondom.Null:
+		return record.BoolUnset
+	case jsondom.String:
 		// Some producers write CloudTrail booleans as strings.
 		switch s := v.GetStringBytes(); {
 		case bytes.EqualFold(s, []byte("true")):
-			return BoolTrue
+			return record.BoolTrue
 		case bytes.EqualFold(s, []byte("false")):
-			return BoolFalse
+			return record.BoolFalse
 		}
 	}
 	if m.err == nil {
-		m.err = reject(SourceCloudTrail, "%s: want a boolean, got %s", key, v.Type())
+		m.err = record.Reject(SourceCloudTrail, "%s: want a boolean, got %s", key, v.Type())
 	}
-	return BoolUnset
+	return record.BoolUnset
 }
 
 // typed returns v when it has type want, nil for null or absent, and
 // records a type error otherwise (the contract fixes these types).
-func (m *ctMapper) typed(key string, v *jsonValue, want jsonType) *jsonValue {
-	if v == nil || v.Type() == jsonNull {
+func (m *ctMapper) typed(key string, v *jsondom.Value, want jsondom.Type) *jsondom.Value {
+	if v == nil || v.Type() == jsondom.Null {
 		return nil
 	}
 	if v.Type() != want {
 		if m.err == nil {
-			m.err = reject(SourceCloudTrail, "%s: want %s, got %s", key, want, v.Type())
+			m.err = record.Reject(SourceCloudTrail, "%s: want %s, got %s", key, want, v.Type())
 		}
 		return nil
 	}
@@ -292,98 +294,98 @@ func (m *ctMapper) typed(key string, v *jsonValue, want jsonType) *jsonValue {
 
 // copied returns v when it is an object, array or scalar worth copying;
 // null gives nil.
-func copied(v *jsonValue) *jsonValue {
-	if v == nil || v.Type() == jsonNull {
+func copied(v *jsondom.Value) *jsondom.Value {
+	if v == nil || v.Type() == jsondom.Null {
 		return nil
 	}
 	return v
 }
 
 // mapCloudTrail fills u from one CloudTrail record.
-func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
+func (n *Normalizer) mapCloudTrail(rec *jsondom.Value, u *record.Record) error {
 	if !looksLikeCloudTrail(rec) {
-		return reject(SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
+		return record.Reject(SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
 	}
-	n.ct.reset()
+	n.ct.Reset()
 	ct := &n.ct
-	u.ct = ct
+	u.CloudTrail = ct
 	m := ctMapper{n: n, u: u}
 	var eventTime, fallbackTime []byte
-	var userIdentity, additional *jsonValue
-	var requestParams, responseElems *jsonValue
+	var userIdentity, additional *jsondom.Value
+	var requestParams, responseElems *jsondom.Value
 	var errorCode, errorMessage []byte
-	readOnly := BoolUnset
+	readOnly := record.BoolUnset
 
-	for key, v := range n.uniqueMembers(rec) {
+	for key, v := range n.seen.Unique(rec) {
 		switch string(key) {
 		case "eventVersion":
-			ct.eventVersion = m.str("eventVersion", v)
+			ct.EventVersion = m.str("eventVersion", v)
 		case "userIdentity":
 			userIdentity = v
 		case "eventTime":
 			eventTime = m.str("eventTime", v)
 		case "eventSource":
-			u.service = m.str("eventSource", v)
+			u.Service = m.str("eventSource", v)
 		case "eventName":
-			u.operation = m.str("eventName", v)
+			u.Operation = m.str("eventName", v)
 		case "awsRegion":
-			u.region = m.str("awsRegion", v)
-			ct.awsRegion = v
+			u.Region = m.str("awsRegion", v)
+			ct.AWSRegion = v
 		case "sourceIPAddress":
-			u.clientIP = m.str("sourceIPAddress", v)
+			u.Client.IP = m.str("sourceIPAddress", v)
 		case "userAgent":
-			u.userAgent = m.str("userAgent", v)
+			u.Client.UserAgent = m.str("userAgent", v)
 		case "errorCode":
 			errorCode = m.str("errorCode", v)
 		case "errorMessage":
 			errorMessage = m.str("errorMessage", v)
 		case "requestParameters":
 			requestParams = v
-			ct.requestParameters = copied(v)
+			ct.RequestParameters = copied(v)
 		case "responseElements":
 			responseElems = v
-			ct.responseElements = copied(v)
+			ct.ResponseElements = copied(v)
 		case "additionalEventData":
 			additional = v
-			ct.additionalEventData = copied(v)
+			ct.AdditionalEventData = copied(v)
 		case "requestID":
-			u.reqID = m.str("requestID", v)
+			u.Request.ID = m.str("requestID", v)
 		case "eventID":
-			ct.eventID = m.str("eventID", v)
+			ct.EventID = m.str("eventID", v)
 		case "readOnly":
 			readOnly = m.boolean("readOnly", v)
 		case "resources":
-			ct.resources = m.typed("resources", v, jsonArray)
+			ct.Resources = m.typed("resources", v, jsondom.Array)
 		case "eventType":
-			ct.eventType = m.str("eventType", v)
+			ct.EventType = m.str("eventType", v)
 		case "managementEvent":
-			ct.managementEvent = m.boolean("managementEvent", v)
+			ct.ManagementEvent = m.boolean("managementEvent", v)
 		case "recipientAccountId":
-			ct.recipientAccountID = m.str("recipientAccountId", v)
+			ct.RecipientAccountID = m.str("recipientAccountId", v)
 		case "sharedEventID":
-			ct.sharedEventID = m.str("sharedEventID", v)
+			ct.SharedEventID = m.str("sharedEventID", v)
 		case "vpcEndpointId":
-			u.reqVPCEndpointID = m.str("vpcEndpointId", v)
+			u.Request.VPCEndpointID = m.str("vpcEndpointId", v)
 		case "eventCategory":
-			ct.eventCategory = m.str("eventCategory", v)
+			ct.EventCategory = m.str("eventCategory", v)
 		case "tlsDetails":
-			ct.tlsDetails = m.typed("tlsDetails", v, jsonObject)
+			ct.TLSDetails = m.typed("tlsDetails", v, jsondom.Object)
 		case "sessionCredentialFromConsole":
 			// CloudTrail writes it as the string "true"; a boolean is kept too.
-			if v.Type() == jsonTrue || v.Type() == jsonFalse {
-				ct.sessionCredentialFromConsole = v
+			if v.Type() == jsondom.True || v.Type() == jsondom.False {
+				ct.SessionCredentialFromConsole = v
 			} else {
-				ct.sessionCredentialFromConsole = m.typed("sessionCredentialFromConsole", v, jsonString)
+				ct.SessionCredentialFromConsole = m.typed("sessionCredentialFromConsole", v, jsondom.String)
 			}
 		case "@timestamp":
 			// Logstash's receive time: used only when eventTime is missing,
 			// and kept in extra like every key this version does not map.
-			if v.Type() == jsonString {
+			if v.Type() == jsondom.String {
 				fallbackTime = v.GetStringBytes()
 			}
-			ct.extra = append(ct.extra, keyValue{key, v})
+			ct.Extra = append(ct.Extra, record.Member{Key: key, Value: v})
 		default:
-			ct.extra = append(ct.extra, keyValue{key, v})
+			ct.Extra = append(ct.Extra, record.Member{Key: key, Value: v})
 		}
 	}
 	if m.err != nil {
@@ -393,99 +395,99 @@ func (n *Normalizer) mapCloudTrail(rec *jsonValue, u *unified) error {
 	var err error
 	switch {
 	case len(eventTime) > 0:
-		if u.time, err = n.cloudTrailTime(eventTime, "eventTime"); err != nil {
+		if u.Time, err = n.cloudTrailTime(eventTime, "eventTime"); err != nil {
 			return err
 		}
 	case len(fallbackTime) > 0:
-		if u.time, err = n.cloudTrailTime(fallbackTime, "@timestamp"); err != nil {
+		if u.Time, err = n.cloudTrailTime(fallbackTime, "@timestamp"); err != nil {
 			return err
 		}
 	}
 
-	u.actionFromInput = u.operation
-	u.errorCode, u.errorMessage = errorCode, errorMessage
-	u.outcome = "success"
+	u.EventName = u.Operation
+	u.ErrorCode, u.ErrorMessage = errorCode, errorMessage
+	u.Outcome = "success"
 	if len(errorCode) > 0 || len(errorMessage) > 0 {
-		u.outcome = "failure"
+		u.Outcome = "failure"
 	}
-	u.readOnly = readOnly
-	if readOnly == BoolUnset && len(u.operation) > 0 {
-		u.readOnly = BoolOf(ActionReadOnly(u.operation))
+	u.ReadOnly = readOnly
+	if readOnly == record.BoolUnset && len(u.Operation) > 0 {
+		u.ReadOnly = jsonw.BoolOf(ActionReadOnly(u.Operation))
 	}
-	u.accountID = ct.recipientAccountID
-	if string(ct.eventCategory) == "Insight" {
+	u.AccountID = ct.RecipientAccountID
+	if string(ct.EventCategory) == "Insight" {
 		// An Insights event reports an unusual rate of some API call; it is
 		// not a call, so it has no outcome, and its operation stays in
 		// extra.insightDetails where a detection cannot take it for one.
-		u.outcome = ""
-		if details := rec.Get("insightDetails"); len(u.service) == 0 && details != nil && details.Type() == jsonObject {
-			u.service = m.str("insightDetails.eventSource", details.Get("eventSource"))
+		u.Outcome = ""
+		if details := rec.Get("insightDetails"); len(u.Service) == 0 && details != nil && details.Type() == jsondom.Object {
+			u.Service = m.str("insightDetails.eventSource", details.Get("eventSource"))
 		}
 	}
 
 	// A sourceIPAddress that is a service name means an AWS service called
 	// on the caller's behalf: that belongs in invoked_by, not ip.
-	if len(u.clientIP) > 0 && !looksLikeIP(u.clientIP) {
-		u.invokedBy = u.clientIP
-		u.clientIP = nil
+	if len(u.Client.IP) > 0 && !looksLikeIP(u.Client.IP) {
+		u.Client.InvokedBy = u.Client.IP
+		u.Client.IP = nil
 	}
 
-	if requestParams != nil && requestParams.Type() == jsonObject {
-		var v [4]*jsonValue
+	if requestParams != nil && requestParams.Type() == jsondom.Object {
+		var v [4]*jsondom.Value
 		firstValues(requestParams, []string{"bucketName", "key", "versionId", "Host"}, v[:])
-		u.bucketName = m.str("requestParameters.bucketName", v[0])
-		u.objectKey = m.str("requestParameters.key", v[1])
-		u.objectVersionID = m.str("requestParameters.versionId", v[2])
-		u.reqHost = hostWithoutPort(m.str("requestParameters.Host", v[3]))
+		u.Bucket.Name = m.str("requestParameters.bucketName", v[0])
+		u.Object.Key = m.str("requestParameters.key", v[1])
+		u.Object.VersionID = m.str("requestParameters.versionId", v[2])
+		u.Request.Host = hostWithoutPort(m.str("requestParameters.Host", v[3]))
 	}
-	if len(u.objectVersionID) == 0 && responseElems != nil && responseElems.Type() == jsonObject {
-		u.objectVersionID = m.str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
+	if len(u.Object.VersionID) == 0 && responseElems != nil && responseElems.Type() == jsondom.Object {
+		u.Object.VersionID = m.str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
 	}
-	if additional != nil && additional.Type() == jsonObject {
-		var v [5]*jsonValue
+	if additional != nil && additional.Type() == jsondom.Object {
+		var v [5]*jsondom.Value
 		firstValues(additional, []string{"x-amz-id-2", "SignatureVersion", "AuthenticationMethod", "CipherSuite", "bytesTransferredOut"}, v[:])
-		u.reqHostID = m.str("additionalEventData.x-amz-id-2", v[0])
-		u.reqSignature = m.str("additionalEventData.SignatureVersion", v[1])
-		u.reqAuthType = m.str("additionalEventData.AuthenticationMethod", v[2])
-		u.reqCipherSuite = m.str("additionalEventData.CipherSuite", v[3])
-		u.reqBytesSent = wholeNumber(v[4])
+		u.Request.HostID = m.str("additionalEventData.x-amz-id-2", v[0])
+		u.Request.SignatureVersion = m.str("additionalEventData.SignatureVersion", v[1])
+		u.Request.AuthType = m.str("additionalEventData.AuthenticationMethod", v[2])
+		u.Request.CipherSuite = m.str("additionalEventData.CipherSuite", v[3])
+		u.Request.BytesSent = wholeNumber(v[4])
 	}
-	if ct.tlsDetails != nil && ct.tlsDetails.Type() == jsonObject {
-		var v [2]*jsonValue
-		firstValues(ct.tlsDetails, []string{"tlsVersion", "cipherSuite"}, v[:])
-		u.reqTLSVersion = m.str("tlsDetails.tlsVersion", v[0])
-		if len(u.reqCipherSuite) == 0 {
-			u.reqCipherSuite = m.str("tlsDetails.cipherSuite", v[1])
+	if ct.TLSDetails != nil && ct.TLSDetails.Type() == jsondom.Object {
+		var v [2]*jsondom.Value
+		firstValues(ct.TLSDetails, []string{"tlsVersion", "cipherSuite"}, v[:])
+		u.Request.TLSVersion = m.str("tlsDetails.tlsVersion", v[0])
+		if len(u.Request.CipherSuite) == 0 {
+			u.Request.CipherSuite = m.str("tlsDetails.cipherSuite", v[1])
 		}
 	}
-	if ct.resources != nil && ct.resources.Type() == jsonArray {
-		for _, r := range ct.resources.GetArray() {
+	if ct.Resources != nil && ct.Resources.Type() == jsondom.Array {
+		for _, r := range ct.Resources.GetArray() {
 			if string(r.GetStringBytes("type")) == "AWS::S3::AccessPoint" {
-				u.reqAccessPointARN = r.GetStringBytes("ARN")
+				u.Request.AccessPointARN = r.GetStringBytes("ARN")
 			}
 		}
 	}
-	if userIdentity != nil && userIdentity.Type() == jsonObject {
+	if userIdentity != nil && userIdentity.Type() == jsondom.Object {
 		n.mapUserIdentity(&m, userIdentity, u)
-	} else if userIdentity != nil && userIdentity.Type() != jsonNull {
-		return reject(SourceCloudTrail, "userIdentity: want an object, got %s", userIdentity.Type())
+	} else if userIdentity != nil && userIdentity.Type() != jsondom.Null {
+		return record.Reject(SourceCloudTrail, "userIdentity: want an object, got %s", userIdentity.Type())
 	}
 	return m.err
 }
 
 // principalTypes maps CloudTrail userIdentity.type onto the contract's set.
 var principalTypes = map[string]string{
-	"Root": PrincipalRoot, "IAMUser": PrincipalIAMUser, "AssumedRole": PrincipalAssumedRole,
-	"Role": PrincipalAssumedRole, "FederatedUser": PrincipalFederatedUser, "AWSAccount": PrincipalAWSAccount,
-	"AWSService": PrincipalAWSService, "IdentityCenterUser": PrincipalIdentityCenterUser,
-	"WebIdentityUser": PrincipalWebIdentityUser, "SAMLUser": PrincipalSAMLUser, "Unknown": PrincipalUnknown,
+	"Root": record.PrincipalRoot, "IAMUser": record.PrincipalIAMUser, "AssumedRole": record.PrincipalAssumedRole,
+	"Role": record.PrincipalAssumedRole, "FederatedUser": record.PrincipalFederatedUser, "AWSAccount": record.PrincipalAWSAccount,
+	"AWSService": record.PrincipalAWSService, "IdentityCenterUser": record.PrincipalIdentityCenterUser,
+	"WebIdentityUser": record.PrincipalWebIdentityUser, "SAMLUser": record.PrincipalSAMLUser, "Unknown": record.PrincipalUnknown,
 }
 
-func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
-	p := &u.principal
-	u.hasPrincipal = true
+func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsondom.Value, u *record.Record) {
+	p := &u.Principal
+	u.HasPrincipal = true
 	var typ, arn []byte
-	for key, v := range n.uniqueMembers(ui) {
+	for key, v := range n.seen.Unique(ui) {
 		switch string(key) {
 		case "type":
 			typ = m.str("userIdentity.type", v)
@@ -500,11 +502,11 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 		case "userName":
 			p.UserName = m.str("userIdentity.userName", v)
 		case "invokedBy":
-			u.invokedBy = m.str("userIdentity.invokedBy", v)
+			u.Client.InvokedBy = m.str("userIdentity.invokedBy", v)
 		default:
 			// sessionContext, identityProvider, onBehalfOf...: partly mapped
 			// below, kept whole in extra so detections can use the rest.
-			n.ct.userIdentityExtra = append(n.ct.userIdentityExtra, keyValue{key, v})
+			n.ct.UserIdentityExtra = append(n.ct.UserIdentityExtra, record.Member{Key: key, Value: v})
 		}
 	}
 	if len(arn) > 0 {
@@ -513,9 +515,9 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 	if t, ok := principalTypes[string(typ)]; ok {
 		p.Type = t
 	} else if p.Type == "" {
-		p.Type = PrincipalUnknown
+		p.Type = record.PrincipalUnknown
 	}
-	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == jsonObject {
+	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == jsondom.Object {
 		if issuer := sc.Get("sessionIssuer"); issuer != nil && string(issuer.GetStringBytes("type")) == "Role" {
 			if roleARN := issuer.GetStringBytes("arn"); len(roleARN) > 0 {
 				p.RoleARN = roleARN
@@ -529,11 +531,11 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 		}
 	}
 	switch p.Type {
-	case PrincipalAWSService:
+	case record.PrincipalAWSService:
 		if len(p.Service) == 0 {
-			p.Service = u.invokedBy
+			p.Service = u.Client.InvokedBy
 		}
-	case PrincipalAssumedRole, PrincipalFederatedUser:
+	case record.PrincipalAssumedRole, record.PrincipalFederatedUser:
 		if len(p.SessionName) == 0 {
 			// principalId is "AROA...:SESSION" for role sessions.
 			if i := bytes.IndexByte(p.PrincipalID, ':'); i >= 0 {
@@ -541,10 +543,10 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsonValue, u *unified) {
 			}
 		}
 	}
-	p.Authenticated = BoolTrue
+	p.Authenticated = record.BoolTrue
 	if string(p.AccountID) == "ANONYMOUS_PRINCIPAL" {
 		// S3 logs unauthenticated requests with this placeholder account.
-		*p = Principal{Type: PrincipalAnonymous, Authenticated: BoolFalse}
+		*p = Principal{Type: record.PrincipalAnonymous, Authenticated: record.BoolFalse}
 	}
 }
 
@@ -577,8 +579,8 @@ func looksLikeIP(b []byte) bool {
 
 // wholeNumber reads a JSON number that holds an integer (CloudTrail writes
 // byte counts as 1234.0).
-func wholeNumber(v *jsonValue) jsonw.Int {
-	if v == nil || v.Type() != jsonNumber {
+func wholeNumber(v *jsondom.Value) jsonw.Int {
+	if v == nil || v.Type() != jsondom.Number {
 		return jsonw.Int{}
 	}
 	f, err := v.Float64()
@@ -603,7 +605,7 @@ func (n *Normalizer) cloudTrailTime(b []byte, key string) ([]byte, error) {
 		err = errors.New("year out of range")
 	}
 	if err != nil {
-		return nil, reject(SourceCloudTrail, "%s: %q is not an RFC 3339 time", key, truncate(b, 40))
+		return nil, record.Reject(SourceCloudTrail, "%s: %q is not an RFC 3339 time", key, truncate(b, 40))
 	}
 	return t.UTC().AppendFormat(n.timeBuf[:0], time.RFC3339Nano), nil
 }

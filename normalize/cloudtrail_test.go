@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
 )
 
 // ctRecordLines are the CloudTrail records of the testdata and samples
@@ -146,7 +148,7 @@ func TestEnvelopeElementByElement(t *testing.T) {
 				if tc.name == "records" {
 					// The whole parse keeps every record; element by
 					// element keeps a few (what fits in keep, then one).
-					if w, s := wn.outer.retainedBytes(), n.outer.retainedBytes(); s*10 > w {
+					if w, s := wn.outer.RetainedBytes(), n.outer.RetainedBytes(); s*10 > w {
 						t.Errorf("streamKeep %d: parser storage %d bytes, whole document %d", keep, s, w)
 					}
 				}
@@ -170,12 +172,12 @@ func TestEnvelopeDefaultKeep(t *testing.T) {
 	if want := copies * len(lines); count != want {
 		t.Fatalf("%d outputs, want %d", count, want)
 	}
-	if !n.outer.partial {
+	if !n.outer.Partial() {
 		t.Error("the Records array was parsed whole")
 	}
 	// The first parse kept items up to defaultStreamKeep of text; the
 	// whole parse needs several times the document.
-	if s := n.outer.retainedBytes(); s > 10*defaultStreamKeep {
+	if s := n.outer.RetainedBytes(); s > 10*defaultStreamKeep {
 		t.Errorf("parser storage %d bytes for a document of %d", s, len(doc))
 	}
 }
@@ -191,11 +193,11 @@ func TestJSONParserStreamArrayErrors(t *testing.T) {
 		`{"Records":[1,2]`,
 		`{"Records":[1,2]]`,
 		`{"Records":[1,"\x"]}`,
-		`{"logEvents":[` + strings.Repeat("[", jsonMaxDepth) + `]}`,
+		`{"logEvents":[` + strings.Repeat("[", jsondom.MaxDepth) + `]}`,
 	} {
-		var whole, streamed jsonParser
+		var whole, streamed jsondom.Parser
 		_, werr := whole.ParseBytes([]byte(doc))
-		streamed.stream, streamed.keep = envelopeArrays, 0
+		streamed.Stream(envelopeArrays, 0)
 		_, serr := streamed.ParseBytes([]byte(doc))
 		if werr == nil || serr == nil || werr.Error() != serr.Error() {
 			t.Errorf("%.60s: whole parse: %v; streamed: %v", doc, werr, serr)

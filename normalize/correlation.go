@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // CorrelationIDLen is the length of a correlation_id: 16 bytes in hex.
@@ -56,8 +57,8 @@ func sum256(requestID, hostID []byte) (sum [sha256.Size]byte) {
 
 // correlationID computes u's correlation_id into the Normalizer's scratch
 // space (nil when the record has no request id).
-func (n *Normalizer) correlationID(u *unified) []byte {
-	id, host := present(u.reqID), present(u.reqHostID)
+func (n *Normalizer) correlationID(u *record.Record) []byte {
+	id, host := present(u.Request.ID), present(u.Request.HostID)
 	if len(id) == 0 {
 		return nil
 	}

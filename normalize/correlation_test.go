@@ -6,6 +6,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // The README's example request, seen through both sources.
@@ -64,10 +66,10 @@ func TestCorrelationTwins(t *testing.T) {
 	if a, c := id(readmeAccessLogLine), id(readmeCloudTrailEvent); a != readmeCorrelationID || c != readmeCorrelationID {
 		t.Errorf("README pair: access log %v, CloudTrail %v, want %s", a, c, readmeCorrelationID)
 	}
-	if a, c := id(benchAccessLogLine), id(benchCloudTrailEvent); a == nil || a != c {
+	if a, c := id(testinput.AccessLogLine), id(testinput.CloudTrailEvent); a == nil || a != c {
 		t.Errorf("benchmark pair: access log %v, CloudTrail %v", a, c)
 	}
-	if a, b := id(benchAccessLogLine), id(readmeAccessLogLine); a == b {
+	if a, b := id(testinput.AccessLogLine), id(readmeAccessLogLine); a == b {
 		t.Error("two requests share a correlation_id")
 	}
 	// No request id, no correlation_id.

@@ -1,49 +1,54 @@
 package normalize
 
+import (
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
+	"github.com/awsaudit/awsaudit/normalize/record"
+)
+
 // detect evaluates the rules on one mapped record. It runs after the
 // region is settled and before encoding, reads only u, and allocates
 // nothing except when access_denied_rate meets a new principal or IP.
-func (n *Normalizer) detect(r *Rules, u *unified) alertSet {
-	var s alertSet
-	p := &u.principal
+func (n *Normalizer) detect(r *Rules, u *record.Record) record.AlertSet {
+	var s record.AlertSet
+	p := &u.Principal
 	on := r.enabled
 
-	if on.has(AlertAnonymousAccess) && u.hasPrincipal && p.Authenticated == BoolFalse {
-		s.add(AlertAnonymousAccess)
+	if on.Has(AlertAnonymousAccess) && u.HasPrincipal && p.Authenticated == record.BoolFalse {
+		s.Add(AlertAnonymousAccess)
 	}
 
-	if len(u.errorCode) > 0 && (on.has(AlertAccessDenied) || on.has(AlertAccessDeniedRate)) {
-		if _, denied := r.deniedCodes[string(u.errorCode)]; denied {
-			if on.has(AlertAccessDenied) {
-				s.add(AlertAccessDenied)
+	if len(u.ErrorCode) > 0 && (on.Has(AlertAccessDenied) || on.Has(AlertAccessDeniedRate)) {
+		if _, denied := r.deniedCodes[string(u.ErrorCode)]; denied {
+			if on.Has(AlertAccessDenied) {
+				s.Add(AlertAccessDenied)
 			}
 			if r.rate != nil && n.denialRateExceeded(r.rate, u) {
-				s.add(AlertAccessDeniedRate)
+				s.Add(AlertAccessDeniedRate)
 			}
 		}
 	}
 
-	if on.has(AlertSlowRequest) && u.reqTurnaround.OK && u.reqTurnaround.V >= r.slowMS {
-		s.add(AlertSlowRequest)
+	if on.Has(AlertSlowRequest) && u.Request.TurnaroundMS.OK && u.Request.TurnaroundMS.V >= r.slowMS {
+		s.Add(AlertSlowRequest)
 	}
 
-	if len(r.buckets) > 0 && (on.has(AlertUnexpectedRequester) || on.has(AlertUnexpectedWrite)) {
+	if len(r.buckets) > 0 && (on.Has(AlertUnexpectedRequester) || on.Has(AlertUnexpectedWrite)) {
 		n.detectAllowList(r, u, &s)
 	}
 
-	if on.has(AlertPresignedURL) && isPresigned(u) {
-		s.add(AlertPresignedURL)
+	if on.Has(AlertPresignedURL) && isPresigned(u) {
+		s.Add(AlertPresignedURL)
 	}
 
-	if u.readOnly != BoolTrue && (on.has(AlertPublicExposureChange) || on.has(AlertAuditTampering)) {
-		success := u.outcome != "failure"
-		if on.has(AlertPublicExposureChange) && (success || r.publicFailures) && hasAction(r.publicActions, u) {
-			s.add(AlertPublicExposureChange)
+	if u.ReadOnly != record.BoolTrue && (on.Has(AlertPublicExposureChange) || on.Has(AlertAuditTampering)) {
+		success := u.Outcome != "failure"
+		if on.Has(AlertPublicExposureChange) && (success || r.publicFailures) && hasAction(r.publicActions, u) {
+			s.Add(AlertPublicExposureChange)
 		}
-		if on.has(AlertAuditTampering) && (success || r.tamperFailures) {
+		if on.Has(AlertAuditTampering) && (success || r.tamperFailures) {
 			if hasAction(r.tamperActions, u) ||
 				(r.bucketLogging && actionIs(u, "PutBucketLogging") && loggingTurnedOff(u)) {
-				s.add(AlertAuditTampering)
+				s.Add(AlertAuditTampering)
 			}
 		}
 	}
@@ -52,57 +57,57 @@ func (n *Normalizer) detect(r *Rules, u *unified) alertSet {
 
 // actionIs reports whether the record's action (the mapped access-log
 // action, else CloudTrail's eventName) is name.
-func actionIs(u *unified, name string) bool {
-	if u.action != "" {
-		return u.action == name
+func actionIs(u *record.Record, name string) bool {
+	if u.Action != "" {
+		return u.Action == name
 	}
-	return string(u.actionFromInput) == name
+	return string(u.EventName) == name
 }
 
 // hasAction reports whether the record's action is in set.
-func hasAction(set map[string]struct{}, u *unified) bool {
+func hasAction(set map[string]struct{}, u *record.Record) bool {
 	if len(set) == 0 {
 		return false
 	}
-	if u.action != "" {
-		_, ok := set[u.action]
+	if u.Action != "" {
+		_, ok := set[u.Action]
 		return ok
 	}
-	if len(u.actionFromInput) == 0 {
+	if len(u.EventName) == 0 {
 		return false
 	}
-	_, ok := set[string(u.actionFromInput)]
+	_, ok := set[string(u.EventName)]
 	return ok
 }
 
 // isPresigned: authenticated by query string, or (older access logs
 // without the authentication-type field) a Request-URI carrying a
 // signature parameter.
-func isPresigned(u *unified) bool {
-	if len(u.reqAuthType) > 0 && !(len(u.reqAuthType) == 1 && u.reqAuthType[0] == '-') {
-		return asciiFoldEqual(u.reqAuthType, "querystring")
+func isPresigned(u *record.Record) bool {
+	if len(u.Request.AuthType) > 0 && !(len(u.Request.AuthType) == 1 && u.Request.AuthType[0] == '-') {
+		return asciiFoldEqual(u.Request.AuthType, "querystring")
 	}
-	return uriHasQueryParam(u.reqURI, "X-Amz-Signature") || uriHasQueryParam(u.reqURI, "Signature")
+	return uriHasQueryParam(u.Request.URI, "X-Amz-Signature") || uriHasQueryParam(u.Request.URI, "Signature")
 }
 
 // loggingTurnedOff reports whether a PutBucketLogging leaves the bucket
 // without a log target. CloudTrail logs the request body; access logs do
 // not, so there it cannot be told and counts as turned off.
-func loggingTurnedOff(u *unified) bool {
-	if u.ct == nil {
+func loggingTurnedOff(u *record.Record) bool {
+	if u.CloudTrail == nil {
 		return true
 	}
-	rp := u.ct.requestParameters
-	if rp == nil || rp.Type() != jsonObject {
+	rp := u.CloudTrail.RequestParameters
+	if rp == nil || rp.Type() != jsondom.Object {
 		return true
 	}
 	target := rp.Get("BucketLoggingStatus", "LoggingEnabled", "TargetBucket")
-	return target == nil || target.Type() != jsonString || len(target.GetStringBytes()) == 0
+	return target == nil || target.Type() != jsondom.String || len(target.GetStringBytes()) == 0
 }
 
 // denialRateExceeded counts this denial for the principal and the IP.
-func (n *Normalizer) denialRateExceeded(w *rateWindow, u *unified) bool {
-	t, ok := epochMillis(u.time)
+func (n *Normalizer) denialRateExceeded(w *rateWindow, u *record.Record) bool {
+	t, ok := epochMillis(u.Time)
 	if !ok {
 		t = n.now().UnixMilli()
 	}
@@ -114,7 +119,7 @@ func (n *Normalizer) denialRateExceeded(w *rateWindow, u *unified) bool {
 			exceeded = true
 		}
 	}
-	if w.byIP && len(u.clientIP) > 0 && w.hit(w.key(rateKeyIP, u.clientIP), t) {
+	if w.byIP && len(u.Client.IP) > 0 && w.hit(w.key(rateKeyIP, u.Client.IP), t) {
 		exceeded = true
 	}
 	return exceeded
@@ -122,11 +127,11 @@ func (n *Normalizer) denialRateExceeded(w *rateWindow, u *unified) bool {
 
 // principalKey names the requester for counting: its ARN, else its
 // principal id, canonical id or access key id; nil for anonymous.
-func principalKey(u *unified) []byte {
-	if !u.hasPrincipal {
+func principalKey(u *record.Record) []byte {
+	if !u.HasPrincipal {
 		return nil
 	}
-	p := &u.principal
+	p := &u.Principal
 	for _, id := range [...][]byte{p.ARN, p.PrincipalID, p.CanonicalID, p.AccessKeyID, p.Service} {
 		if len(id) > 0 {
 			return id
@@ -136,8 +141,8 @@ func principalKey(u *unified) []byte {
 }
 
 // detectAllowList applies the first bucket entry that matches.
-func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
-	name := u.bucketName
+func (n *Normalizer) detectAllowList(r *Rules, u *record.Record, s *record.AlertSet) {
+	name := u.Bucket.Name
 	if len(name) == 0 {
 		return
 	}
@@ -159,11 +164,11 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 		writer, writerKnown = n.matchesAny(b.writers, u), true
 		requester = writer
 	}
-	if r.enabled.has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
-		len(u.reqSourceRegion) > 0 && !matchesRegion(b.sourceRegions, n.lower(u.reqSourceRegion))) {
-		s.add(AlertUnexpectedRequester)
+	if r.enabled.Has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
+		len(u.Request.SourceRegion) > 0 && !matchesRegion(b.sourceRegions, n.lower(u.Request.SourceRegion))) {
+		s.Add(AlertUnexpectedRequester)
 	}
-	if !r.enabled.has(AlertUnexpectedWrite) || u.readOnly != BoolFalse {
+	if !r.enabled.Has(AlertUnexpectedWrite) || u.ReadOnly != record.BoolFalse {
 		return
 	}
 	if r.writeActions != nil && !hasAction(r.writeActions, u) {
@@ -173,11 +178,11 @@ func (n *Normalizer) detectAllowList(r *Rules, u *unified, s *alertSet) {
 		writer = n.matchesAny(b.writers, u)
 	}
 	if !writer {
-		s.add(AlertUnexpectedWrite)
+		s.Add(AlertUnexpectedWrite)
 	}
 }
 
-func (n *Normalizer) matchesAny(patterns []principalPattern, u *unified) bool {
+func (n *Normalizer) matchesAny(patterns []principalPattern, u *record.Record) bool {
 	for i := range patterns {
 		if n.matchPrincipal(&patterns[i], u) {
 			return true
@@ -186,14 +191,14 @@ func (n *Normalizer) matchesAny(patterns []principalPattern, u *unified) bool {
 	return false
 }
 
-func (n *Normalizer) matchPrincipal(pp *principalPattern, u *unified) bool {
-	if !u.hasPrincipal {
+func (n *Normalizer) matchPrincipal(pp *principalPattern, u *record.Record) bool {
+	if !u.HasPrincipal {
 		return false
 	}
-	p := &u.principal
+	p := &u.Principal
 	switch pp.kind {
 	case patternAnonymous:
-		return p.Authenticated == BoolFalse
+		return p.Authenticated == record.BoolFalse
 	case patternARN:
 		if len(p.ARN) > 0 && globMatch(pp.glob, p.ARN, false) {
 			return true
@@ -210,7 +215,7 @@ func (n *Normalizer) matchPrincipal(pp *principalPattern, u *unified) bool {
 		return len(p.AccountID) > 0 && globMatch(pp.glob, p.AccountID, false)
 	case patternService:
 		return (len(p.Service) > 0 && globMatch(pp.glob, p.Service, true)) ||
-			(len(u.invokedBy) > 0 && globMatch(pp.glob, u.invokedBy, true))
+			(len(u.Client.InvokedBy) > 0 && globMatch(pp.glob, u.Client.InvokedBy, true))
 	case patternCanonical:
 		return len(p.CanonicalID) > 0 && globMatch(pp.glob, p.CanonicalID, true)
 	}

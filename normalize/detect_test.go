@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // accessLine builds a 26-field access-log line from a base GetObject by
@@ -683,7 +685,7 @@ func TestRulesAllocations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{benchAccessLogLine, benchPresignedLine, accessLine(map[int]string{10: "403", 11: "AccessDenied"})} {
+	for _, line := range []string{testinput.AccessLogLine, testinput.PresignedLine, accessLine(map[int]string{10: "403", 11: "AccessDenied"})} {
 		n := New(Options{Redact: true, KeyPath: "bucket.name", Rules: r})
 		emit := func(o *Output) {
 			if o.Err != nil {

@@ -4,6 +4,7 @@ import (
 	"strconv"
 
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -95,11 +96,11 @@ func (e *encoder) constStr(name, v string) {
 }
 
 func (e *encoder) boolean(name string, v Bool) {
-	if v == BoolUnset {
+	if v == record.BoolUnset {
 		return
 	}
 	e.key(name)
-	if v == BoolTrue {
+	if v == record.BoolTrue {
 		e.b = append(e.b, "true"...)
 	} else {
 		e.b = append(e.b, "false"...)

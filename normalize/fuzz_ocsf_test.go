@@ -4,6 +4,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -13,9 +14,9 @@ import (
 // checkOutputs, and the OCSF event must match the OCSF schema with no
 // secret left.
 func FuzzDetectionsAndOCSF(f *testing.F) {
-	f.Add([]byte(benchAccessLogLine))
-	f.Add([]byte(benchPresignedLine))
-	f.Add([]byte(benchCloudTrailEvent))
+	f.Add([]byte(testinput.AccessLogLine))
+	f.Add([]byte(testinput.PresignedLine))
+	f.Add([]byte(testinput.CloudTrailEvent))
 	f.Add([]byte(readmeAccessLogLine))
 	f.Add([]byte(readmeCloudTrailEvent))
 	addSeeds(f, "testdata/detections_*", "testdata/access_log_*.log", "testdata/cloudtrail_*.json*", "testdata/redaction_*",

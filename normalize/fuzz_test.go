@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -88,8 +89,8 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 		n.now = clock
 		n.streamKeep = keep
 		// Warm the memos with other values, so a stale one would show.
-		n.Normalize([]byte(benchPresignedLine), SourceAuto, nil, func(*Output) {})
-		n.Normalize([]byte(benchCloudTrailEvent), SourceAuto, nil, func(*Output) {})
+		n.Normalize([]byte(testinput.PresignedLine), SourceAuto, nil, func(*Output) {})
+		n.Normalize([]byte(testinput.CloudTrailEvent), SourceAuto, nil, func(*Output) {})
 		got := 0
 		n.Normalize(input, hint, nil, func(o *Output) {
 			if got >= len(want) {
@@ -127,8 +128,8 @@ func addSeeds(f *testing.F, patterns ...string) {
 }
 
 func FuzzAccessLog(f *testing.F) {
-	f.Add([]byte(benchAccessLogLine))
-	f.Add([]byte(benchPresignedLine))
+	f.Add([]byte(testinput.AccessLogLine))
+	f.Add([]byte(testinput.PresignedLine))
 	addSeeds(f, "testdata/access_log_*.log", "testdata/redaction_*.log", filepath.Join(samplesDir, "s3_access.log"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
@@ -139,7 +140,7 @@ func FuzzAccessLog(f *testing.F) {
 }
 
 func FuzzCloudTrail(f *testing.F) {
-	f.Add([]byte(benchCloudTrailEvent))
+	f.Add([]byte(testinput.CloudTrailEvent))
 	addSeeds(f, "testdata/cloudtrail_*.json*", "testdata/redaction_*.jsonl", filepath.Join(samplesDir, "cloudtrail.jsonl"),
 		filepath.Join(samplesDir, "cloudtrail_envelopes", "*.json"))
 	opts := DefaultOptions()

@@ -1,6 +1,10 @@
 package normalize
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/awsaudit/awsaudit/normalize/record"
+)
 
 // s3ServicePrincipal is the service S3 logs as "AmazonS3" (replication,
 // inventory, lifecycle acting on its own). Its capacity equals its length
@@ -17,31 +21,31 @@ const minCanonicalIDLen = 32
 func ParseRequester(s []byte, p *Principal) {
 	switch {
 	case len(s) == 0 || (len(s) == 1 && s[0] == '-'):
-		p.Type = PrincipalAnonymous
-		p.Authenticated = BoolFalse
+		p.Type = record.PrincipalAnonymous
+		p.Authenticated = record.BoolFalse
 		return
 	case ParseARN(s, p):
 	case bytes.HasPrefix(s, []byte("svc:")):
-		p.Type = PrincipalAWSService
+		p.Type = record.PrincipalAWSService
 		p.Service = s[len("svc:"):]
 	case string(s) == "AmazonS3":
-		p.Type = PrincipalAWSService
+		p.Type = record.PrincipalAWSService
 		p.Service = s3ServicePrincipal
 	case isCanonicalUserID(s):
-		p.Type = PrincipalCanonicalUser
+		p.Type = record.PrincipalCanonicalUser
 		p.CanonicalID = s
 	case isServicePrincipal(s):
-		p.Type = PrincipalAWSService
+		p.Type = record.PrincipalAWSService
 		p.Service = s
 	default:
-		p.Type = PrincipalUnknown
+		p.Type = record.PrincipalUnknown
 		p.PrincipalID = s
 	}
 	if p.Type == "" {
 		// An ARN that names no principal kind we know (a bare role ARN).
-		p.Type = PrincipalUnknown
+		p.Type = record.PrincipalUnknown
 	}
-	p.Authenticated = BoolTrue
+	p.Authenticated = record.BoolTrue
 }
 
 // ParseARN fills p's ARN-derived fields (ARN, Partition, AccountID, Type when derivable,
@@ -92,9 +96,9 @@ func parseIAMResource(resource []byte, p *Principal) {
 	kind, path, _ := cutField(resource, '/')
 	switch string(kind) {
 	case "root":
-		setTypeIfEmpty(p, PrincipalRoot)
+		setTypeIfEmpty(p, record.PrincipalRoot)
 	case "user":
-		setTypeIfEmpty(p, PrincipalIAMUser)
+		setTypeIfEmpty(p, record.PrincipalIAMUser)
 		setIfEmpty(&p.UserName, lastPathSegment(path))
 	case "role":
 		// A role ARN (CloudTrail sessionIssuer) is no principal by itself:
@@ -111,12 +115,12 @@ func parseSTSResource(resource []byte, p *Principal) {
 	kind, name, _ := cutField(resource, '/')
 	switch string(kind) {
 	case "assumed-role":
-		setTypeIfEmpty(p, PrincipalAssumedRole)
+		setTypeIfEmpty(p, record.PrincipalAssumedRole)
 		role, session, _ := cutField(name, '/')
 		setIfEmpty(&p.RoleName, role)
 		setIfEmpty(&p.SessionName, session)
 	case "federated-user":
-		setTypeIfEmpty(p, PrincipalFederatedUser)
+		setTypeIfEmpty(p, record.PrincipalFederatedUser)
 		setIfEmpty(&p.SessionName, name)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // principalView is Principal with strings, for readable test tables.
@@ -37,9 +39,9 @@ func TestParseRequester(t *testing.T) {
 			name:      "assumed role",
 			requester: "arn:aws:sts::123456789012:assumed-role/ADFS-Dev/bob@example.com",
 			want: principalView{
-				Type: PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/ADFS-Dev/bob@example.com",
+				Type: record.PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/ADFS-Dev/bob@example.com",
 				Partition: "aws", AccountID: "123456789012", RoleName: "ADFS-Dev", SessionName: "bob@example.com",
-				Authenticated: BoolTrue,
+				Authenticated: record.BoolTrue,
 			},
 			roleARN: "arn:aws:iam::123456789012:role/ADFS-Dev",
 		},
@@ -47,90 +49,90 @@ func TestParseRequester(t *testing.T) {
 			name:      "IAM user with path",
 			requester: "arn:aws:iam::123456789012:user/division/alice",
 			want: principalView{
-				Type: PrincipalIAMUser, ARN: "arn:aws:iam::123456789012:user/division/alice",
-				Partition: "aws", AccountID: "123456789012", UserName: "alice", Authenticated: BoolTrue,
+				Type: record.PrincipalIAMUser, ARN: "arn:aws:iam::123456789012:user/division/alice",
+				Partition: "aws", AccountID: "123456789012", UserName: "alice", Authenticated: record.BoolTrue,
 			},
 		},
 		{
 			name:      "root",
 			requester: "arn:aws:iam::123456789012:root",
 			want: principalView{
-				Type: PrincipalRoot, ARN: "arn:aws:iam::123456789012:root",
-				Partition: "aws", AccountID: "123456789012", Authenticated: BoolTrue,
+				Type: record.PrincipalRoot, ARN: "arn:aws:iam::123456789012:root",
+				Partition: "aws", AccountID: "123456789012", Authenticated: record.BoolTrue,
 			},
 		},
 		{
 			name:      "federated user",
 			requester: "arn:aws:sts::123456789012:federated-user/Bob",
 			want: principalView{
-				Type: PrincipalFederatedUser, ARN: "arn:aws:sts::123456789012:federated-user/Bob",
-				Partition: "aws", AccountID: "123456789012", SessionName: "Bob", Authenticated: BoolTrue,
+				Type: record.PrincipalFederatedUser, ARN: "arn:aws:sts::123456789012:federated-user/Bob",
+				Partition: "aws", AccountID: "123456789012", SessionName: "Bob", Authenticated: record.BoolTrue,
 			},
 		},
 		{
 			name:      "canonical user, 64 hex",
 			requester: canonicalID64,
-			want:      principalView{Type: PrincipalCanonicalUser, CanonicalID: canonicalID64, Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalCanonicalUser, CanonicalID: canonicalID64, Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "service principal, svc: form",
 			requester: "svc:delivery.logs.amazonaws.com",
-			want:      principalView{Type: PrincipalAWSService, Service: "delivery.logs.amazonaws.com", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalAWSService, Service: "delivery.logs.amazonaws.com", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "service principal, AmazonS3",
 			requester: "AmazonS3",
-			want:      principalView{Type: PrincipalAWSService, Service: "s3.amazonaws.com", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalAWSService, Service: "s3.amazonaws.com", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "service principal, bare name",
 			requester: "cloudtrail.amazonaws.com",
-			want:      principalView{Type: PrincipalAWSService, Service: "cloudtrail.amazonaws.com", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalAWSService, Service: "cloudtrail.amazonaws.com", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "anonymous",
 			requester: "-",
-			want:      principalView{Type: PrincipalAnonymous, Authenticated: BoolFalse},
+			want:      principalView{Type: record.PrincipalAnonymous, Authenticated: record.BoolFalse},
 		},
 
 		// Beyond the table.
 		{
 			name:      "empty is anonymous",
 			requester: "",
-			want:      principalView{Type: PrincipalAnonymous, Authenticated: BoolFalse},
+			want:      principalView{Type: record.PrincipalAnonymous, Authenticated: record.BoolFalse},
 		},
 		{
 			name:      "canonical user, old 32 hex",
 			requester: "0123456789abcdef0123456789abcdef",
-			want:      principalView{Type: PrincipalCanonicalUser, CanonicalID: "0123456789abcdef0123456789abcdef", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalCanonicalUser, CanonicalID: "0123456789abcdef0123456789abcdef", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "canonical user, CloudFront 96 hex",
 			requester: canonicalID64 + "0123456789abcdef0123456789abcdef",
-			want:      principalView{Type: PrincipalCanonicalUser, CanonicalID: canonicalID64 + "0123456789abcdef0123456789abcdef", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalCanonicalUser, CanonicalID: canonicalID64 + "0123456789abcdef0123456789abcdef", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "31 hex is no canonical id",
 			requester: "0123456789abcdef0123456789abcde",
-			want:      principalView{Type: PrincipalUnknown, PrincipalID: "0123456789abcdef0123456789abcde", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalUnknown, PrincipalID: "0123456789abcdef0123456789abcde", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "hex with a non-hex character",
 			requester: canonicalID64[:63] + "g",
-			want:      principalView{Type: PrincipalUnknown, PrincipalID: canonicalID64[:63] + "g", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalUnknown, PrincipalID: canonicalID64[:63] + "g", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "service principal, China",
 			requester: "logging.s3.amazonaws.com.cn",
-			want:      principalView{Type: PrincipalAWSService, Service: "logging.s3.amazonaws.com.cn", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalAWSService, Service: "logging.s3.amazonaws.com.cn", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "Identity Center session",
 			requester: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/jane.doe@example.com",
 			want: principalView{
-				Type: PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/jane.doe@example.com",
+				Type: record.PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_AdministratorAccess_0123456789abcdef/jane.doe@example.com",
 				Partition: "aws", AccountID: "123456789012", RoleName: "AWSReservedSSO_AdministratorAccess_0123456789abcdef",
-				SessionName: "jane.doe@example.com", Authenticated: BoolTrue,
+				SessionName: "jane.doe@example.com", Authenticated: record.BoolTrue,
 			},
 			roleARN: "arn:aws:iam::123456789012:role/AWSReservedSSO_AdministratorAccess_0123456789abcdef",
 		},
@@ -138,9 +140,9 @@ func TestParseRequester(t *testing.T) {
 			name:      "GovCloud assumed role",
 			requester: "arn:aws-us-gov:sts::123456789012:assumed-role/Ops/i-0abc",
 			want: principalView{
-				Type: PrincipalAssumedRole, ARN: "arn:aws-us-gov:sts::123456789012:assumed-role/Ops/i-0abc",
+				Type: record.PrincipalAssumedRole, ARN: "arn:aws-us-gov:sts::123456789012:assumed-role/Ops/i-0abc",
 				Partition: "aws-us-gov", AccountID: "123456789012", RoleName: "Ops", SessionName: "i-0abc",
-				Authenticated: BoolTrue,
+				Authenticated: record.BoolTrue,
 			},
 			roleARN: "arn:aws-us-gov:iam::123456789012:role/Ops",
 		},
@@ -148,33 +150,33 @@ func TestParseRequester(t *testing.T) {
 			name:      "short account id kept as logged",
 			requester: "arn:aws:iam::123456:user/alice",
 			want: principalView{
-				Type: PrincipalIAMUser, ARN: "arn:aws:iam::123456:user/alice",
-				Partition: "aws", AccountID: "123456", UserName: "alice", Authenticated: BoolTrue,
+				Type: record.PrincipalIAMUser, ARN: "arn:aws:iam::123456:user/alice",
+				Partition: "aws", AccountID: "123456", UserName: "alice", Authenticated: record.BoolTrue,
 			},
 		},
 		{
 			name:      "bare role ARN names no principal type",
 			requester: "arn:aws:iam::123456789012:role/service-role/Replication",
 			want: principalView{
-				Type: PrincipalUnknown, ARN: "arn:aws:iam::123456789012:role/service-role/Replication",
-				Partition: "aws", AccountID: "123456789012", RoleName: "Replication", Authenticated: BoolTrue,
+				Type: record.PrincipalUnknown, ARN: "arn:aws:iam::123456789012:role/service-role/Replication",
+				Partition: "aws", AccountID: "123456789012", RoleName: "Replication", Authenticated: record.BoolTrue,
 			},
 			roleARN: "arn:aws:iam::123456789012:role/Replication",
 		},
 		{
 			name:      "malformed ARN",
 			requester: "arn:aws:sts",
-			want:      principalView{Type: PrincipalUnknown, PrincipalID: "arn:aws:sts", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalUnknown, PrincipalID: "arn:aws:sts", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "anything else",
 			requester: "AIDAJQABLZS4A3QDU576Q",
-			want:      principalView{Type: PrincipalUnknown, PrincipalID: "AIDAJQABLZS4A3QDU576Q", Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalUnknown, PrincipalID: "AIDAJQABLZS4A3QDU576Q", Authenticated: record.BoolTrue},
 		},
 		{
 			name:      "svc: prefix only",
 			requester: "svc:",
-			want:      principalView{Type: PrincipalAWSService, Authenticated: BoolTrue},
+			want:      principalView{Type: record.PrincipalAWSService, Authenticated: record.BoolTrue},
 		},
 	}
 	for _, tt := range tests {
@@ -203,37 +205,37 @@ func TestParseARN(t *testing.T) {
 		{
 			name: "partitions are taken as logged: aws-cn",
 			arn:  "arn:aws-cn:iam::123456789012:user/alice", ok: true,
-			want: principalView{Type: PrincipalIAMUser, ARN: "arn:aws-cn:iam::123456789012:user/alice", Partition: "aws-cn", AccountID: "123456789012", UserName: "alice"},
+			want: principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws-cn:iam::123456789012:user/alice", Partition: "aws-cn", AccountID: "123456789012", UserName: "alice"},
 		},
 		{
 			name: "aws-us-gov",
 			arn:  "arn:aws-us-gov:iam::123456789012:root", ok: true,
-			want: principalView{Type: PrincipalRoot, ARN: "arn:aws-us-gov:iam::123456789012:root", Partition: "aws-us-gov", AccountID: "123456789012"},
+			want: principalView{Type: record.PrincipalRoot, ARN: "arn:aws-us-gov:iam::123456789012:root", Partition: "aws-us-gov", AccountID: "123456789012"},
 		},
 		{
 			name: "aws-iso",
 			arn:  "arn:aws-iso:sts::123456789012:federated-user/Bob", ok: true,
-			want: principalView{Type: PrincipalFederatedUser, ARN: "arn:aws-iso:sts::123456789012:federated-user/Bob", Partition: "aws-iso", AccountID: "123456789012", SessionName: "Bob"},
+			want: principalView{Type: record.PrincipalFederatedUser, ARN: "arn:aws-iso:sts::123456789012:federated-user/Bob", Partition: "aws-iso", AccountID: "123456789012", SessionName: "Bob"},
 		},
 		{
 			name: "aws-iso-b",
 			arn:  "arn:aws-iso-b:sts::123456789012:assumed-role/R/s", ok: true,
-			want: principalView{Type: PrincipalAssumedRole, ARN: "arn:aws-iso-b:sts::123456789012:assumed-role/R/s", Partition: "aws-iso-b", AccountID: "123456789012", RoleName: "R", SessionName: "s"},
+			want: principalView{Type: record.PrincipalAssumedRole, ARN: "arn:aws-iso-b:sts::123456789012:assumed-role/R/s", Partition: "aws-iso-b", AccountID: "123456789012", RoleName: "R", SessionName: "s"},
 		},
 		{
 			name: "aws-iso-e",
 			arn:  "arn:aws-iso-e:iam::123456789012:user/u", ok: true,
-			want: principalView{Type: PrincipalIAMUser, ARN: "arn:aws-iso-e:iam::123456789012:user/u", Partition: "aws-iso-e", AccountID: "123456789012", UserName: "u"},
+			want: principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws-iso-e:iam::123456789012:user/u", Partition: "aws-iso-e", AccountID: "123456789012", UserName: "u"},
 		},
 		{
 			name: "aws-iso-f",
 			arn:  "arn:aws-iso-f:iam::123456789012:user/u", ok: true,
-			want: principalView{Type: PrincipalIAMUser, ARN: "arn:aws-iso-f:iam::123456789012:user/u", Partition: "aws-iso-f", AccountID: "123456789012", UserName: "u"},
+			want: principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws-iso-f:iam::123456789012:user/u", Partition: "aws-iso-f", AccountID: "123456789012", UserName: "u"},
 		},
 		{
 			name: "aws-eusc",
 			arn:  "arn:aws-eusc:iam::123456789012:user/u", ok: true,
-			want: principalView{Type: PrincipalIAMUser, ARN: "arn:aws-eusc:iam::123456789012:user/u", Partition: "aws-eusc", AccountID: "123456789012", UserName: "u"},
+			want: principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws-eusc:iam::123456789012:user/u", Partition: "aws-eusc", AccountID: "123456789012", UserName: "u"},
 		},
 		{
 			name: "role ARN with path leaves Type unset",
@@ -243,16 +245,16 @@ func TestParseARN(t *testing.T) {
 		{
 			name:   "set fields are kept, Type set only when empty",
 			arn:    "arn:aws:sts::123456789012:assumed-role/FromARN/session",
-			before: Principal{Type: PrincipalIdentityCenterUser, RoleName: []byte("FromIssuer"), AccountID: []byte("999999999999")},
+			before: Principal{Type: record.PrincipalIdentityCenterUser, RoleName: []byte("FromIssuer"), AccountID: []byte("999999999999")},
 			ok:     true,
-			want:   principalView{Type: PrincipalIdentityCenterUser, ARN: "arn:aws:sts::123456789012:assumed-role/FromARN/session", Partition: "aws", AccountID: "999999999999", RoleName: "FromIssuer", SessionName: "session"},
+			want:   principalView{Type: record.PrincipalIdentityCenterUser, ARN: "arn:aws:sts::123456789012:assumed-role/FromARN/session", Partition: "aws", AccountID: "999999999999", RoleName: "FromIssuer", SessionName: "session"},
 		},
 		{
 			name:   "ARN already set is kept",
 			arn:    "arn:aws:iam::123456789012:user/alice",
 			before: Principal{ARN: []byte("arn:aws:iam::123456789012:user/logged")},
 			ok:     true,
-			want:   principalView{Type: PrincipalIAMUser, ARN: "arn:aws:iam::123456789012:user/logged", Partition: "aws", AccountID: "123456789012", UserName: "alice"},
+			want:   principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws:iam::123456789012:user/logged", Partition: "aws", AccountID: "123456789012", UserName: "alice"},
 		},
 		{
 			name: "resource ARN of another service",
@@ -262,7 +264,7 @@ func TestParseARN(t *testing.T) {
 		{
 			name: "assumed role without session",
 			arn:  "arn:aws:sts::123456789012:assumed-role/OnlyRole", ok: true,
-			want: principalView{Type: PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/OnlyRole", Partition: "aws", AccountID: "123456789012", RoleName: "OnlyRole"},
+			want: principalView{Type: record.PrincipalAssumedRole, ARN: "arn:aws:sts::123456789012:assumed-role/OnlyRole", Partition: "aws", AccountID: "123456789012", RoleName: "OnlyRole"},
 		},
 		{name: "not an ARN", arn: "AmazonS3"},
 		{name: "empty", arn: ""},
@@ -347,7 +349,7 @@ func FuzzParseRequester(f *testing.F) {
 		if p.Type == "" {
 			t.Fatalf("ParseRequester(%q) left Type empty", s)
 		}
-		if (p.Type == PrincipalAnonymous) != (p.Authenticated == BoolFalse) || p.Authenticated == BoolUnset {
+		if (p.Type == record.PrincipalAnonymous) != (p.Authenticated == record.BoolFalse) || p.Authenticated == record.BoolUnset {
 			t.Fatalf("ParseRequester(%q): type %s with authenticated %v", s, p.Type, p.Authenticated)
 		}
 		checkPrincipalAliases(t, s, &p)

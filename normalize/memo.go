@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -45,15 +46,15 @@ type regionMemo struct {
 	region []byte  // a slice of key.in
 }
 
-// hostRegion is HostRegion(u.reqHost) through the memo.
-func (n *Normalizer) hostRegion(u *unified) []byte {
+// hostRegion is HostRegion(u.Request.Host) through the memo.
+func (n *Normalizer) hostRegion(u *record.Record) []byte {
 	m := &n.hostMemo
-	if m.key.holds(u.reqHost) {
+	if m.key.holds(u.Request.Host) {
 		return m.region
 	}
-	host := n.take(&m.key, u.reqHost)
+	host := n.take(&m.key, u.Request.Host)
 	if host == nil {
-		return HostRegion(u.reqHost)
+		return HostRegion(u.Request.Host)
 	}
 	m.region = HostRegion(host)
 	return m.region
@@ -67,37 +68,40 @@ type requesterMemo struct {
 	encoded      []byte
 	encodedMode  redact.Mode
 	encodedValid bool
+	// gen numbers the parses the memo made (see Record.PrincipalGen).
+	gen uint64
 }
 
-// parseRequester is ParseRequester(s, &u.principal) through the memo;
-// u.principal must be zero. It reports in u.principalMemo whether the
+// parseRequester is ParseRequester(s, &u.Principal) through the memo;
+// u.Principal must be zero. It reports in u.principalMemo whether the
 // principal is the memo's.
-func (n *Normalizer) parseRequester(s []byte, u *unified) {
+func (n *Normalizer) parseRequester(s []byte, u *record.Record) {
 	m := &n.requestMemo
 	if m.key.holds(s) {
-		u.principal, u.principalMemo = m.principal, true
+		u.Principal, u.PrincipalGen = m.principal, m.gen
 		return
 	}
 	requester := n.take(&m.key, s)
 	if requester == nil {
-		ParseRequester(s, &u.principal)
+		ParseRequester(s, &u.Principal)
 		return
 	}
 	m.principal = Principal{}
 	ParseRequester(requester, &m.principal)
 	m.encodedValid = false
-	u.principal, u.principalMemo = m.principal, true
+	m.gen++
+	u.Principal, u.PrincipalGen = m.principal, m.gen
 }
 
 // appendPrincipal is encodePrincipal through the memo when u's principal
 // is the memo's.
-func (n *Normalizer) appendPrincipal(b []byte, m redact.Mode, u *unified) []byte {
-	if !u.principalMemo {
-		return n.encodePrincipal(b, m, &u.principal)
+func (n *Normalizer) appendPrincipal(b []byte, m redact.Mode, u *record.Record) []byte {
+	if u.PrincipalGen == 0 {
+		return n.encodePrincipal(b, m, &u.Principal)
 	}
 	r := &n.requestMemo
 	if !r.encodedValid || r.encodedMode != m {
-		r.encoded = n.encodePrincipal(r.encoded[:0], m, &u.principal)
+		r.encoded = n.encodePrincipal(r.encoded[:0], m, &u.Principal)
 		r.encodedMode, r.encodedValid = m, true
 	}
 	return append(b, r.encoded...)

@@ -5,7 +5,9 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -17,8 +19,8 @@ type Normalizer struct {
 	defaultRegion []byte
 
 	out     Output
-	u       unified
-	ct      cloudTrailParts
+	u       record.Record
+	ct      record.CloudTrail
 	fields  [maxAccessFields][]byte
 	index   lineindex.Index // of the access-log line being parsed
 	timeBuf [64]byte
@@ -49,12 +51,12 @@ type Normalizer struct {
 	decodedPlain bool
 	roleARN      []byte // a role ARN built from its parts
 	lowered      []byte
-	// seenKeys holds the keys of the JSON objects being copied, for
-	// duplicate detection (see duplicateKeys).
-	seenKeys [][]byte
-	inner    []byte // an envelope element re-serialized for Output.Input
+	// seen holds the keys of the JSON objects being read or copied, for
+	// the first-wins rule of repeated keys.
+	seen  jsondom.Keys
+	inner []byte // an envelope element re-serialized for Output.Input
 	// jsonExtra backs unified.jsonExtra.
-	jsonExtra []keyValue
+	jsonExtra []record.Member
 
 	// redactStrings says whether the record being encoded may hold a
 	// secret in any string (see mayHoldSecret); always true for CloudTrail
@@ -78,9 +80,9 @@ type Normalizer struct {
 	// but JSON forbids; the record is then rejected.
 	encodeErr error
 
-	outer jsonParser // the input document
-	elem  jsonParser // a CloudWatch Logs message inside the document
-	keys  jsonParser // the encoded record, for uncommon KeyPaths
+	outer jsondom.Parser // the input document
+	elem  jsondom.Parser // a CloudWatch Logs message inside the document
+	keys  jsondom.Parser // the encoded record, for uncommon KeyPaths
 
 	// stats are the counters Stats returns; Trim keeps them.
 	stats Stats
@@ -124,10 +126,10 @@ func (n *Normalizer) Trim(limit int) {
 func (n *Normalizer) RetainedBytes() int {
 	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.detectRoleARN) + cap(n.decoded) +
 		cap(n.roleARN) + cap(n.lowered) + cap(n.inner) +
-		(cap(n.seenKeys)+cap(n.u.extraFields))*int(unsafe.Sizeof([]byte(nil))) +
-		(cap(n.ct.extra)+cap(n.ct.userIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(keyValue{})) +
+		(n.seen.Cap()+cap(n.u.Extra.Fields))*int(unsafe.Sizeof([]byte(nil))) +
+		(cap(n.ct.Extra)+cap(n.ct.UserIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(record.Member{})) +
 		(cap(n.index.Space)+cap(n.index.Quote)+cap(n.index.Equals)+cap(n.index.Unsafe))*8
-	return b + n.outer.retainedBytes() + n.elem.retainedBytes() + n.keys.retainedBytes()
+	return b + n.outer.RetainedBytes() + n.elem.RetainedBytes() + n.keys.RetainedBytes()
 }
 
 // Options returns the options the Normalizer was made with.
@@ -196,38 +198,37 @@ func trimLineEnd(b []byte) []byte {
 	return b
 }
 
-func (n *Normalizer) resetUnified(src Source, raw []byte) *unified {
-	fields := n.u.extraFields[:0]
-	n.u = unified{source: src, raw: raw, extraFields: fields}
+func (n *Normalizer) resetUnified(src Source, raw []byte) *record.Record {
+	n.u.Reset(src, raw)
 	n.plainInput = false
 	return &n.u
 }
 
 // finishRegion applies the precedence event > record > host > config.
-func (n *Normalizer) finishRegion(u *unified, recordRegion []byte) {
+func (n *Normalizer) finishRegion(u *record.Record, recordRegion []byte) {
 	switch {
-	case len(u.region) > 0 && looksLikeRegionName(u.region):
-		u.regionSource = "event"
+	case len(u.Region) > 0 && looksLikeRegionName(u.Region):
+		u.RegionSource = "event"
 	case len(recordRegion) > 0 && IsRegionCode(bytes.TrimSpace(recordRegion)):
-		u.region, u.regionSource = bytes.TrimSpace(recordRegion), "record"
+		u.Region, u.RegionSource = bytes.TrimSpace(recordRegion), "record"
 	default:
-		if len(u.region) > 0 && u.ct != nil {
+		if len(u.Region) > 0 && u.CloudTrail != nil {
 			// Not a region name: keep what CloudTrail said, out of the way.
-			u.ct.extra = append(u.ct.extra, keyValue{key: []byte("awsRegion"), value: n.ct.awsRegion})
+			u.CloudTrail.Extra = append(u.CloudTrail.Extra, record.Member{Key: []byte("awsRegion"), Value: n.ct.AWSRegion})
 		}
-		u.region = nil
+		u.Region = nil
 		if r := n.hostRegion(u); len(r) > 0 {
-			u.region, u.regionSource = r, "host"
+			u.Region, u.RegionSource = r, "host"
 		} else if len(n.defaultRegion) > 0 {
-			u.region, u.regionSource = n.defaultRegion, "config"
+			u.Region, u.RegionSource = n.defaultRegion, "config"
 		}
 	}
 }
 
-func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
-	u.correlationID = n.correlationID(u)
+func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Output)) {
+	u.CorrelationID = n.correlationID(u)
 	if n.rules != nil {
-		u.alerts = n.detect(n.rules, u)
+		u.Alerts = n.detect(n.rules, u)
 	}
 	n.encodeErr = nil
 	if n.opts.Format == FormatOCSF {
@@ -236,12 +237,12 @@ func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
 		n.buf = n.encodeUnified(n.buf[:0], u)
 	}
 	if n.encodeErr != nil {
-		n.emitReject(n.encodeErr, u.source, input, emit)
+		n.emitReject(n.encodeErr, u.Source, input, emit)
 		return
 	}
-	n.out = Output{Source: u.source, JSON: n.buf, Input: input}
-	if u.alerts != 0 {
-		n.out.Alerts = n.appendAlertNames(u.alerts)
+	n.out = Output{Source: u.Source, JSON: n.buf, Input: input}
+	if u.Alerts != 0 {
+		n.out.Alerts = n.appendAlertNames(u.Alerts)
 	}
 	if n.opts.KeyPath != "" {
 		encoded := n.buf
@@ -262,11 +263,11 @@ func (n *Normalizer) emitRecord(u *unified, input []byte, emit func(*Output)) {
 
 // appendAlertNames lists the names in s, in output order, in space the
 // Normalizer owns.
-func (n *Normalizer) appendAlertNames(s alertSet) []string {
+func (n *Normalizer) appendAlertNames(s record.AlertSet) []string {
 	names := n.alertNames[:0]
 	for a := Alert(0); a < numAlerts; a++ {
-		if s.has(a) {
-			names = append(names, alertNames[a])
+		if s.Has(a) {
+			names = append(names, a.String())
 		}
 	}
 	return names

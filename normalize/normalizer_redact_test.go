@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awsaudit/awsaudit/normalize/internal/testspell"
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -99,12 +99,12 @@ func spellBytes(r *recipe, s string, json bool) string {
 		c := s[i]
 		switch r.n(8) {
 		case 5:
-			b.WriteString(testspell.EncodeTimes(string(c), 1+r.n(3), false))
+			b.WriteString(testinput.EncodeTimes(string(c), 1+r.n(3), false))
 		case 6:
 			if json {
 				fmt.Fprintf(&b, `\u%04x`, c)
 			} else {
-				b.WriteString(testspell.EncodeTimes(string(c), 1, false))
+				b.WriteString(testinput.EncodeTimes(string(c), 1, false))
 			}
 		case 7:
 			if 'a' <= c && c <= 'z' {
@@ -430,11 +430,11 @@ func TestReaderDecode(t *testing.T) {
 func TestRedactOff(t *testing.T) {
 	opts := DefaultOptions()
 	opts.Redact = false
-	res := normalizeAll(New(opts), []byte(benchPresignedLine), SourceAuto)
+	res := normalizeAll(New(opts), []byte(testinput.PresignedLine), SourceAuto)
 	if len(res) != 1 || res[0].err != nil {
 		t.Fatalf("unexpected result %+v", res)
 	}
-	if !strings.Contains(string(res[0].json), benchAccessLogSignature) {
+	if !strings.Contains(string(res[0].json), testinput.AccessLogSignature) {
 		t.Errorf("Redact off must keep the URI as logged:\n%s", res[0].json)
 	}
 }

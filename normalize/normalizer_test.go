@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // TestTrim wants a Normalizer that met a huge input to give its buffers
@@ -14,21 +16,21 @@ func TestTrim(t *testing.T) {
 	lines := ctRecordLines(t)
 	huge := map[string][]byte{
 		"records":      recordsDoc(lines, 3*limit/len(bytes.Join(lines, nil))+1, ","),
-		"access line":  []byte(benchAccessLogLine[:40] + strings.Repeat("a", 3*limit) + benchAccessLogLine[40:]),
-		"one record":   append(append([]byte(benchCloudTrailEvent[:len(benchCloudTrailEvent)-1]), `,"x":"`+strings.Repeat("b", 3*limit)...), `"}`...),
+		"access line":  []byte(testinput.AccessLogLine[:40] + strings.Repeat("a", 3*limit) + testinput.AccessLogLine[40:]),
+		"one record":   append(append([]byte(testinput.CloudTrailEvent[:len(testinput.CloudTrailEvent)-1]), `,"x":"`+strings.Repeat("b", 3*limit)...), `"}`...),
 		"many records": recordsDoc(lines, limit/len(bytes.Join(lines, nil)), ","),
 	}
 	for name, input := range huge {
 		t.Run(name, func(t *testing.T) {
 			n := New(DefaultOptions())
-			usual := []byte(benchCloudTrailEvent)
+			usual := []byte(testinput.CloudTrailEvent)
 			want := jsonOutputs(n, usual)
 			n.Normalize(input, SourceAuto, nil, func(*Output) {})
 			n.Trim(limit)
 			if r := n.RetainedBytes(); r > 64<<10 {
 				t.Errorf("after Trim: %d bytes retained", r)
 			}
-			if n.outer.b != nil || n.u.raw != nil || n.out.Input != nil {
+			if n.u.Raw != nil || n.out.Input != nil {
 				t.Error("after Trim: references to the huge input remain")
 			}
 			if got := jsonOutputs(n, usual); got != want {
@@ -38,7 +40,7 @@ func TestTrim(t *testing.T) {
 	}
 
 	n := New(DefaultOptions())
-	for _, in := range []string{benchCloudTrailEvent, benchAccessLogLine, benchPresignedLine} {
+	for _, in := range []string{testinput.CloudTrailEvent, testinput.AccessLogLine, testinput.PresignedLine} {
 		n.Normalize([]byte(in), SourceAuto, nil, func(*Output) {})
 	}
 	before := n.RetainedBytes()
@@ -62,7 +64,7 @@ func jsonOutputs(n *Normalizer, input []byte) string {
 }
 
 func TestSourceHintAndRegionPrecedence(t *testing.T) {
-	line := []byte(benchAccessLogLine)
+	line := []byte(testinput.AccessLogLine)
 	tests := []struct {
 		name         string
 		defaultRgn   string
@@ -74,8 +76,8 @@ func TestSourceHintAndRegionPrecedence(t *testing.T) {
 		{"host beats config", "eu-north-1", "", line, "us-west-2", "host"},
 		{"record beats host", "eu-north-1", "ap-south-2", line, "ap-south-2", "record"},
 		{"bad record region ignored", "", "not a region", line, "us-west-2", "host"},
-		{"config when host is global", "eu-north-1", "", []byte(strings.Replace(benchAccessLogLine, "acme-docs.s3.us-west-2.amazonaws.com", "acme-docs.s3.amazonaws.com", 1)), "eu-north-1", "config"},
-		{"event beats record", "", "ap-south-2", []byte(benchCloudTrailEvent), "us-west-2", "event"},
+		{"config when host is global", "eu-north-1", "", []byte(strings.Replace(testinput.AccessLogLine, "acme-docs.s3.us-west-2.amazonaws.com", "acme-docs.s3.amazonaws.com", 1)), "eu-north-1", "config"},
+		{"event beats record", "", "ap-south-2", []byte(testinput.CloudTrailEvent), "us-west-2", "event"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -95,7 +97,7 @@ func TestSourceHintAndRegionPrecedence(t *testing.T) {
 		})
 	}
 	// A forced source is obeyed even when the input looks like the other.
-	res := normalizeAll(New(DefaultOptions()), []byte(benchCloudTrailEvent), SourceS3Access)
+	res := normalizeAll(New(DefaultOptions()), []byte(testinput.CloudTrailEvent), SourceS3Access)
 	if len(res) != 1 || res[0].err == nil {
 		t.Errorf("CloudTrail JSON forced to s3_access must be rejected, got %+v", res)
 	}
@@ -113,7 +115,7 @@ func TestKeyPath(t *testing.T) {
 	for _, tt := range tests {
 		opts := DefaultOptions()
 		opts.KeyPath = tt.path
-		res := normalizeAll(New(opts), []byte(benchAccessLogLine), SourceAuto)
+		res := normalizeAll(New(opts), []byte(testinput.AccessLogLine), SourceAuto)
 		if got := string(res[0].key); got != tt.want {
 			t.Errorf("KeyPath %q: key %q, want %q", tt.path, got, tt.want)
 		}

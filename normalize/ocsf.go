@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"strconv"
 
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -65,21 +67,21 @@ var ocsfHTTPMethods = []string{"OPTIONS", "GET", "HEAD", "POST", "PUT", "DELETE"
 // ocsfActivity maps the record onto API Activity's activity_id: reads are
 // Read; writes by the verb of their action (PutObject creates); writes
 // with an unknown verb or without an action (lifecycle) are Other.
-func ocsfActivity(u *unified) int {
-	if u.readOnly == BoolTrue {
+func ocsfActivity(u *record.Record) int {
+	if u.ReadOnly == record.BoolTrue {
 		return ocsfActivityRead
 	}
-	if u.action != "" {
-		return ocsfWriteActivity(u.action)
+	if u.Action != "" {
+		return ocsfWriteActivity(u.Action)
 	}
-	action := present(u.actionFromInput)
+	action := present(u.EventName)
 	if len(action) == 0 {
-		if u.readOnly == BoolFalse || len(present(u.operation)) > 0 {
+		if u.ReadOnly == record.BoolFalse || len(present(u.Operation)) > 0 {
 			return ocsfActivityOther
 		}
 		return ocsfActivityUnknown
 	}
-	if u.readOnly == BoolUnset && ActionReadOnly(action) {
+	if u.ReadOnly == record.BoolUnset && ActionReadOnly(action) {
 		return ocsfActivityRead
 	}
 	return ocsfWriteActivity(action)
@@ -142,7 +144,7 @@ func partitionOf(region, principalPartition []byte) string {
 // mapping table). Values come from the same fields, with the same
 // redaction, as the unified record; what OCSF has no place for goes under
 // "unmapped" with its unified-record name.
-func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
+func (n *Normalizer) encodeOCSF(dst []byte, u *record.Record) []byte {
 	e := encoder{b: dst, first: true, n: n}
 	e.b = append(e.b, '{')
 
@@ -151,12 +153,12 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	switch {
 	case activity != ocsfActivityOther:
 		e.constStr("activity_name", ocsfActivityCaption(activity))
-	case u.action != "":
-		e.constStr("activity_name", u.action)
-	case len(present(u.actionFromInput)) > 0:
-		e.str("activity_name", u.actionFromInput)
-	case len(present(u.operation)) > 0:
-		e.str("activity_name", u.operation)
+	case u.Action != "":
+		e.constStr("activity_name", u.Action)
+	case len(present(u.EventName)) > 0:
+		e.str("activity_name", u.EventName)
+	case len(present(u.Operation)) > 0:
+		e.str("activity_name", u.Operation)
 	default:
 		e.constStr("activity_name", "Other")
 	}
@@ -171,9 +173,9 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	e.b = append(e.b, '"')
 
 	severity := SeverityInformational
-	if u.alerts != 0 && n.rules != nil {
+	if u.Alerts != 0 && n.rules != nil {
 		for a := Alert(0); a < numAlerts; a++ {
-			if u.alerts.has(a) && n.rules.severity[a] > severity {
+			if u.Alerts.Has(a) && n.rules.severity[a] > severity {
 				severity = n.rules.severity[a]
 			}
 		}
@@ -181,7 +183,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	e.intConst("severity_id", int64(severity))
 	e.constStr("severity", severity.caption())
 
-	switch u.outcome {
+	switch u.Outcome {
 	case "success":
 		e.intConst("status_id", 1)
 		e.constStr("status", "Success")
@@ -192,10 +194,10 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 		e.intConst("status_id", 0)
 		e.constStr("status", "Unknown")
 	}
-	e.str("status_code", u.errorCode)
-	e.str("status_detail", u.errorMessage)
+	e.str("status_code", u.ErrorCode)
+	e.str("status_detail", u.ErrorMessage)
 
-	ms, ok := epochMillis(u.time)
+	ms, ok := epochMillis(u.Time)
 	if !ok {
 		ms = n.now().UnixMilli() // OCSF requires a time; the record had none
 	}
@@ -205,44 +207,44 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 
 	m := e.openObject("cloud")
 	e.constStr("provider", "AWS")
-	if len(u.region) > 0 {
+	if len(u.Region) > 0 {
 		e.key("region")
-		e.b = jsonw.AppendString(e.b, n.lower(u.region))
+		e.b = jsonw.AppendString(e.b, n.lower(u.Region))
 	}
-	ocsfAccount(&e, "account", u.accountID)
+	ocsfAccount(&e, "account", u.AccountID)
 	e.closeObject(m)
 
 	n.ocsfActor(&e, u)
 
 	m = e.openObject("api")
 	switch {
-	case u.action != "":
-		e.constStr("operation", u.action)
-	case len(present(u.actionFromInput)) > 0:
-		e.str("operation", u.actionFromInput)
-	case len(present(u.operation)) > 0:
-		e.str("operation", u.operation)
+	case u.Action != "":
+		e.constStr("operation", u.Action)
+	case len(present(u.EventName)) > 0:
+		e.str("operation", u.EventName)
+	case len(present(u.Operation)) > 0:
+		e.str("operation", u.Operation)
 	default:
 		e.constStr("operation", ocsfUnknown)
 	}
 	mm := e.openObject("service")
-	e.str("name", u.service)
+	e.str("name", u.Service)
 	e.closeObject(mm)
 	mm = e.openObject("request")
-	e.str("uid", u.reqID)
+	e.str("uid", u.Request.ID)
 	e.closeObject(mm)
 	mm = e.openObject("response")
-	e.integer("code", u.httpStatus)
-	e.str("error", u.errorCode)
-	e.str("error_message", u.errorMessage)
+	e.integer("code", u.HTTPStatus)
+	e.str("error", u.ErrorCode)
+	e.str("error_message", u.ErrorMessage)
 	e.closeObject(mm)
 	e.closeObject(m)
 
 	m = e.openObject("src_endpoint")
-	e.str("ip", u.clientIP)
-	e.str("svc_name", u.invokedBy)
-	if e.first && u.hasPrincipal {
-		e.str("svc_name", u.principal.Service)
+	e.str("ip", u.Client.IP)
+	e.str("svc_name", u.Client.InvokedBy)
+	if e.first && u.HasPrincipal {
+		e.str("svc_name", u.Principal.Service)
 	}
 	if e.first {
 		e.constStr("name", ocsfUnknown) // OCSF requires a source
@@ -250,11 +252,11 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 	e.closeObject(m)
 
 	m = e.openObject("dst_endpoint")
-	if len(u.reqHost) > 0 {
+	if len(u.Request.Host) > 0 {
 		e.key("hostname")
-		e.b = n.appendString(e.b, n.lower(u.reqHost))
+		e.b = n.appendString(e.b, n.lower(u.Request.Host))
 	}
-	e.str("svc_name", u.service)
+	e.str("svc_name", u.Service)
 	e.closeObject(m)
 
 	urlWritten, methodWritten := n.ocsfHTTPRequest(&e, u)
@@ -263,7 +265,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *unified) []byte {
 
 	if n.opts.IncludeRaw {
 		// Always scanned: see the raw field of encodeUnified.
-		e.fields(func(b []byte) []byte { return n.redactMode().Str(b, `,"raw_data":`, u.raw) })
+		e.fields(func(b []byte) []byte { return n.redactMode().Str(b, `,"raw_data":`, u.Raw) })
 	}
 
 	n.ocsfUnmapped(&e, u, urlWritten, methodWritten, ctResources)
@@ -297,20 +299,20 @@ func ocsfAccount(e *encoder, name string, uid []byte) {
 	e.closeObject(m)
 }
 
-func (n *Normalizer) ocsfMetadata(e *encoder, u *unified) {
+func (n *Normalizer) ocsfMetadata(e *encoder, u *record.Record) {
 	m := e.openObject("metadata")
 	e.constStr("version", OCSFVersion)
 	p := e.openObject("product")
-	if u.source == SourceCloudTrail {
+	if u.Source == SourceCloudTrail {
 		e.constStr("name", "CloudTrail")
 	} else {
 		e.constStr("name", "Amazon S3")
 	}
 	e.constStr("vendor_name", "AWS")
 	f := e.openObject("feature")
-	if u.source == SourceCloudTrail {
-		if u.ct != nil {
-			e.str("name", u.ct.eventCategory)
+	if u.Source == SourceCloudTrail {
+		if u.CloudTrail != nil {
+			e.str("name", u.CloudTrail.EventCategory)
 		}
 	} else {
 		e.constStr("name", "Server Access Logging")
@@ -319,24 +321,24 @@ func (n *Normalizer) ocsfMetadata(e *encoder, u *unified) {
 	e.closeObject(p)
 	e.key("profiles")
 	e.b = append(e.b, `["cloud"]`...)
-	if u.ct != nil {
-		e.str("uid", u.ct.eventID)
+	if u.CloudTrail != nil {
+		e.str("uid", u.CloudTrail.EventID)
 	}
-	if len(u.correlationID) > 0 {
+	if len(u.CorrelationID) > 0 {
 		e.key("correlation_uid")
 		e.b = append(e.b, '"')
-		e.b = append(e.b, u.correlationID...)
+		e.b = append(e.b, u.CorrelationID...)
 		e.b = append(e.b, '"')
 	}
-	e.str("event_code", u.operation)
-	e.constStr("log_name", u.source.String())
-	if u.ct != nil {
-		e.str("log_version", u.ct.eventVersion)
+	e.str("event_code", u.Operation)
+	e.constStr("log_name", u.Source.String())
+	if u.CloudTrail != nil {
+		e.str("log_version", u.CloudTrail.EventVersion)
 	}
-	e.str("original_time", u.time)
-	if u.alerts != 0 {
+	e.str("original_time", u.Time)
+	if u.Alerts != 0 {
 		e.key("labels")
-		e.b = appendAlerts(e.b, u.alerts, "alert:")
+		e.b = u.Alerts.AppendJSON(e.b, "alert:")
 	}
 	e.closeObject(m)
 }
@@ -346,13 +348,13 @@ func (n *Normalizer) ocsfMetadata(e *encoder, u *unified) {
 // principal type for Other.
 func ocsfUserType(t string) (int64, string) {
 	switch t {
-	case PrincipalIAMUser:
+	case record.PrincipalIAMUser:
 		return 1, "User"
-	case PrincipalRoot:
+	case record.PrincipalRoot:
 		return 2, "Admin"
-	case PrincipalAWSService:
+	case record.PrincipalAWSService:
 		return 3, "System"
-	case PrincipalUnknown, "":
+	case record.PrincipalUnknown, "":
 		return 0, "Unknown"
 	}
 	return 99, t
@@ -366,10 +368,10 @@ type ocsfPrincipalUse struct {
 	typeMapped                        bool   // type_id is not Other: the type itself goes to unmapped
 }
 
-func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
+func (n *Normalizer) ocsfActor(e *encoder, u *record.Record) {
 	m := e.openObject("actor")
-	p := &u.principal
-	if u.hasPrincipal {
+	p := &u.Principal
+	if u.HasPrincipal {
 		n.ocsfUse = ocsfPrincipalUse{}
 		use := &n.ocsfUse
 		um := e.openObject("user")
@@ -390,7 +392,7 @@ func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
 		case len(p.CanonicalID) > 0:
 			e.str("uid", p.CanonicalID)
 			use.canonicalID = true
-		case p.Type == PrincipalAnonymous:
+		case p.Type == record.PrincipalAnonymous:
 			e.constStr("uid", "ANONYMOUS_PRINCIPAL") // CloudTrail's spelling
 		}
 		switch {
@@ -410,7 +412,7 @@ func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
 		}
 		ocsfAccount(e, "account", p.AccountID)
 		if len(p.ARN) == 0 && len(p.PrincipalID) == 0 && len(p.CanonicalID) == 0 &&
-			p.Type != PrincipalAnonymous && use.name == "" && len(p.AccountID) == 0 {
+			p.Type != record.PrincipalAnonymous && use.name == "" && len(p.AccountID) == 0 {
 			e.constStr("name", ocsfUnknown) // OCSF wants a uid, name or account
 		}
 		e.str("credential_uid", p.AccessKeyID)
@@ -422,7 +424,7 @@ func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
 		e.boolean("is_mfa", p.MFAAuthenticated)
 		e.closeObject(sm)
 	}
-	e.str("app_name", u.invokedBy)
+	e.str("app_name", u.Client.InvokedBy)
 	if e.first {
 		um := e.openObject("user") // OCSF requires an actor
 		e.intConst("type_id", 0)
@@ -436,9 +438,9 @@ func (n *Normalizer) ocsfActor(e *encoder, u *unified) {
 // ocsfHTTPRequest writes http_request and reports whether the URI went to
 // http_request.url and the method to http_method (else both go to
 // unmapped).
-func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, methodWritten bool) {
+func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *record.Record) (urlWritten, methodWritten bool) {
 	m := e.openObject("http_request")
-	method := present(u.reqMethod)
+	method := present(u.Request.Method)
 	for _, ok := range ocsfHTTPMethods {
 		if string(method) == ok {
 			e.str("http_method", method)
@@ -446,13 +448,13 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 			break
 		}
 	}
-	uri := present(u.reqURI)
+	uri := present(u.Request.URI)
 	var path, query []byte
 	path = uri
 	if q := bytes.IndexByte(uri, '?'); q >= 0 {
 		path, query = uri[:q], uri[q+1:]
 	}
-	host := present(u.reqHost)
+	host := present(u.Request.Host)
 	if len(path) > 0 || (len(host) > 0 && len(uri) > 0) {
 		urlWritten = true
 		um := e.openObject("url")
@@ -461,7 +463,7 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 			// Redacted as written, whole: a value in the host would
 			// otherwise run on into the path.
 			url := n.composed[:0]
-			if len(present(u.reqTLSVersion)) > 0 {
+			if len(present(u.Request.TLSVersion)) > 0 {
 				url = append(url, "https://"...)
 			} else {
 				url = append(url, "http://"...)
@@ -479,9 +481,9 @@ func (n *Normalizer) ocsfHTTPRequest(e *encoder, u *unified) (urlWritten, method
 		e.str("query_string", query)
 		e.closeObject(um)
 	}
-	e.str("user_agent", u.userAgent)
-	e.str("referrer", u.reqReferrer)
-	if proto := present(u.reqProtocol); len(proto) > 0 {
+	e.str("user_agent", u.Client.UserAgent)
+	e.str("referrer", u.Request.Referrer)
+	if proto := present(u.Request.Protocol); len(proto) > 0 {
 		if v, ok := bytes.CutPrefix(proto, []byte("HTTP/")); ok && len(v) > 0 {
 			e.str("version", v)
 		} else {
@@ -527,14 +529,14 @@ func (n *Normalizer) appendS3ARN(dst []byte, partition string, bucket, key []byt
 // ocsfResources writes resources: CloudTrail's own list when it has one
 // (it then reports true), else the bucket, object and access point of the
 // request.
-func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool) {
+func (n *Normalizer) ocsfResources(e *encoder, u *record.Record) (fromCloudTrail bool) {
 	mark := objectMark{pos: len(e.b), parentFirst: e.first}
 	e.key("resources")
 	e.b = append(e.b, '[')
 	count := 0
-	if u.ct != nil && u.ct.resources != nil && u.ct.resources.Type() == jsonArray {
-		for _, r := range u.ct.resources.GetArray() {
-			if r.Type() != jsonObject {
+	if u.CloudTrail != nil && u.CloudTrail.Resources != nil && u.CloudTrail.Resources.Type() == jsondom.Array {
+		for _, r := range u.CloudTrail.Resources.GetArray() {
+			if r.Type() != jsondom.Object {
 				continue
 			}
 			arn := stringValue(r.Get("ARN"))
@@ -557,8 +559,8 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 	}
 	fromCloudTrail = count > 0
 	if count == 0 {
-		partition := partitionOf(n.lower(u.region), u.principal.Partition)
-		bucket := present(u.bucketName)
+		partition := partitionOf(n.lower(u.Region), u.Principal.Partition)
+		bucket := present(u.Bucket.Name)
 		if len(bucket) > 0 {
 			e.arrayObject(count == 0)
 			count++
@@ -567,15 +569,15 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 			e.str("name", bucket)
 			e.constStr("type", "AWS::S3::Bucket")
 			e.constStr("cloud_partition", partition)
-			if len(present(u.bucketOwner)) > 0 {
+			if len(present(u.Bucket.Owner)) > 0 {
 				om := e.openObject("owner")
-				e.str("uid", u.bucketOwner)
+				e.str("uid", u.Bucket.Owner)
 				e.closeObject(om)
 			}
 			e.b = append(e.b, '}')
 		}
-		key := present(u.objectKey)
-		if u.objectKeyEncoded {
+		key := present(u.Object.Key)
+		if u.Object.KeyEncoded {
 			key = n.decodeKey(key)
 		}
 		if len(key) > 0 {
@@ -588,10 +590,10 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 			e.str("name", key)
 			e.constStr("type", "AWS::S3::Object")
 			e.constStr("cloud_partition", partition)
-			e.str("version", u.objectVersionID)
+			e.str("version", u.Object.VersionID)
 			e.b = append(e.b, '}')
 		}
-		if ap := present(u.reqAccessPointARN); len(ap) > 0 {
+		if ap := present(u.Request.AccessPointARN); len(ap) > 0 {
 			e.arrayObject(count == 0)
 			count++
 			e.str("uid", ap)
@@ -609,8 +611,8 @@ func (n *Normalizer) ocsfResources(e *encoder, u *unified) (fromCloudTrail bool)
 	return fromCloudTrail
 }
 
-func stringValue(v *jsonValue) []byte {
-	if v == nil || v.Type() != jsonString {
+func stringValue(v *jsondom.Value) []byte {
+	if v == nil || v.Type() != jsondom.String {
 		return nil
 	}
 	return v.GetStringBytes()
@@ -637,22 +639,22 @@ func s3ResourceName(typ, arn []byte) []byte {
 
 // ocsfUnmapped writes what the event has no attribute for, keyed and
 // nested as in the unified record.
-func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWritten, ctResources bool) {
+func (n *Normalizer) ocsfUnmapped(e *encoder, u *record.Record, urlWritten, methodWritten, ctResources bool) {
 	m := e.openObject("unmapped")
-	if len(u.region) > 0 {
-		e.constStr("region_source", u.regionSource)
+	if len(u.Region) > 0 {
+		e.constStr("region_source", u.RegionSource)
 	}
-	e.boolean("read_only", u.readOnly)
+	e.boolean("read_only", u.ReadOnly)
 
 	om := e.openObject("object")
 	if ctResources {
-		e.str("version_id", u.objectVersionID) // derived resources carry it as version
+		e.str("version_id", u.Object.VersionID) // derived resources carry it as version
 	}
-	e.integer("size", u.objectSize)
+	e.integer("size", u.Object.Size)
 	e.closeObject(om)
 
-	if u.hasPrincipal {
-		p := &u.principal
+	if u.HasPrincipal {
+		p := &u.Principal
 		use := &n.ocsfUse
 		pm := e.openObject("principal")
 		if use.typeMapped {
@@ -682,43 +684,43 @@ func (n *Normalizer) ocsfUnmapped(e *encoder, u *unified, urlWritten, methodWrit
 	}
 
 	rm := e.openObject("request")
-	e.str("host_id", u.reqHostID)
+	e.str("host_id", u.Request.HostID)
 	if !methodWritten {
-		e.str("method", u.reqMethod)
+		e.str("method", u.Request.Method)
 	}
 	if !urlWritten {
-		e.str("uri", u.reqURI)
+		e.str("uri", u.Request.URI)
 	}
-	e.integer("bytes_sent", u.reqBytesSent)
-	e.integer("total_time_ms", u.reqTotalTime)
-	e.integer("turnaround_ms", u.reqTurnaround)
-	e.str("signature_version", u.reqSignature)
-	e.str("auth_type", u.reqAuthType)
-	e.str("tls_version", u.reqTLSVersion)
-	e.str("cipher_suite", u.reqCipherSuite)
-	e.boolean("acl_required", u.reqACLRequired)
+	e.integer("bytes_sent", u.Request.BytesSent)
+	e.integer("total_time_ms", u.Request.TotalTimeMS)
+	e.integer("turnaround_ms", u.Request.TurnaroundMS)
+	e.str("signature_version", u.Request.SignatureVersion)
+	e.str("auth_type", u.Request.AuthType)
+	e.str("tls_version", u.Request.TLSVersion)
+	e.str("cipher_suite", u.Request.CipherSuite)
+	e.boolean("acl_required", u.Request.ACLRequired)
 	// OCSF has no slot for the region a request came from (cloud.region
 	// is the bucket's).
-	e.str("source_region", u.reqSourceRegion)
-	e.str("vpc_endpoint_id", u.reqVPCEndpointID)
+	e.str("source_region", u.Request.SourceRegion)
+	e.str("vpc_endpoint_id", u.Request.VPCEndpointID)
 	e.closeObject(rm)
 
-	if c := u.ct; c != nil {
+	if c := u.CloudTrail; c != nil {
 		cm := e.openObject("cloudtrail")
-		e.str("event_type", c.eventType)
-		e.boolean("management_event", c.managementEvent)
-		if !bytes.Equal(c.recipientAccountID, u.accountID) {
-			e.str("recipient_account_id", c.recipientAccountID)
+		e.str("event_type", c.EventType)
+		e.boolean("management_event", c.ManagementEvent)
+		if !bytes.Equal(c.RecipientAccountID, u.AccountID) {
+			e.str("recipient_account_id", c.RecipientAccountID)
 		}
-		e.str("shared_event_id", c.sharedEventID)
-		n.jsonValue(e, "request_parameters", c.requestParameters)
-		n.jsonValue(e, "response_elements", c.responseElements)
-		n.jsonValue(e, "additional_event_data", c.additionalEventData)
+		e.str("shared_event_id", c.SharedEventID)
+		n.jsonValue(e, "request_parameters", c.RequestParameters)
+		n.jsonValue(e, "response_elements", c.ResponseElements)
+		n.jsonValue(e, "additional_event_data", c.AdditionalEventData)
 		if !ctResources {
-			n.jsonValue(e, "resources", c.resources)
+			n.jsonValue(e, "resources", c.Resources)
 		}
-		n.jsonValue(e, "tls_details", c.tlsDetails)
-		n.jsonValue(e, "session_credential_from_console", c.sessionCredentialFromConsole)
+		n.jsonValue(e, "tls_details", c.TLSDetails)
+		n.jsonValue(e, "session_credential_from_console", c.SessionCredentialFromConsole)
 		e.closeObject(cm)
 	}
 

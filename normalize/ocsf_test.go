@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
+	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -93,7 +95,7 @@ func testRules(t testing.TB) *Rules {
 func TestOCSFSchemaIsStrict(t *testing.T) {
 	n := New(Options{Redact: true, Format: FormatOCSF})
 	var good []byte
-	n.Normalize([]byte(benchAccessLogLine), SourceAuto, nil, func(o *Output) { good = bytes.Clone(o.JSON) })
+	n.Normalize([]byte(testinput.AccessLogLine), SourceAuto, nil, func(o *Output) { good = bytes.Clone(o.JSON) })
 	validateOCSF(t, good)
 	mutations := map[string]func(m map[string]any){
 		"class_uid":            func(m map[string]any) { m["class_uid"] = 3001 },
@@ -283,27 +285,27 @@ func TestOCSFMapping(t *testing.T) {
 // TestOCSFActivity covers the activity_id mapping.
 func TestOCSFActivity(t *testing.T) {
 	cases := []struct {
-		u    unified
+		u    record.Record
 		want int
 	}{
-		{unified{action: "GetObject", readOnly: BoolTrue}, ocsfActivityRead},
-		{unified{action: "PutObject", readOnly: BoolFalse}, ocsfActivityCreate},
-		{unified{action: "CopyObject", readOnly: BoolFalse}, ocsfActivityCreate},
-		{unified{action: "CompleteMultipartUpload", readOnly: BoolFalse}, ocsfActivityCreate},
-		{unified{action: "DeleteObjects", readOnly: BoolFalse}, ocsfActivityDelete},
-		{unified{action: "AbortMultipartUpload", readOnly: BoolFalse}, ocsfActivityDelete},
-		{unified{action: "PutBucketPolicy", readOnly: BoolFalse}, ocsfActivityUpdate},
-		{unified{action: "RestoreObject", readOnly: BoolFalse}, ocsfActivityUpdate},
-		{unified{actionFromInput: []byte("StopLogging"), readOnly: BoolFalse}, ocsfActivityUpdate},
-		{unified{actionFromInput: []byte("ConsoleLogin"), readOnly: BoolFalse}, ocsfActivityOther},
-		{unified{actionFromInput: []byte("ListBuckets")}, ocsfActivityRead},
-		{unified{actionFromInput: []byte("Putter"), readOnly: BoolFalse}, ocsfActivityOther},
-		{unified{operation: []byte("S3.EXPIRE.OBJECT"), readOnly: BoolFalse}, ocsfActivityOther},
-		{unified{}, ocsfActivityUnknown},
+		{record.Record{Action: "GetObject", ReadOnly: record.BoolTrue}, ocsfActivityRead},
+		{record.Record{Action: "PutObject", ReadOnly: record.BoolFalse}, ocsfActivityCreate},
+		{record.Record{Action: "CopyObject", ReadOnly: record.BoolFalse}, ocsfActivityCreate},
+		{record.Record{Action: "CompleteMultipartUpload", ReadOnly: record.BoolFalse}, ocsfActivityCreate},
+		{record.Record{Action: "DeleteObjects", ReadOnly: record.BoolFalse}, ocsfActivityDelete},
+		{record.Record{Action: "AbortMultipartUpload", ReadOnly: record.BoolFalse}, ocsfActivityDelete},
+		{record.Record{Action: "PutBucketPolicy", ReadOnly: record.BoolFalse}, ocsfActivityUpdate},
+		{record.Record{Action: "RestoreObject", ReadOnly: record.BoolFalse}, ocsfActivityUpdate},
+		{record.Record{EventName: []byte("StopLogging"), ReadOnly: record.BoolFalse}, ocsfActivityUpdate},
+		{record.Record{EventName: []byte("ConsoleLogin"), ReadOnly: record.BoolFalse}, ocsfActivityOther},
+		{record.Record{EventName: []byte("ListBuckets")}, ocsfActivityRead},
+		{record.Record{EventName: []byte("Putter"), ReadOnly: record.BoolFalse}, ocsfActivityOther},
+		{record.Record{Operation: []byte("S3.EXPIRE.OBJECT"), ReadOnly: record.BoolFalse}, ocsfActivityOther},
+		{record.Record{}, ocsfActivityUnknown},
 	}
 	for _, c := range cases {
 		if got := ocsfActivity(&c.u); got != c.want {
-			t.Errorf("%q/%q read_only=%d: activity %d, want %d", c.u.action, c.u.actionFromInput, c.u.readOnly, got, c.want)
+			t.Errorf("%q/%q read_only=%d: activity %d, want %d", c.u.Action, c.u.EventName, c.u.ReadOnly, got, c.want)
 		}
 	}
 }
@@ -345,7 +347,7 @@ func TestOCSFWithoutTime(t *testing.T) {
 
 func TestOCSFAllocations(t *testing.T) {
 	n := New(Options{Redact: true, KeyPath: "bucket.name", Format: FormatOCSF})
-	line := []byte(benchAccessLogLine)
+	line := []byte(testinput.AccessLogLine)
 	emit := func(o *Output) {
 		if o.Err != nil {
 			t.Fatal(o.Err)

@@ -6,53 +6,28 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
-// Alert names one detection; its String is the value written to the
-// record's "alerts" array (and, in OCSF, to metadata.labels as
-// "alert:NAME"). Alerts are written in this order.
-type Alert uint8
+// Alert names one detection (see record.Alert).
+type Alert = record.Alert
 
 const (
-	AlertAnonymousAccess Alert = iota
-	AlertAccessDenied
-	AlertAccessDeniedRate
-	AlertSlowRequest
-	AlertUnexpectedRequester
-	AlertUnexpectedWrite
-	AlertPresignedURL
-	AlertPublicExposureChange
-	AlertAuditTampering
-	numAlerts
+	AlertAnonymousAccess      = record.AlertAnonymousAccess
+	AlertAccessDenied         = record.AlertAccessDenied
+	AlertAccessDeniedRate     = record.AlertAccessDeniedRate
+	AlertSlowRequest          = record.AlertSlowRequest
+	AlertUnexpectedRequester  = record.AlertUnexpectedRequester
+	AlertUnexpectedWrite      = record.AlertUnexpectedWrite
+	AlertPresignedURL         = record.AlertPresignedURL
+	AlertPublicExposureChange = record.AlertPublicExposureChange
+	AlertAuditTampering       = record.AlertAuditTampering
+	numAlerts                 = record.NumAlerts
 )
 
-var alertNames = [numAlerts]string{
-	AlertAnonymousAccess:      "anonymous_access",
-	AlertAccessDenied:         "access_denied",
-	AlertAccessDeniedRate:     "access_denied_rate",
-	AlertSlowRequest:          "slow_request",
-	AlertUnexpectedRequester:  "unexpected_requester",
-	AlertUnexpectedWrite:      "unexpected_write",
-	AlertPresignedURL:         "presigned_url",
-	AlertPublicExposureChange: "public_exposure_change",
-	AlertAuditTampering:       "audit_tampering",
-}
-
-func (a Alert) String() string {
-	if a < numAlerts {
-		return alertNames[a]
-	}
-	return fmt.Sprintf("Alert(%d)", uint8(a))
-}
-
 // AlertNames lists every alert name in output order.
-func AlertNames() []string { return slices.Clone(alertNames[:]) }
-
-// alertSet is a set of alerts, one bit per Alert.
-type alertSet uint16
-
-func (s alertSet) has(a Alert) bool { return s&(1<<a) != 0 }
-func (s *alertSet) add(a Alert)     { *s |= 1 << a }
+func AlertNames() []string { return record.AlertNames() }
 
 // Severity is an alert's severity, numbered as OCSF's severity_id.
 type Severity uint8
@@ -451,7 +426,7 @@ func (c *RulesConfig) anyEnabled() bool {
 // instance (they may run concurrently): the access_denied_rate window is
 // per Rules, safe for concurrent use, and bounded in memory.
 type Rules struct {
-	enabled  alertSet
+	enabled  record.AlertSet
 	severity [numAlerts]Severity
 
 	deniedCodes    map[string]struct{}
@@ -492,7 +467,7 @@ func NewRules(c RulesConfig) (*Rules, error) {
 		if !rc.Enabled {
 			return
 		}
-		r.enabled.add(a)
+		r.enabled.Add(a)
 		if rc.Severity != SeverityUnset {
 			r.severity[a] = rc.Severity
 		}
@@ -545,7 +520,7 @@ func (r *Rules) Enabled() []string {
 	}
 	var out []string
 	for a := Alert(0); a < numAlerts; a++ {
-		if r.enabled.has(a) {
+		if r.enabled.Has(a) {
 			out = append(out, a.String())
 		}
 	}

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/awsaudit/awsaudit/normalize/internal/testspell"
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 )
 
@@ -136,7 +136,7 @@ func TestIsSecretKeyForms(t *testing.T) {
 			if rng.IntN(2) == 0 && 'a' <= c && c <= 'z' {
 				c -= 'a' - 'A'
 			}
-			name.WriteString(testspell.EncodeTimes(string(c), rng.IntN(8)/5*(1+rng.IntN(3)), rng.IntN(3) == 0))
+			name.WriteString(testinput.EncodeTimes(string(c), rng.IntN(8)/5*(1+rng.IntN(3)), rng.IntN(3) == 0))
 		}
 		s := name.String()
 		if len(s) > nameWindow {

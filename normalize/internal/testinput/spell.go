@@ -1,6 +1,4 @@
-// Package testspell spells test strings the way logs can encode them; the
-// redaction tests of normalize and normalize/redact share it.
-package testspell
+package testinput
 
 import (
 	"fmt"

@@ -1,4 +1,4 @@
-package normalize
+package jsondom
 
 import (
 	"bytes"
@@ -6,34 +6,34 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // jsonTokens lists v's tokens in document order, as encoding/json's
 // Decoder gives them: delimiters, then keys and scalars by type.
-func jsonTokens(v *jsonValue, out []string) []string {
+func jsonTokens(v *Value, out []string) []string {
 	switch v.t {
-	case jsonObject:
+	case Object:
 		out = append(out, "{")
 		for _, m := range v.members {
-			out = append(out, "key:"+validUTF8(m.key))
-			out = jsonTokens(m.v, out)
+			out = append(out, "key:"+validUTF8(m.Key))
+			out = jsonTokens(m.V, out)
 		}
 		return append(out, "}")
-	case jsonArray:
+	case Array:
 		out = append(out, "[")
 		for _, item := range v.items {
 			out = jsonTokens(item, out)
 		}
 		return append(out, "]")
-	case jsonString:
+	case String:
 		return append(out, "string:"+validUTF8(v.s))
-	case jsonNumber:
+	case Number:
 		return append(out, "number:"+string(v.s))
 	default:
 		return append(out, v.t.String())
@@ -134,11 +134,11 @@ func jsonDepth(b []byte) int {
 	return deepest
 }
 
-// checkParser holds jsonParser to encoding/json: the same documents
+// checkParser holds Parser to encoding/json: the same documents
 // accepted (but for raw control characters in strings and nesting past
-// jsonMaxDepth), the same tokens decoded, and MarshalTo giving JSON that
+// MaxDepth), the same tokens decoded, and MarshalTo giving JSON that
 // decodes to them again.
-func checkParser(t *testing.T, p *jsonParser, doc []byte) {
+func checkParser(t *testing.T, p *Parser, doc []byte) {
 	t.Helper()
 	v, err := p.ParseBytes(doc)
 	want, stdErr := stdTokens(doc)
@@ -149,12 +149,12 @@ func checkParser(t *testing.T, p *jsonParser, doc []byte) {
 		}
 		return
 	case stdErr == nil && err != nil:
-		if jsonDepth(doc) <= jsonMaxDepth {
+		if jsonDepth(doc) <= MaxDepth {
 			t.Fatalf("refused valid JSON (%v): %.200q", err, doc)
 		}
 		return
 	case err != nil:
-		var syntax *jsonSyntaxError
+		var syntax *SyntaxError
 		if !errors.As(err, &syntax) || syntax.offset < 0 || syntax.offset > len(doc) {
 			t.Fatalf("error %v has no offset within the document", err)
 		}
@@ -174,7 +174,7 @@ func checkParser(t *testing.T, p *jsonParser, doc []byte) {
 
 // checkVerbatim holds the verbatim flag to its meaning: the value's text
 // is its compact form, with no repeated or secret key anywhere in it.
-func checkVerbatim(t *testing.T, v *jsonValue) {
+func checkVerbatim(t *testing.T, v *Value) {
 	t.Helper()
 	if v.verbatim {
 		if compact := v.MarshalTo(nil); string(compact) != string(v.raw) {
@@ -182,17 +182,17 @@ func checkVerbatim(t *testing.T, v *jsonValue) {
 		}
 		seen := map[string]bool{}
 		for _, m := range v.members {
-			if seen[string(m.key)] || redact.IsSecretKey(m.key) {
-				t.Fatalf("verbatim object %.200q repeats or hides key %q", v.raw, m.key)
+			if seen[string(m.Key)] || redact.IsSecretKey(m.Key) {
+				t.Fatalf("verbatim object %.200q repeats or hides key %q", v.raw, m.Key)
 			}
-			seen[string(m.key)] = true
+			seen[string(m.Key)] = true
 		}
 	}
 	for _, m := range v.members {
-		if v.verbatim && !m.v.verbatim {
-			t.Fatalf("verbatim object %.200q holds %q, not verbatim", v.raw, m.v.raw)
+		if v.verbatim && !m.V.verbatim {
+			t.Fatalf("verbatim object %.200q holds %q, not verbatim", v.raw, m.V.raw)
 		}
-		checkVerbatim(t, m.v)
+		checkVerbatim(t, m.V)
 	}
 	for _, item := range v.items {
 		if v.verbatim && !item.verbatim {
@@ -203,22 +203,22 @@ func checkVerbatim(t *testing.T, v *jsonValue) {
 }
 
 func TestJSONParser(t *testing.T) {
-	var p jsonParser
+	var p Parser
 	for _, doc := range []string{
 		`{}`, `[]`, `""`, `0`, `-0.5e+10`, `true`, `false`, `null`, ` {"a" : [1, 2, {"b":null}] } `,
 		`{"a":1,"a":2}`, `{"a":{"b":1,"c":2,"b":3}}`, `{"x":{"sessionToken":"s"}}`, `{"a": 1}`, `[{"a":1}, 2]`, `"\u00e9\ud83d\ude00\ud800x\/\b\f\n\r\t\"\\"`, `{"k\u0065y":"v"}`,
 		`{`, `[1,]`, `{"a":}`, `01`, `1.`, `.5`, `-`, `1e`, `NaN`, `"\x"`, `"\u12"`, `"abc`, `{"a" 1}`,
 		`[1 2]`, `tru`, `nulls`, `{} {}`, "\"a\x01b\"", strings.Repeat("[", 301) + strings.Repeat("]", 301),
-		strings.Repeat("[", 300) + strings.Repeat("]", 300), benchCloudTrailEvent,
+		strings.Repeat("[", 300) + strings.Repeat("]", 300), testinput.CloudTrailEvent,
 	} {
 		checkParser(t, &p, []byte(doc))
 	}
 }
 
 func FuzzJSONParser(f *testing.F) {
-	f.Add([]byte(benchCloudTrailEvent))
+	f.Add([]byte(testinput.CloudTrailEvent))
 	f.Add([]byte(`{"a":"\u00e9\ud83d\ude00","b":[1,-2.5e3,true,false,null,{}]}`))
-	addSeeds(f, "testdata/cloudtrail_*.json*", filepath.Join(samplesDir, "cloudtrail.jsonl"))
-	var p jsonParser
+	testinput.AddSeeds(f, testinput.Testdata("cloudtrail_*.json*"), testinput.Sample("cloudtrail.jsonl"))
+	var p Parser
 	f.Fuzz(func(t *testing.T, doc []byte) { checkParser(t, &p, doc) })
 }

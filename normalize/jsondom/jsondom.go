@@ -1,4 +1,4 @@
-package normalize
+package jsondom
 
 import (
 	"bytes"
@@ -9,100 +9,109 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
-// A small JSON parser for CloudTrail documents. It replaced fastjson on the
-// CloudTrail path because a record is read once, front to back, and
-// fastjson paid for laziness it could not use there: every string and
-// every object's keys were searched for escapes again when first read, and
-// members could only be visited through callbacks. This parser decodes
-// each string once while parsing (with a plain search for the closing
-// quote when the document holds no backslash at all), keeps every value's
-// text, and is strict: numbers must follow JSON's grammar, escapes must be
-// JSON's, nothing may follow the document. Repeated keys are all kept;
-// readers take the first (see Get and duplicateKeys).
-
-// jsonType is the type of a JSON value.
-type jsonType uint8
+// Type is the type of a JSON value.
+type Type uint8
 
 const (
-	jsonNull jsonType = iota
-	jsonTrue
-	jsonFalse
-	jsonNumber
-	jsonString
-	jsonArray
-	jsonObject
+	Null Type = iota
+	True
+	False
+	Number
+	String
+	Array
+	Object
 )
 
-var jsonTypeNames = [...]string{"null", "true", "false", "number", "string", "array", "object"}
+var typeNames = [...]string{"null", "true", "false", "number", "string", "array", "object"}
 
-func (t jsonType) String() string { return jsonTypeNames[t] }
+func (t Type) String() string { return typeNames[t] }
 
-// jsonMaxDepth bounds nesting, as fastjson did; deeper documents are
+// MaxDepth bounds nesting, as fastjson did; deeper documents are
 // rejected.
-const jsonMaxDepth = 300
+const MaxDepth = 300
 
-// jsonValue is one parsed value. Its slices alias the input or the
+// Value is one parsed value. Its slices alias the input or the
 // parser's storage, which the next Parse reuses.
-type jsonValue struct {
-	t jsonType
+type Value struct {
+	t Type
 	// s is a string's decoded bytes or a number's text.
 	s []byte
 	// raw is the value's text in the input.
 	raw     []byte
-	members []jsonMember // an object's, in order, repeats included
-	items   []*jsonValue // an array's
+	members []Member // an object's, in order, repeats included
+	items   []*Value // an array's
 	// keyRaw is the member name before the value, as the input spelled
 	// it, quotes included (for MarshalTo).
-	keyRaw []byte
-	// verbatim says raw is already how appendValue writes the value when
-	// the record's strings are plain and unredacted: no white space
-	// between tokens, no repeated key, no secret key (see jsonParser).
-	verbatim bool
-	// partial says an array's items were dropped while parsing (see
-	// streamArray): read them with jsonParser.arrayItems.
-	partial bool
+	keyRaw   []byte
+	verbatim bool // see Verbatim
+	partial  bool // see Partial
 }
 
-type jsonMember struct {
-	key []byte // decoded
-	v   *jsonValue
+// Member is one member of an object: its decoded name and its value.
+type Member struct {
+	Key []byte
+	V   *Value
 }
 
 // Type returns the value's type.
-func (v *jsonValue) Type() jsonType { return v.t }
+func (v *Value) Type() Type { return v.t }
 
 // Len returns the number of members of an object or items of an array.
-func (v *jsonValue) Len() int {
-	if v.t == jsonArray {
+func (v *Value) Len() int {
+	if v.t == Array {
 		return len(v.items)
 	}
 	return len(v.members)
 }
 
+// Members returns an object's members in order, repeated names included
+// (readers take the first: see Keys.Unique).
+func (v *Value) Members() []Member { return v.members }
+
+// Items returns an array's items; nil for a partial array (see
+// Parser.ArrayItems).
+func (v *Value) Items() []*Value { return v.items }
+
+// Bytes returns a string's decoded bytes or a number's text.
+func (v *Value) Bytes() []byte { return v.s }
+
+// Raw returns the value's text in the input.
+func (v *Value) Raw() []byte { return v.raw }
+
+// Verbatim says Raw is already how the value is written when the
+// record's strings need neither escaping nor redaction: no white space
+// between tokens, no repeated key, no secret key.
+func (v *Value) Verbatim() bool { return v.verbatim }
+
+// Partial says an array's items were dropped while parsing (see
+// Parser.Stream): read them with Parser.ArrayItems.
+func (v *Value) Partial() bool { return v.partial }
+
 // Get follows keys (object member names, or array indexes in decimal)
 // from v, the first member winning where a name repeats; nil when a step
 // is missing.
-func (v *jsonValue) Get(keys ...string) *jsonValue {
+func (v *Value) Get(keys ...string) *Value {
 	for _, key := range keys {
 		if v == nil {
 			return nil
 		}
 		switch v.t {
-		case jsonObject:
-			var next *jsonValue
+		case Object:
+			var next *Value
 			for i := range v.members {
-				if string(v.members[i].key) == key {
-					next = v.members[i].v
+				if string(v.members[i].Key) == key {
+					next = v.members[i].V
 					break
 				}
 			}
 			v = next
-		case jsonArray:
+		case Array:
 			i, err := strconv.Atoi(key)
 			if err != nil || i < 0 || i >= len(v.items) {
 				return nil
@@ -116,26 +125,26 @@ func (v *jsonValue) Get(keys ...string) *jsonValue {
 }
 
 // GetStringBytes returns the string at keys, or nil.
-func (v *jsonValue) GetStringBytes(keys ...string) []byte {
+func (v *Value) GetStringBytes(keys ...string) []byte {
 	v = v.Get(keys...)
-	if v == nil || v.t != jsonString {
+	if v == nil || v.t != String {
 		return nil
 	}
 	return v.s
 }
 
 // GetArray returns the items of the array at keys, or nil.
-func (v *jsonValue) GetArray(keys ...string) []*jsonValue {
+func (v *Value) GetArray(keys ...string) []*Value {
 	v = v.Get(keys...)
-	if v == nil || v.t != jsonArray {
+	if v == nil || v.t != Array {
 		return nil
 	}
 	return v.items
 }
 
 // Float64 returns a number's value.
-func (v *jsonValue) Float64() (float64, error) {
-	if v.t != jsonNumber {
+func (v *Value) Float64() (float64, error) {
+	if v.t != Number {
 		return 0, fmt.Errorf("value is %s, not a number", v.t)
 	}
 	return strconv.ParseFloat(string(v.s), 64)
@@ -143,20 +152,20 @@ func (v *jsonValue) Float64() (float64, error) {
 
 // MarshalTo appends v as compact JSON, spelling strings and keys as the
 // input did.
-func (v *jsonValue) MarshalTo(dst []byte) []byte {
+func (v *Value) MarshalTo(dst []byte) []byte {
 	switch v.t {
-	case jsonObject:
+	case Object:
 		dst = append(dst, '{')
 		for i, m := range v.members {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
-			dst = append(dst, m.v.keyRaw...)
+			dst = append(dst, m.V.keyRaw...)
 			dst = append(dst, ':')
-			dst = m.v.MarshalTo(dst)
+			dst = m.V.MarshalTo(dst)
 		}
 		return append(dst, '}')
-	case jsonArray:
+	case Array:
 		dst = append(dst, '[')
 		for i, item := range v.items {
 			if i > 0 {
@@ -170,22 +179,22 @@ func (v *jsonValue) MarshalTo(dst []byte) []byte {
 	}
 }
 
-// jsonParser parses documents, reusing its storage from one to the next.
-type jsonParser struct {
+// Parser parses documents, reusing its storage from one to the next.
+type Parser struct {
 	b     []byte
 	i     int
 	plain bool // b holds no backslash: strings end at the next quote
 	// quotes, when set, indexes b (see lineindex.Index): strings end at its
 	// next quote bit instead of a search.
 	quotes *lineindex.Index
-	blocks [][]jsonValue
+	blocks [][]Value
 	used   int // values handed out from blocks
 	// memberStack and itemStack hold the members and items of the open
 	// containers; a closed container's are copied to the arenas.
-	memberStack []jsonMember
-	itemStack   []*jsonValue
-	members     []jsonMember
-	items       []*jsonValue
+	memberStack []Member
+	itemStack   []*Value
+	members     []Member
+	items       []*Value
 	decoded     []byte // decoded strings that held escapes
 	spaces      int    // white-space runs skipped so far
 
@@ -197,66 +206,74 @@ type jsonParser struct {
 	partial bool
 }
 
-// retainedBytes is the capacity of the parser's storage.
-func (p *jsonParser) retainedBytes() int {
-	return len(p.blocks)*jsonBlockSize*int(unsafe.Sizeof(jsonValue{})) +
-		(cap(p.memberStack)+cap(p.members))*int(unsafe.Sizeof(jsonMember{})) +
-		(cap(p.itemStack)+cap(p.items))*int(unsafe.Sizeof((*jsonValue)(nil))) +
-		cap(p.blocks)*int(unsafe.Sizeof([]jsonValue(nil))) + cap(p.decoded)
+// Stream makes the next parses keep the items of the top-level arrays
+// named names only while their text is at most keep bytes (see
+// streamArray); nil names turns it off.
+func (p *Parser) Stream(names []string, keep int) { p.stream, p.keep = names, keep }
+
+// Partial says the last parse dropped the items of a streamed array.
+func (p *Parser) Partial() bool { return p.partial }
+
+// RetainedBytes is the capacity of the parser's storage.
+func (p *Parser) RetainedBytes() int {
+	return len(p.blocks)*blockSize*int(unsafe.Sizeof(Value{})) +
+		(cap(p.memberStack)+cap(p.members))*int(unsafe.Sizeof(Member{})) +
+		(cap(p.itemStack)+cap(p.items))*int(unsafe.Sizeof((*Value)(nil))) +
+		cap(p.blocks)*int(unsafe.Sizeof([]Value(nil))) + cap(p.decoded)
 }
 
-// jsonMark is how far the parser's storage was used at one point; release
+// usage is how far the parser's storage was used at one point; release
 // goes back to it, reusing what was handed out since.
-type jsonMark struct{ used, members, items, decoded int }
+type usage struct{ used, members, items, decoded int }
 
-func (p *jsonParser) mark() jsonMark {
-	return jsonMark{p.used, len(p.members), len(p.items), len(p.decoded)}
+func (p *Parser) mark() usage {
+	return usage{p.used, len(p.members), len(p.items), len(p.decoded)}
 }
 
-func (p *jsonParser) release(m jsonMark) {
+func (p *Parser) release(m usage) {
 	p.used = m.used
 	p.members, p.items, p.decoded = p.members[:m.members], p.items[:m.items], p.decoded[:m.decoded]
 }
 
-const jsonBlockSize = 128
+const blockSize = 128
 
-func (p *jsonParser) alloc() *jsonValue {
-	block, slot := p.used/jsonBlockSize, p.used%jsonBlockSize
+func (p *Parser) alloc() *Value {
+	block, slot := p.used/blockSize, p.used%blockSize
 	if block == len(p.blocks) {
-		p.blocks = append(p.blocks, make([]jsonValue, jsonBlockSize))
+		p.blocks = append(p.blocks, make([]Value, blockSize))
 	}
 	p.used++
 	v := &p.blocks[block][slot]
-	*v = jsonValue{}
+	*v = Value{}
 	return v
 }
 
-// jsonSyntaxError says where and why a document is not JSON.
-type jsonSyntaxError struct {
+// SyntaxError says where and why a document is not JSON.
+type SyntaxError struct {
 	offset int
 	msg    string
 }
 
-func (e *jsonSyntaxError) Error() string {
+func (e *SyntaxError) Error() string {
 	return fmt.Sprintf("%s at offset %d", e.msg, e.offset)
 }
 
-func (p *jsonParser) fail(msg string) error {
-	return &jsonSyntaxError{offset: p.i, msg: msg}
+func (p *Parser) fail(msg string) error {
+	return &SyntaxError{offset: p.i, msg: msg}
 }
 
 // ParseBytes parses b, which must hold one JSON value and nothing else but
 // white space. The result aliases b.
-func (p *jsonParser) ParseBytes(b []byte) (*jsonValue, error) {
-	return p.parse(b, nil, bytes.IndexByte(b, '\\') < 0)
+func (p *Parser) ParseBytes(b []byte) (*Value, error) {
+	return p.Parse(b, nil, bytes.IndexByte(b, '\\') < 0)
 }
 
-// parse is ParseBytes for a caller that has already looked for a
+// Parse is ParseBytes for a caller that has already looked for a
 // backslash: plain says b holds none, and index, when set, is b's index.
-func (p *jsonParser) parse(b []byte, index *lineindex.Index, plain bool) (*jsonValue, error) {
+func (p *Parser) Parse(b []byte, index *lineindex.Index, plain bool) (*Value, error) {
 	p.b, p.i, p.quotes, p.plain, p.partial = b, 0, index, plain, false
 	p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
-	p.release(jsonMark{})
+	p.release(usage{})
 	v, err := p.value(0)
 	if err != nil {
 		return nil, err
@@ -268,14 +285,14 @@ func (p *jsonParser) parse(b []byte, index *lineindex.Index, plain bool) (*jsonV
 	return v, nil
 }
 
-func (p *jsonParser) skipSpace() {
+func (p *Parser) skipSpace() {
 	if p.i < len(p.b) && p.b[p.i] > ' ' {
 		return // the usual case: compact JSON
 	}
 	p.skipSpaceRun()
 }
 
-func (p *jsonParser) skipSpaceRun() {
+func (p *Parser) skipSpaceRun() {
 	start := p.i
 	for p.i < len(p.b) {
 		switch p.b[p.i] {
@@ -290,7 +307,7 @@ func (p *jsonParser) skipSpaceRun() {
 	}
 }
 
-func (p *jsonParser) value(depth int) (*jsonValue, error) {
+func (p *Parser) value(depth int) (*Value, error) {
 	p.skipSpace()
 	if p.i >= len(p.b) {
 		return nil, p.fail("unexpected end of JSON")
@@ -300,36 +317,36 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 	var err error
 	switch c := p.b[p.i]; c {
 	case '{':
-		if depth >= jsonMaxDepth {
-			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
+		if depth >= MaxDepth {
+			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", MaxDepth))
 		}
-		v.t = jsonObject
+		v.t = Object
 		err = p.object(v, depth)
 	case '[':
-		if depth >= jsonMaxDepth {
-			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", jsonMaxDepth))
+		if depth >= MaxDepth {
+			return nil, p.fail(fmt.Sprintf("nesting deeper than %d", MaxDepth))
 		}
-		v.t = jsonArray
+		v.t = Array
 		err = p.array(v, depth, -1)
 	case '"':
-		v.t = jsonString
+		v.t = String
 		v.s, err = p.string()
 		v.verbatim = true
 	case 't':
-		v.t = jsonTrue
+		v.t = True
 		err = p.literal("true")
 	case 'f':
-		v.t = jsonFalse
+		v.t = False
 		err = p.literal("false")
 	case 'n':
-		v.t = jsonNull
+		v.t = Null
 		err = p.literal("null")
 	default:
-		v.t = jsonNumber
+		v.t = Number
 		err = p.number()
 		v.s = p.b[start:p.i]
 	}
-	if v.t <= jsonNumber {
+	if v.t <= Number {
 		v.verbatim = true
 	}
 	if err != nil {
@@ -339,7 +356,7 @@ func (p *jsonParser) value(depth int) (*jsonValue, error) {
 	return v, nil
 }
 
-func (p *jsonParser) literal(word string) error {
+func (p *Parser) literal(word string) error {
 	if !bytes.HasPrefix(p.b[p.i:], []byte(word)) {
 		return p.fail("invalid literal")
 	}
@@ -348,11 +365,11 @@ func (p *jsonParser) literal(word string) error {
 }
 
 // number reads a number in JSON's grammar.
-func (p *jsonParser) number() error {
+func (p *Parser) number() error {
 	start := p.i
 	for p.i < len(p.b) {
 		switch c := p.b[p.i]; {
-		case isDigit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E':
+		case text.IsDigit(c) || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E':
 			p.i++
 			continue
 		}
@@ -361,7 +378,7 @@ func (p *jsonParser) number() error {
 	if p.i == start {
 		return p.fail(fmt.Sprintf("unexpected character %q", p.b[p.i]))
 	}
-	if !isJSONNumber(p.b[start:p.i]) {
+	if !IsNumber(p.b[start:p.i]) {
 		p.i = start
 		return p.fail("invalid number")
 	}
@@ -372,7 +389,7 @@ func (p *jsonParser) number() error {
 // pair; bigger ones are never verbatim.
 const maxVerbatimMembers = 16
 
-func (p *jsonParser) object(v *jsonValue, depth int) error {
+func (p *Parser) object(v *Value, depth int) error {
 	p.i++ // '{'
 	base := len(p.memberStack)
 	spaces := p.spaces
@@ -400,7 +417,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			return p.fail("want ':' after a member name")
 		}
 		p.i++
-		var child *jsonValue
+		var child *Value
 		if depth == 0 && len(p.stream) > 0 && p.streams(key) {
 			child, err = p.streamArray()
 		} else {
@@ -416,7 +433,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			bit := uint64(1) << ((uint(len(key))*7 + uint(lastByte(key))) & 63)
 			if verbatim && seen&bit != 0 {
 				for _, m := range p.memberStack[base:] {
-					if string(m.key) == string(key) {
+					if string(m.Key) == string(key) {
 						verbatim = false
 						break
 					}
@@ -425,7 +442,7 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 			seen |= bit
 		}
 		child.keyRaw = keyRaw
-		p.memberStack = append(p.memberStack, jsonMember{key: key, v: child})
+		p.memberStack = append(p.memberStack, Member{Key: key, V: child})
 		p.skipSpace()
 		if p.i >= len(p.b) {
 			return p.fail("unexpected end of JSON in an object")
@@ -449,13 +466,13 @@ func (p *jsonParser) object(v *jsonValue, depth int) error {
 // it is a top-level envelope array (see streamArray): once its text passes
 // keep bytes, the items kept so far are dropped, every later one is
 // dropped as soon as it is parsed, and v is marked partial.
-func (p *jsonParser) array(v *jsonValue, depth, keep int) error {
+func (p *Parser) array(v *Value, depth, keep int) error {
 	start := p.i
 	base := len(p.itemStack)
 	spaces := p.spaces
 	verbatim := true
 	m := p.mark()
-	err := p.eachItem(depth, func(item *jsonValue) bool {
+	err := p.eachItem(depth, func(item *Value) bool {
 		if keep < 0 || !v.partial && p.i-start <= keep {
 			verbatim = verbatim && item.verbatim
 			p.itemStack = append(p.itemStack, item)
@@ -478,7 +495,7 @@ func (p *jsonParser) array(v *jsonValue, depth, keep int) error {
 
 // streams says whether the value of the top-level member named key, at
 // p.i after white space, is an array to parse with streamArray.
-func (p *jsonParser) streams(key []byte) bool {
+func (p *Parser) streams(key []byte) bool {
 	p.skipSpace()
 	if p.i >= len(p.b) || p.b[p.i] != '[' {
 		return false
@@ -496,10 +513,10 @@ func (p *jsonParser) streams(key []byte) bool {
 // bytes (see array): a document holding a huge envelope is checked in the
 // memory of one item, and its items are parsed again, one at a time, by
 // arrayItems.
-func (p *jsonParser) streamArray() (*jsonValue, error) {
+func (p *Parser) streamArray() (*Value, error) {
 	start := p.i
 	v := p.alloc()
-	v.t = jsonArray
+	v.t = Array
 	if err := p.array(v, 1, p.keep); err != nil {
 		return nil, err
 	}
@@ -510,7 +527,7 @@ func (p *jsonParser) streamArray() (*jsonValue, error) {
 // eachItem parses the items of the array whose '[' is at p.i, at depth,
 // handing each to fn as soon as it is parsed until fn returns false. It
 // reads the grammar exactly as array does, so both fail alike.
-func (p *jsonParser) eachItem(depth int, fn func(*jsonValue) bool) error {
+func (p *Parser) eachItem(depth int, fn func(*Value) bool) error {
 	p.i++ // '['
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == ']' {
@@ -542,13 +559,13 @@ func (p *jsonParser) eachItem(depth int, fn func(*jsonValue) bool) error {
 	}
 }
 
-// arrayItems yields the items of v, an array of the document p parsed last.
+// ArrayItems yields the items of v, an array of the document p parsed last.
 // For a partial array it parses v's text again, one item at a time: each
 // item (and everything parsed from the document) is valid only until the
 // next one is yielded. A failure, which the first parse already ruled
 // out, is stored in *err.
-func (p *jsonParser) arrayItems(v *jsonValue, err *error) iter.Seq2[int, *jsonValue] {
-	return func(yield func(int, *jsonValue) bool) {
+func (p *Parser) ArrayItems(v *Value, err *error) iter.Seq2[int, *Value] {
+	return func(yield func(int, *Value) bool) {
 		if !v.partial {
 			for i, item := range v.items {
 				if !yield(i, item) {
@@ -560,12 +577,12 @@ func (p *jsonParser) arrayItems(v *jsonValue, err *error) iter.Seq2[int, *jsonVa
 		text := v.raw
 		p.b, p.i, p.quotes = text, 0, nil
 		p.memberStack, p.itemStack = p.memberStack[:0], p.itemStack[:0]
-		p.release(jsonMark{})
+		p.release(usage{})
 		i := 0
-		*err = p.eachItem(1, func(item *jsonValue) bool {
+		*err = p.eachItem(1, func(item *Value) bool {
 			ok := yield(i, item)
 			i++
-			p.release(jsonMark{}) // the item was all the parser held
+			p.release(usage{}) // the item was all the parser held
 			return ok
 		})
 	}
@@ -583,7 +600,7 @@ func closeContainer[T any](stack, arena *[]T, base int) []T {
 
 // string reads a string starting at its opening quote and returns its
 // decoded bytes: a slice of the input when it holds no escape.
-func (p *jsonParser) string() ([]byte, error) {
+func (p *Parser) string() ([]byte, error) {
 	start := p.i + 1
 	if p.plain {
 		var end int
@@ -615,7 +632,7 @@ func (p *jsonParser) string() ([]byte, error) {
 }
 
 // escapedString decodes a string from start whose first escape is at esc.
-func (p *jsonParser) escapedString(start, esc int) ([]byte, error) {
+func (p *Parser) escapedString(start, esc int) ([]byte, error) {
 	out := len(p.decoded)
 	p.decoded = append(p.decoded, p.b[start:esc]...)
 	j := esc
