@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 	"github.com/awsaudit/awsaudit/normalize/record"
@@ -326,14 +327,14 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	u.Bucket.Name = field(fieldBucket)
 	u.Client.IP = field(fieldRemoteIP)
 	u.HasPrincipal = true
-	n.parseRequester(f[fieldRequester-1], u)
+	n.requesters.Parse(f[fieldRequester-1], u)
 	u.Request.ID = field(fieldRequestID)
 	u.Operation = field(fieldOperation)
 	u.Object.Key = field(fieldKey)
 	u.Object.KeyEncoded = true
 	u.Service = serviceS3
 
-	op := LookupOperation(u.Operation, f[fieldKey-1], f[fieldRequestURI-1])
+	op := enrich.LookupOperation(u.Operation, f[fieldKey-1], f[fieldRequestURI-1])
 	if !op.Known && len(u.Operation) > 0 {
 		n.stats.UnknownOperations++
 	}
@@ -366,7 +367,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	}
 	extraFrom := lastKnownField
 	if count >= fieldSourceRegion {
-		if r := present(f[fieldSourceRegion-1]); isSourceRegion(r) {
+		if r := present(f[fieldSourceRegion-1]); enrich.IsSourceRegion(r) {
 			u.Request.SourceRegion = r
 		} else if len(r) > 0 {
 			// Not a region code: kept as logged, by position, rather than

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
@@ -221,7 +222,7 @@ func (n *Normalizer) normalizeRecord(rec *jsondom.Value, input []byte, x *linein
 		n.emitReject(err, u.Source, input, emit)
 		return
 	}
-	n.finishRegion(u, recordRegion)
+	n.regions.Settle(u, recordRegion)
 	n.emitRecord(u, input, emit)
 }
 
@@ -412,7 +413,7 @@ func (n *Normalizer) mapCloudTrail(rec *jsondom.Value, u *record.Record) error {
 	}
 	u.ReadOnly = readOnly
 	if readOnly == record.BoolUnset && len(u.Operation) > 0 {
-		u.ReadOnly = jsonw.BoolOf(ActionReadOnly(u.Operation))
+		u.ReadOnly = jsonw.BoolOf(enrich.ActionReadOnly(u.Operation))
 	}
 	u.AccountID = ct.RecipientAccountID
 	if string(ct.EventCategory) == "Insight" {
@@ -510,7 +511,7 @@ func (n *Normalizer) mapUserIdentity(m *ctMapper, ui *jsondom.Value, u *record.R
 		}
 	}
 	if len(arn) > 0 {
-		ParseARN(arn, p)
+		enrich.ParseARN(arn, p)
 	}
 	if t, ok := principalTypes[string(typ)]; ok {
 		p.Type = t

@@ -3,6 +3,7 @@ package normalize
 import (
 	"bytes"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
@@ -97,7 +98,7 @@ func (n *Normalizer) mapCWAccessLog(rec *jsondom.Value, u *record.Record) error 
 				u.Request.ACLRequired = jsonw.BoolOf(string(aclRequired) == "Yes")
 			}
 		case "source_region":
-			if r := m.str("source_region", v); isSourceRegion(r) {
+			if r := m.str("source_region", v); enrich.IsSourceRegion(r) {
 				u.Request.SourceRegion = r
 			} else if len(r) > 0 {
 				n.jsonExtra = append(n.jsonExtra, record.Member{Key: key, Value: v})
@@ -136,14 +137,14 @@ func (n *Normalizer) mapCWAccessLog(rec *jsondom.Value, u *record.Record) error 
 	if !hasRequester || len(requester) == 0 {
 		requester = dash // null: an anonymous request
 	}
-	ParseRequester(requester, &u.Principal)
+	enrich.ParseRequester(requester, &u.Principal)
 
 	// The operation table reads the text line's "-" for a missing key.
 	key := u.Object.Key
 	if len(key) == 0 {
 		key = dash
 	}
-	op := LookupOperation(u.Operation, key, uri)
+	op := enrich.LookupOperation(u.Operation, key, uri)
 	if !op.Known && len(u.Operation) > 0 {
 		n.stats.UnknownOperations++
 	}

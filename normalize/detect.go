@@ -1,6 +1,8 @@
 package normalize
 
 import (
+	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
@@ -85,9 +87,9 @@ func hasAction(set map[string]struct{}, u *record.Record) bool {
 // signature parameter.
 func isPresigned(u *record.Record) bool {
 	if len(u.Request.AuthType) > 0 && !(len(u.Request.AuthType) == 1 && u.Request.AuthType[0] == '-') {
-		return asciiFoldEqual(u.Request.AuthType, "querystring")
+		return text.FoldEqual(u.Request.AuthType, "querystring")
 	}
-	return uriHasQueryParam(u.Request.URI, "X-Amz-Signature") || uriHasQueryParam(u.Request.URI, "Signature")
+	return enrich.URIHasQueryParam(u.Request.URI, "X-Amz-Signature") || enrich.URIHasQueryParam(u.Request.URI, "Signature")
 }
 
 // loggingTurnedOff reports whether a PutBucketLogging leaves the bucket

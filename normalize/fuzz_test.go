@@ -74,7 +74,7 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 	// One clock for all: a record without a time takes it from the clock.
 	clock := func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }
 	slow := New(opts)
-	slow.noShortcuts = true
+	slow.setShortcuts(false)
 	slow.now = clock
 	var want []string
 	slow.Normalize(input, hint, nil, func(o *Output) {
@@ -218,7 +218,7 @@ func TestMemoSequence(t *testing.T) {
 	n := New(DefaultOptions())
 	check := func(line []byte) {
 		slow := New(DefaultOptions())
-		slow.noShortcuts = true
+		slow.setShortcuts(false)
 		got, want := outputs(n, line), outputs(slow, line)
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Fatalf("line %.200q:\ngot  %v\nwant %v", line, got, want)

@@ -5,6 +5,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 	"github.com/awsaudit/awsaudit/normalize/record"
@@ -28,9 +29,10 @@ type Normalizer struct {
 	// One-entry memos for the access-log fields that repeat from line to
 	// line in a bucket's log (the Host header, the requester, the second);
 	// see memo.go.
-	hostMemo    regionMemo
-	requestMemo requesterMemo
-	timeMemo    timeMemo
+	regions    enrich.Regions
+	requesters enrich.Requesters
+	principals principalCache
+	timeMemo   timeMemo
 
 	rules *Rules
 	// now is the clock for records without a time (tests replace it).
@@ -98,6 +100,7 @@ func New(opts Options) *Normalizer {
 	return &Normalizer{
 		opts:          opts,
 		defaultRegion: []byte(opts.DefaultRegion),
+		regions:       enrich.Regions{Default: []byte(opts.DefaultRegion)},
 		rules:         opts.Rules,
 		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
@@ -118,7 +121,8 @@ func (n *Normalizer) Trim(limit int) {
 	}
 	now, noShortcuts, keep, stats := n.now, n.noShortcuts, n.streamKeep, n.stats
 	*n = *New(n.opts)
-	n.now, n.noShortcuts, n.streamKeep, n.stats = now, noShortcuts, keep, stats
+	n.now, n.streamKeep, n.stats = now, keep, stats
+	n.setShortcuts(!noShortcuts)
 }
 
 // RetainedBytes is the capacity of the buffers the Normalizer keeps from
@@ -130,6 +134,13 @@ func (n *Normalizer) RetainedBytes() int {
 		(cap(n.ct.Extra)+cap(n.ct.UserIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(record.Member{})) +
 		(cap(n.index.Space)+cap(n.index.Quote)+cap(n.index.Equals)+cap(n.index.Unsafe))*8
 	return b + n.outer.RetainedBytes() + n.elem.RetainedBytes() + n.keys.RetainedBytes()
+}
+
+// setShortcuts turns the input-wide checks and the memos on or off;
+// tests compare outputs both ways.
+func (n *Normalizer) setShortcuts(on bool) {
+	n.noShortcuts = !on
+	n.regions.NoMemo, n.requesters.NoMemo = !on, !on
 }
 
 // Options returns the options the Normalizer was made with.
@@ -171,7 +182,7 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		n.emitReject(err, SourceS3Access, input, emit)
 		return
 	}
-	n.finishRegion(u, recordRegion)
+	n.regions.Settle(u, recordRegion)
 	n.emitRecord(u, input, emit)
 }
 
@@ -204,29 +215,11 @@ func (n *Normalizer) resetUnified(src Source, raw []byte) *record.Record {
 	return &n.u
 }
 
-// finishRegion applies the precedence event > record > host > config.
-func (n *Normalizer) finishRegion(u *record.Record, recordRegion []byte) {
-	switch {
-	case len(u.Region) > 0 && looksLikeRegionName(u.Region):
-		u.RegionSource = "event"
-	case len(recordRegion) > 0 && IsRegionCode(bytes.TrimSpace(recordRegion)):
-		u.Region, u.RegionSource = bytes.TrimSpace(recordRegion), "record"
-	default:
-		if len(u.Region) > 0 && u.CloudTrail != nil {
-			// Not a region name: keep what CloudTrail said, out of the way.
-			u.CloudTrail.Extra = append(u.CloudTrail.Extra, record.Member{Key: []byte("awsRegion"), Value: n.ct.AWSRegion})
-		}
-		u.Region = nil
-		if r := n.hostRegion(u); len(r) > 0 {
-			u.Region, u.RegionSource = r, "host"
-		} else if len(n.defaultRegion) > 0 {
-			u.Region, u.RegionSource = n.defaultRegion, "config"
-		}
-	}
-}
-
 func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Output)) {
-	u.CorrelationID = n.correlationID(u)
+	n.corrID = enrich.CorrelationID(n.corrID[:0], u)
+	if u.CorrelationID = n.corrID; len(n.corrID) == 0 {
+		u.CorrelationID = nil // no request id: no key either
+	}
 	if n.rules != nil {
 		u.Alerts = n.detect(n.rules, u)
 	}
@@ -307,39 +300,4 @@ func (n *Normalizer) decodeKey(s []byte) []byte {
 		n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], n.keyMasked)
 	}
 	return n.decoded
-}
-
-// maxRegionName bounds a region name; the longest real ones are about 15.
-const maxRegionName = 40
-
-// looksLikeRegionName accepts what CloudTrail may write as awsRegion:
-// lower-case words and digits joined by hyphens (us-east-1, and the
-// placeholders some published samples use). Upper case is folded on output.
-func looksLikeRegionName(b []byte) bool {
-	if len(b) == 0 || len(b) > maxRegionName {
-		return false
-	}
-	hyphen := false
-	prev := byte('-')
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		switch {
-		case 'a' <= c && c <= 'z':
-		case isDigit(c):
-			if i == 0 {
-				return false
-			}
-		case c == '-':
-			if prev == '-' {
-				return false
-			}
-			hyphen = true
-		default:
-			return false
-		}
-		prev = c
-	}
-	return hyphen && prev != '-'
 }

@@ -121,3 +121,34 @@ func TestKeyPath(t *testing.T) {
 		}
 	}
 }
+
+// TestCorrelationTwins: an access-log record and its CloudTrail twin carry
+// the same correlation_id; records of other requests do not.
+func TestCorrelationTwins(t *testing.T) {
+	n := New(DefaultOptions())
+	id := func(doc string) any {
+		t.Helper()
+		rs := normalizeAll(n, []byte(doc), SourceAuto)
+		if len(rs) != 1 || rs[0].err != nil {
+			t.Fatalf("%+v", rs)
+		}
+		return get(decode(t, rs[0].json), "correlation_id")
+	}
+	if a, c := id(testinput.ReadmeAccessLogLine), id(testinput.ReadmeCloudTrailEvent); a != testinput.ReadmeCorrelationID || c != testinput.ReadmeCorrelationID {
+		t.Errorf("README pair: access log %v, CloudTrail %v, want %s", a, c, testinput.ReadmeCorrelationID)
+	}
+	if a, c := id(testinput.AccessLogLine), id(testinput.CloudTrailEvent); a == nil || a != c {
+		t.Errorf("benchmark pair: access log %v, CloudTrail %v", a, c)
+	}
+	if a, b := id(testinput.AccessLogLine), id(testinput.ReadmeAccessLogLine); a == b {
+		t.Error("two requests share a correlation_id")
+	}
+	// No request id, no correlation_id.
+	if c := id(`{"eventVersion":"1.09","eventName":"ListBuckets"}`); c != nil {
+		t.Errorf("record without a request id has correlation_id %v", c)
+	}
+	// A CloudTrail record without x-amz-id-2 hashes an empty host id.
+	if c := id(`{"eventVersion":"1.09","eventName":"StopLogging","requestID":"9Q2W3E4R5T6Y7U8I"}`); c != "2fa24f227cad7768b698e0537d6c2563" {
+		t.Errorf("no host id: %v", c)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"strconv"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
@@ -81,7 +82,7 @@ func ocsfActivity(u *record.Record) int {
 		}
 		return ocsfActivityUnknown
 	}
-	if u.ReadOnly == record.BoolUnset && ActionReadOnly(action) {
+	if u.ReadOnly == record.BoolUnset && enrich.ActionReadOnly(action) {
 		return ocsfActivityRead
 	}
 	return ocsfWriteActivity(action)

@@ -231,7 +231,7 @@ func TestOCSFMapping(t *testing.T) {
 			}
 		}
 	}
-	check([]byte(readmeAccessLogLine), map[string]any{
+	check([]byte(testinput.ReadmeAccessLogLine), map[string]any{
 		"class_uid": 6003, "category_uid": 6, "activity_id": 2, "type_uid": 600302,
 		"type_name":                      "API Activity: Read",
 		"time":                           1741010709000,
@@ -239,7 +239,7 @@ func TestOCSFMapping(t *testing.T) {
 		"severity_id":                    2, // presigned_url + slow_request
 		"metadata.version":               OCSFVersion,
 		"metadata.product.name":          "Amazon S3",
-		"metadata.correlation_uid":       readmeCorrelationID,
+		"metadata.correlation_uid":       testinput.ReadmeCorrelationID,
 		"metadata.labels":                []any{"alert:slow_request", "alert:presigned_url"},
 		"actor.user.uid":                 "arn:aws:sts::111122223333:assumed-role/DataReader/carol@example.com",
 		"actor.user.name":                "carol@example.com",
@@ -265,13 +265,13 @@ func TestOCSFMapping(t *testing.T) {
 		"unmapped.request.source_region": "eu-west-1",
 		"unmapped.region_source":         "host",
 	})
-	check([]byte(readmeCloudTrailEvent), map[string]any{
+	check([]byte(testinput.ReadmeCloudTrailEvent), map[string]any{
 		"activity_id":                        2,
 		"metadata.product.name":              "CloudTrail",
 		"metadata.product.feature.name":      "Data",
 		"metadata.uid":                       "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
 		"metadata.log_version":               "1.09",
-		"metadata.correlation_uid":           readmeCorrelationID,
+		"metadata.correlation_uid":           testinput.ReadmeCorrelationID,
 		"actor.user.uid_alt":                 "AROAEXAMPLEID:carol@example.com",
 		"actor.user.credential_uid":          "ASIAEXAMPLE",
 		"actor.session.is_mfa":               true,
@@ -317,7 +317,7 @@ func TestOCSFKeyPath(t *testing.T) {
 		var keys [2]string
 		for i, f := range []Format{FormatUnified, FormatOCSF} {
 			n := New(Options{Redact: true, KeyPath: path, Format: f})
-			rs := normalizeAll(n, []byte(readmeAccessLogLine), SourceAuto)
+			rs := normalizeAll(n, []byte(testinput.ReadmeAccessLogLine), SourceAuto)
 			keys[i] = string(rs[0].key)
 		}
 		if keys[0] == "" || keys[0] != keys[1] {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
@@ -629,7 +631,7 @@ func globMatch(pattern string, s []byte, fold bool) bool {
 				starP, starI = p, i
 				p++
 				continue
-			case c == '?' || c == s[i] || (fold && asciiLower(c) == asciiLower(s[i])):
+			case c == '?' || c == s[i] || (fold && text.LowerByte(c) == text.LowerByte(s[i])):
 				p++
 				i++
 				continue
@@ -653,7 +655,7 @@ func globMatch(pattern string, s []byte, fold bool) bool {
 func regionPatternOK(r string) bool {
 	prefix, glob := strings.CutSuffix(strings.ToLower(r), "*")
 	if !glob {
-		return IsRegionCode([]byte(prefix))
+		return enrich.IsRegionCode([]byte(prefix))
 	}
 	words := strings.Split(strings.TrimSuffix(prefix, "-"), "-")
 	if len(words[0]) < 2 {

@@ -1,6 +1,10 @@
-package normalize
+package enrich
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
+)
 
 // s3DNSSuffixes are the DNS suffixes of the AWS partitions' S3 endpoints:
 // aws and aws-us-gov, aws-cn, aws-eusc, then the ISO partitions. The region
@@ -41,7 +45,7 @@ func HostRegion(host []byte) []byte {
 		return nil
 	}
 	last, labels := cutLastLabel(labels)
-	if asciiFoldEqual(last, "vpce") {
+	if text.FoldEqual(last, "vpce") {
 		// BUCKET.bucket.vpce-ID.s3.REGION.vpce.amazonaws.com and the
 		// accesspoint./control. forms.
 		region, labels := cutLastLabel(labels)
@@ -53,7 +57,7 @@ func HostRegion(host []byte) []byte {
 	}
 	if IsRegionCode(last) {
 		service, labels := cutLastLabel(labels)
-		if asciiFoldEqual(service, "dualstack") {
+		if text.FoldEqual(service, "dualstack") {
 			service, _ = cutLastLabel(labels)
 		}
 		if isS3ServiceLabel(service) {
@@ -75,7 +79,7 @@ func HostRegion(host []byte) []byte {
 func IsRegionCode(s []byte) bool {
 	// Trailing number: 1 or 2 digits, no leading zero.
 	end := len(s)
-	for end > 0 && asciiIsDigit(s[end-1]) {
+	for end > 0 && text.IsDigit(s[end-1]) {
 		end--
 	}
 	digits := len(s) - end
@@ -113,16 +117,16 @@ func isRegionWord(part []byte) bool {
 		return false
 	}
 	for _, c := range part {
-		if !asciiIsLetter(c) {
+		if !text.IsLetter(c) {
 			return false
 		}
 	}
-	return !asciiFoldEqual(part, "fips") && !asciiFoldEqual(part, "vpce")
+	return !text.FoldEqual(part, "fips") && !text.FoldEqual(part, "vpce")
 }
 
 func isRegionDirection(word []byte) bool {
 	for _, d := range regionDirections {
-		if asciiFoldEqual(word, d) {
+		if text.FoldEqual(word, d) {
 			return true
 		}
 	}
@@ -133,24 +137,24 @@ func isRegionDirection(word []byte) bool {
 // region label may follow: s3, s3-fips, s3-website, s3-accesspoint[-fips],
 // s3-object-lambda, s3-outposts, s3-control, s3express-usw2-az1 ...
 func isS3ServiceLabel(label []byte) bool {
-	if !asciiFoldHasPrefix(label, "s3") {
+	if !text.FoldHasPrefix(label, "s3") {
 		return false
 	}
-	return len(label) == 2 || label[2] == '-' || asciiFoldHasPrefix(label, "s3express")
+	return len(label) == 2 || label[2] == '-' || text.FoldHasPrefix(label, "s3express")
 }
 
 // legacyDashRegion returns REGION from the legacy labels s3-REGION,
 // s3-website-REGION and s3-fips-REGION, else nil (s3-external-1,
 // s3-accelerate, s3-global).
 func legacyDashRegion(label []byte) []byte {
-	if !asciiFoldHasPrefix(label, "s3-") {
+	if !text.FoldHasPrefix(label, "s3-") {
 		return nil
 	}
 	region := label[len("s3-"):]
 	switch {
-	case asciiFoldHasPrefix(region, "website-"):
+	case text.FoldHasPrefix(region, "website-"):
 		region = region[len("website-"):]
-	case asciiFoldHasPrefix(region, "fips-"):
+	case text.FoldHasPrefix(region, "fips-"):
 		region = region[len("fips-"):]
 	}
 	if IsRegionCode(region) {
@@ -176,7 +180,7 @@ func trimHostPort(host []byte) []byte {
 // suffix, and false when host has none of them or nothing left of it.
 func trimS3DNSSuffix(host []byte) ([]byte, bool) {
 	for _, suffix := range s3DNSSuffixes {
-		if len(host) > len(suffix) && asciiFoldEqual(host[len(host)-len(suffix):], suffix) {
+		if len(host) > len(suffix) && text.FoldEqual(host[len(host)-len(suffix):], suffix) {
 			return host[:len(host)-len(suffix)], true
 		}
 	}
@@ -192,41 +196,11 @@ func cutLastLabel(name []byte) (label, rest []byte) {
 	return name[i+1:], name[:i]
 }
 
-// asciiFoldEqual compares b to s ignoring ASCII case; s must be lower case.
-func asciiFoldEqual(b []byte, s string) bool {
-	return len(b) == len(s) && asciiFoldHasPrefix(b, s)
-}
-
-// asciiFoldHasPrefix is bytes.HasPrefix ignoring ASCII case; prefix must be
-// lower case.
-func asciiFoldHasPrefix(b []byte, prefix string) bool {
-	if len(b) < len(prefix) {
-		return false
-	}
-	for i := 0; i < len(prefix); i++ {
-		if asciiLower(b[i]) != prefix[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func asciiLower(c byte) byte {
-	if 'A' <= c && c <= 'Z' {
-		return c + ('a' - 'A')
-	}
-	return c
-}
-
-func asciiIsDigit(c byte) bool { return '0' <= c && c <= '9' }
-
-func asciiIsLetter(c byte) bool { return 'a' <= asciiLower(c) && asciiLower(c) <= 'z' }
-
-// isSourceRegion tells whether a logged source region (access-log field
+// IsSourceRegion tells whether a logged source region (access-log field
 // 27) is a region code as AWS writes them, in lower case: anything else
 // stays in extra as logged rather than in a field whose schema pattern it
 // does not match.
-func isSourceRegion(s []byte) bool {
+func IsSourceRegion(s []byte) bool {
 	for _, c := range s {
 		if 'A' <= c && c <= 'Z' {
 			return false

@@ -1,8 +1,9 @@
-package normalize
+package enrich
 
 import (
 	"bytes"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
@@ -18,7 +19,7 @@ const minCanonicalIDLen = 32
 // ParseRequester fills p from an access-log Requester field (field 5).
 // It sets what it derives and clears nothing, so p should start zero.
 // Every slice it stores aliases s, except Service for "AmazonS3".
-func ParseRequester(s []byte, p *Principal) {
+func ParseRequester(s []byte, p *record.Principal) {
 	switch {
 	case len(s) == 0 || (len(s) == 1 && s[0] == '-'):
 		p.Type = record.PrincipalAnonymous
@@ -55,7 +56,7 @@ func ParseRequester(s []byte, p *Principal) {
 // No IAM or STS ARN names a service principal, so Service is never set here.
 // ARNs of other services (arn:aws:s3:::bucket) fill ARN, Partition and
 // AccountID only.
-func ParseARN(s []byte, p *Principal) bool {
+func ParseARN(s []byte, p *record.Principal) bool {
 	// arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE; the resource may hold ':'.
 	rest, ok := cutARNPrefix(s)
 	if !ok {
@@ -92,7 +93,7 @@ func ParseARN(s []byte, p *Principal) bool {
 }
 
 // parseIAMResource reads root, user/PATH/NAME and role/PATH/NAME.
-func parseIAMResource(resource []byte, p *Principal) {
+func parseIAMResource(resource []byte, p *record.Principal) {
 	kind, path, _ := cutField(resource, '/')
 	switch string(kind) {
 	case "root":
@@ -111,7 +112,7 @@ func parseIAMResource(resource []byte, p *Principal) {
 // federated-user/NAME. Assumed-role ARNs carry no role path, and session
 // names cannot hold '/', so the first '/' after the role ends it. IAM
 // Identity Center sessions are assumed roles too (AWSReservedSSO_...).
-func parseSTSResource(resource []byte, p *Principal) {
+func parseSTSResource(resource []byte, p *record.Principal) {
 	kind, name, _ := cutField(resource, '/')
 	switch string(kind) {
 	case "assumed-role":
@@ -151,7 +152,7 @@ func setIfEmpty(field *[]byte, v []byte) {
 	}
 }
 
-func setTypeIfEmpty(p *Principal, typ string) {
+func setTypeIfEmpty(p *record.Principal, typ string) {
 	if p.Type == "" {
 		p.Type = typ
 	}
@@ -164,7 +165,7 @@ func isCanonicalUserID(s []byte) bool {
 		return false
 	}
 	for _, c := range s {
-		if !asciiIsHexDigit(c) {
+		if !text.IsHexDigit(c) {
 			return false
 		}
 	}
@@ -180,8 +181,4 @@ func isServicePrincipal(s []byte) bool {
 		}
 	}
 	return false
-}
-
-func asciiIsHexDigit(c byte) bool {
-	return asciiIsDigit(c) || ('a' <= asciiLower(c) && asciiLower(c) <= 'f')
 }

@@ -1,6 +1,17 @@
-package normalize
+package enrich
 
 import "bytes"
+
+// OperationInfo is what the operation map knows of one access-log operation.
+type OperationInfo struct {
+	// Action is the CloudTrail eventName; empty when the operation has no
+	// API equivalent (lifecycle S3.* actions, CORS preflight) or is unknown.
+	Action   string
+	ReadOnly bool
+	// Known is false for operations missing from the map; ReadOnly is then
+	// guessed from the HTTP method inside the operation name.
+	Known bool
+}
 
 // opEntry is what the operation table knows of one access-log operation.
 type opEntry struct {
@@ -204,7 +215,7 @@ func LookupOperation(op, key, uri []byte) OperationInfo {
 	if e.objectAction != "" && accessLogHasKey(key) {
 		info.Action = e.objectAction
 	}
-	if e.listAction != "" && !uriHasQueryParam(uri, "id") {
+	if e.listAction != "" && !URIHasQueryParam(uri, "id") {
 		info.Action = e.listAction
 	}
 	return info
@@ -254,10 +265,10 @@ func accessLogHasKey(key []byte) bool {
 	return len(key) > 0 && !(len(key) == 1 && key[0] == '-')
 }
 
-// uriHasQueryParam reports whether the query string of a Request-URI field
+// URIHasQueryParam reports whether the query string of a Request-URI field
 // ("GET /bucket?analytics&id=x HTTP/1.1") has a parameter named name, with
 // or without a value.
-func uriHasQueryParam(uri []byte, name string) bool {
+func URIHasQueryParam(uri []byte, name string) bool {
 	q := bytes.IndexByte(uri, '?')
 	if q < 0 {
 		return false

@@ -1,4 +1,4 @@
-package normalize
+package enrich
 
 import (
 	"bytes"
@@ -8,14 +8,14 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
-// principalView is Principal with strings, for readable test tables.
+// principalView is record.Principal with strings, for readable test tables.
 type principalView struct {
 	Type, ARN, Partition, AccountID, PrincipalID, UserName, RoleName, SessionName,
 	RoleARN, CanonicalID, Service string
-	Authenticated Bool
+	Authenticated record.Bool
 }
 
-func viewPrincipal(p *Principal) principalView {
+func viewPrincipal(p *record.Principal) principalView {
 	return principalView{
 		Type: p.Type, ARN: string(p.ARN), Partition: string(p.Partition),
 		AccountID: string(p.AccountID), PrincipalID: string(p.PrincipalID),
@@ -182,7 +182,7 @@ func TestParseRequester(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := []byte(tt.requester)
-			var p Principal
+			var p record.Principal
 			ParseRequester(s, &p)
 			if got := viewPrincipal(&p); got != tt.want {
 				t.Fatalf("ParseRequester(%q)\n got %+v\nwant %+v", tt.requester, got, tt.want)
@@ -198,7 +198,7 @@ func TestParseRequester(t *testing.T) {
 func TestParseARN(t *testing.T) {
 	tests := []struct {
 		name, arn string
-		before    Principal
+		before    record.Principal
 		ok        bool
 		want      principalView
 	}{
@@ -245,14 +245,14 @@ func TestParseARN(t *testing.T) {
 		{
 			name:   "set fields are kept, Type set only when empty",
 			arn:    "arn:aws:sts::123456789012:assumed-role/FromARN/session",
-			before: Principal{Type: record.PrincipalIdentityCenterUser, RoleName: []byte("FromIssuer"), AccountID: []byte("999999999999")},
+			before: record.Principal{Type: record.PrincipalIdentityCenterUser, RoleName: []byte("FromIssuer"), AccountID: []byte("999999999999")},
 			ok:     true,
 			want:   principalView{Type: record.PrincipalIdentityCenterUser, ARN: "arn:aws:sts::123456789012:assumed-role/FromARN/session", Partition: "aws", AccountID: "999999999999", RoleName: "FromIssuer", SessionName: "session"},
 		},
 		{
 			name:   "ARN already set is kept",
 			arn:    "arn:aws:iam::123456789012:user/alice",
-			before: Principal{ARN: []byte("arn:aws:iam::123456789012:user/logged")},
+			before: record.Principal{ARN: []byte("arn:aws:iam::123456789012:user/logged")},
 			ok:     true,
 			want:   principalView{Type: record.PrincipalIAMUser, ARN: "arn:aws:iam::123456789012:user/logged", Partition: "aws", AccountID: "123456789012", UserName: "alice"},
 		},
@@ -300,10 +300,10 @@ func TestParseRequesterAllocs(t *testing.T) {
 		[]byte("-"),
 		[]byte("something-else"),
 	}
-	var p Principal
+	var p record.Principal
 	allocs := testing.AllocsPerRun(100, func() {
 		for _, r := range requesters {
-			p = Principal{}
+			p = record.Principal{}
 			ParseRequester(r, &p)
 		}
 	})
@@ -314,9 +314,9 @@ func TestParseRequesterAllocs(t *testing.T) {
 
 func BenchmarkParseRequester(b *testing.B) {
 	s := []byte("arn:aws:sts::123456789012:assumed-role/ADFS-Dev/bob@example.com")
-	var p Principal
+	var p record.Principal
 	for b.Loop() {
-		p = Principal{}
+		p = record.Principal{}
 		ParseRequester(s, &p)
 	}
 }
@@ -341,7 +341,7 @@ func FuzzParseRequester(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s []byte) {
 		before := bytes.Clone(s)
-		var p Principal
+		var p record.Principal
 		ParseRequester(s, &p)
 		if !bytes.Equal(s, before) {
 			t.Fatalf("ParseRequester modified its input")
@@ -362,7 +362,7 @@ func FuzzParseRequester(f *testing.F) {
 
 // checkPrincipalAliases fails unless every set byte field of p lies within s
 // (Service "s3.amazonaws.com" for AmazonS3 is the one shared constant).
-func checkPrincipalAliases(t *testing.T, s []byte, p *Principal) {
+func checkPrincipalAliases(t *testing.T, s []byte, p *record.Principal) {
 	t.Helper()
 	fields := map[string][]byte{
 		"ARN": p.ARN, "Partition": p.Partition, "AccountID": p.AccountID,

@@ -1,8 +1,9 @@
-package normalize
+package enrich
 
 import (
 	"crypto/sha256"
 
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
@@ -55,13 +56,8 @@ func sum256(requestID, hostID []byte) (sum [sha256.Size]byte) {
 	return sum
 }
 
-// correlationID computes u's correlation_id into the Normalizer's scratch
-// space (nil when the record has no request id).
-func (n *Normalizer) correlationID(u *record.Record) []byte {
-	id, host := present(u.Request.ID), present(u.Request.HostID)
-	if len(id) == 0 {
-		return nil
-	}
-	n.corrID = AppendCorrelationID(n.corrID[:0], id, host)
-	return n.corrID
+// CorrelationID appends r's correlation_id to dst (nothing when the
+// record has no request id).
+func CorrelationID(dst []byte, r *record.Record) []byte {
+	return AppendCorrelationID(dst, text.Present(r.Request.ID), text.Present(r.Request.HostID))
 }
