@@ -1,6 +1,9 @@
 package normalize
 
-import "github.com/awsaudit/awsaudit/normalize/record"
+import (
+	"github.com/awsaudit/awsaudit/normalize/detect"
+	"github.com/awsaudit/awsaudit/normalize/record"
+)
 
 // The record's types under the names callers of the façade know.
 type (
@@ -25,3 +28,41 @@ var ErrRejected = record.ErrRejected
 
 // ParseSource reads the spelling used in configuration and on the CLI.
 func ParseSource(s string) (Source, error) { return record.ParseSource(s) }
+
+// The detections' configuration under the names callers of the façade
+// know (see package detect).
+type (
+	Rules                 = detect.Rules
+	RulesConfig           = detect.Config
+	RuleConfig            = detect.RuleConfig
+	AccessDeniedConfig    = detect.AccessDeniedConfig
+	RateConfig            = detect.RateConfig
+	SlowRequestConfig     = detect.SlowRequestConfig
+	UnexpectedWriteConfig = detect.UnexpectedWriteConfig
+	ActionRuleConfig      = detect.ActionRuleConfig
+	AuditTamperingConfig  = detect.AuditTamperingConfig
+	BucketConfig          = detect.BucketConfig
+	Severity              = detect.Severity
+	Alert                 = record.Alert
+)
+
+const (
+	SeverityUnset         = detect.SeverityUnset
+	SeverityInformational = detect.SeverityInformational
+	SeverityLow           = detect.SeverityLow
+	SeverityMedium        = detect.SeverityMedium
+	SeverityHigh          = detect.SeverityHigh
+	SeverityCritical      = detect.SeverityCritical
+)
+
+// NewRules validates and compiles detections (see detect.New).
+func NewRules(c RulesConfig) (*Rules, error) { return detect.New(c) }
+
+// DefaultRulesConfig is what a user gets without a rules file.
+func DefaultRulesConfig() RulesConfig { return detect.DefaultConfig() }
+
+// ParseSeverity reads a severity's name.
+func ParseSeverity(s string) (Severity, error) { return detect.ParseSeverity(s) }
+
+// AlertNames lists every alert name in output order.
+func AlertNames() []string { return record.AlertNames() }

@@ -5,6 +5,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
@@ -34,7 +35,7 @@ type Normalizer struct {
 	principals principalCache
 	timeMemo   timeMemo
 
-	rules *Rules
+	detector detect.Detector
 	// now is the clock for records without a time (tests replace it).
 	now func() time.Time
 
@@ -43,12 +44,12 @@ type Normalizer struct {
 	keyBuf []byte // the unified record, for KeyPath lookups in OCSF mode
 	// detectRoleARN is the role ARN built for allow-list matching.
 	detectRoleARN []byte
-	alertNames    [numAlerts]string // backs Output.Alerts
-	ocsfUse       ocsfPrincipalUse  // what the OCSF actor took from the principal
-	decoded       []byte            // a percent-decoded object key
-	keyMasked     []byte            // an object key with its secrets masked, before decoding
-	outKey        []byte            // Output.Key with its secrets masked
-	composed      []byte            // an OCSF string built from pieces, before it is redacted
+	alertNames    [record.NumAlerts]string // backs Output.Alerts
+	ocsfUse       ocsfPrincipalUse         // what the OCSF actor took from the principal
+	decoded       []byte                   // a percent-decoded object key
+	keyMasked     []byte                   // an object key with its secrets masked, before decoding
+	outKey        []byte                   // Output.Key with its secrets masked
+	composed      []byte                   // an OCSF string built from pieces, before it is redacted
 	// decodedPlain says decodeKey's last result is as plain as its input.
 	decodedPlain bool
 	roleARN      []byte // a role ARN built from its parts
@@ -97,15 +98,16 @@ type Normalizer struct {
 
 // New returns a Normalizer with the given options.
 func New(opts Options) *Normalizer {
-	return &Normalizer{
+	n := &Normalizer{
 		opts:          opts,
 		defaultRegion: []byte(opts.DefaultRegion),
 		regions:       enrich.Regions{Default: []byte(opts.DefaultRegion)},
-		rules:         opts.Rules,
 		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
 		streamKeep:    defaultStreamKeep,
 	}
+	n.detector = detect.Detector{Rules: opts.Rules, Now: func() time.Time { return n.now() }}
+	return n
 }
 
 // Trim lets go of what the Normalizer kept from an input of more than
@@ -220,9 +222,7 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 	if u.CorrelationID = n.corrID; len(n.corrID) == 0 {
 		u.CorrelationID = nil // no request id: no key either
 	}
-	if n.rules != nil {
-		u.Alerts = n.detect(n.rules, u)
-	}
+	u.Alerts = n.detector.Detect(u)
 	n.encodeErr = nil
 	if n.opts.Format == FormatOCSF {
 		n.buf = n.encodeOCSF(n.buf[:0], u)
@@ -235,7 +235,7 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 	}
 	n.out = Output{Source: u.Source, JSON: n.buf, Input: input}
 	if u.Alerts != 0 {
-		n.out.Alerts = n.appendAlertNames(u.Alerts)
+		n.out.Alerts = u.Alerts.AppendNames(n.alertNames[:0])
 	}
 	if n.opts.KeyPath != "" {
 		encoded := n.buf
@@ -252,18 +252,6 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 		}
 	}
 	emit(&n.out)
-}
-
-// appendAlertNames lists the names in s, in output order, in space the
-// Normalizer owns.
-func (n *Normalizer) appendAlertNames(s record.AlertSet) []string {
-	names := n.alertNames[:0]
-	for a := Alert(0); a < numAlerts; a++ {
-		if s.Has(a) {
-			names = append(names, a.String())
-		}
-	}
-	return names
 }
 
 func (n *Normalizer) emitReject(err error, src Source, input []byte, emit func(*Output)) {

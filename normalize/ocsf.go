@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
@@ -173,16 +174,9 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *record.Record) []byte {
 	e.b = append(e.b, ocsfActivityCaption(activity)...)
 	e.b = append(e.b, '"')
 
-	severity := SeverityInformational
-	if u.Alerts != 0 && n.rules != nil {
-		for a := Alert(0); a < numAlerts; a++ {
-			if u.Alerts.Has(a) && n.rules.severity[a] > severity {
-				severity = n.rules.severity[a]
-			}
-		}
-	}
+	severity := n.detector.Rules.Highest(u.Alerts)
 	e.intConst("severity_id", int64(severity))
-	e.constStr("severity", severity.caption())
+	e.constStr("severity", severity.Caption())
 
 	switch u.Outcome {
 	case "success":
@@ -198,7 +192,7 @@ func (n *Normalizer) encodeOCSF(dst []byte, u *record.Record) []byte {
 	e.str("status_code", u.ErrorCode)
 	e.str("status_detail", u.ErrorMessage)
 
-	ms, ok := epochMillis(u.Time)
+	ms, ok := text.EpochMillis(u.Time)
 	if !ok {
 		ms = n.now().UnixMilli() // OCSF requires a time; the record had none
 	}

@@ -209,24 +209,3 @@ func (n *Normalizer) encodeMembers(b []byte, kvs []record.Member, comma bool) []
 	}
 	return b
 }
-
-// appendAlerts appends the names in s as a JSON array of strings, each
-// prefixed with prefix.
-func appendAlerts(dst []byte, s record.AlertSet, prefix string) []byte {
-	dst = append(dst, '[')
-	first := true
-	for a := Alert(0); a < numAlerts; a++ {
-		if !s.Has(a) {
-			continue
-		}
-		if !first {
-			dst = append(dst, ',')
-		}
-		first = false
-		dst = append(dst, '"')
-		dst = append(dst, prefix...)
-		dst = append(dst, a.String()...)
-		dst = append(dst, '"')
-	}
-	return append(dst, ']')
-}

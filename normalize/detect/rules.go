@@ -1,4 +1,4 @@
-package normalize
+package detect
 
 import (
 	"errors"
@@ -53,8 +53,8 @@ func (s Severity) String() string {
 	return fmt.Sprintf("Severity(%d)", uint8(s))
 }
 
-// caption is OCSF's caption of the severity_id value.
-func (s Severity) caption() string {
+// Caption is OCSF's caption of the severity_id value.
+func (s Severity) Caption() string {
 	switch s {
 	case SeverityInformational:
 		return "Informational"
@@ -93,11 +93,11 @@ var defaultSeverity = [numAlerts]Severity{
 	AlertAuditTampering:       SeverityHigh,
 }
 
-// RulesConfig configures the detections. The zero value enables nothing;
-// DefaultRulesConfig is what a user gets without a rules file. conf loads
-// it from the YAML rules file (Rules_File); NewRules validates and
+// Config configures the detections. The zero value enables nothing;
+// DefaultConfig is what a user gets without a rules file. conf loads
+// it from the YAML rules file (Rules_File); New validates and
 // compiles it.
-type RulesConfig struct {
+type Config struct {
 	// AnonymousAccess: the requester is unauthenticated.
 	AnonymousAccess RuleConfig
 	// AccessDenied: the error code is one of ErrorCodes; Rate adds the
@@ -260,16 +260,16 @@ const (
 	maxRulePatternLen    = 2048
 )
 
-// DefaultRulesConfig returns the built-in rules: the ones that stay rare
+// DefaultConfig returns the built-in rules: the ones that stay rare
 // on ordinary traffic are on (on the generated corpus each fires on under
 // 1% of records); anonymous_access, access_denied (per record) and
 // slow_request fire on much of a normal workload and are off until a
 // rules file enables them. No bucket allow-lists are set, so
 // unexpected_requester and unexpected_write fire only once buckets are
 // configured.
-func DefaultRulesConfig() RulesConfig {
+func DefaultConfig() Config {
 	on := RuleConfig{Enabled: true}
-	return RulesConfig{
+	return Config{
 		AnonymousAccess: RuleConfig{},
 		AccessDenied: AccessDeniedConfig{
 			ErrorCodes: slices.Clone(defaultDeniedCodes),
@@ -292,7 +292,7 @@ func DefaultRulesConfig() RulesConfig {
 
 // Validate reports every problem of c, joined with errors.Join; each names
 // the setting as the rules file spells it (rules.slow_request.threshold_ms).
-func (c *RulesConfig) Validate() error {
+func (c *Config) Validate() error {
 	var errs []error
 	fail := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
@@ -384,7 +384,7 @@ func (c *RulesConfig) Validate() error {
 
 // String lists the enabled rules and the allow-listed buckets, for logs:
 // "rules[anonymous_access access_denied ...] buckets[acme-data logs-*]".
-func (c RulesConfig) String() string {
+func (c Config) String() string {
 	var b strings.Builder
 	b.WriteString("rules[")
 	first := true
@@ -418,7 +418,7 @@ func (c RulesConfig) String() string {
 }
 
 // anyEnabled reports whether any rule is on.
-func (c *RulesConfig) anyEnabled() bool {
+func (c *Config) anyEnabled() bool {
 	return c.AnonymousAccess.Enabled || c.AccessDenied.Enabled || c.AccessDenied.Rate.Enabled ||
 		c.SlowRequest.Enabled || c.UnexpectedRequester.Enabled || c.UnexpectedWrite.Enabled ||
 		c.PresignedURL.Enabled || c.PublicExposureChange.Enabled || c.AuditTampering.Enabled
@@ -454,10 +454,10 @@ type bucketRule struct {
 	sourceRegions []string
 }
 
-// NewRules validates and compiles c. It returns nil (detect nothing, at no
+// New validates and compiles c. It returns nil (detect nothing, at no
 // cost) when no rule is enabled. Call it once per plugin instance and share
 // the result between that instance's Normalizers.
-func NewRules(c RulesConfig) (*Rules, error) {
+func New(c Config) (*Rules, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -537,6 +537,21 @@ func (r *Rules) Severity(a Alert) Severity {
 	return r.severity[a]
 }
 
+// Highest returns the highest severity of the alerts in s, at least
+// informational (what OCSF's severity_id of a record says).
+func (r *Rules) Highest(s record.AlertSet) Severity {
+	severity := SeverityInformational
+	if s == 0 || r == nil {
+		return severity
+	}
+	for a := Alert(0); a < numAlerts; a++ {
+		if s.Has(a) && r.severity[a] > severity {
+			severity = r.severity[a]
+		}
+	}
+	return severity
+}
+
 func stringSet(list []string) map[string]struct{} {
 	m := make(map[string]struct{}, len(list))
 	for _, s := range list {
@@ -609,7 +624,7 @@ func isAccountID(s string) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if !isDigit(s[i]) {
+		if !text.IsDigit(s[i]) {
 			return false
 		}
 	}

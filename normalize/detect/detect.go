@@ -1,16 +1,58 @@
-package normalize
+package detect
 
 import (
+	"time"
+
 	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
-// detect evaluates the rules on one mapped record. It runs after the
+// Detector evaluates Rules on records, with scratch space of its own: give
+// each goroutine its own (they share the Rules).
+type Detector struct {
+	Rules *Rules
+	// Now is the clock for records without a time; nil is time.Now.
+	Now func() time.Time
+
+	roleARN []byte // the role ARN built for allow-list matching
+	lowered []byte
+}
+
+func (d *Detector) now() time.Time {
+	if d.Now == nil {
+		return time.Now()
+	}
+	return d.Now()
+}
+
+// lower returns s in ASCII lower case, copying only when it has upper case.
+func (d *Detector) lower(s []byte) []byte {
+	if !text.HasUpper(s) {
+		return s
+	}
+	d.lowered = text.AppendLower(d.lowered[:0], s)
+	return d.lowered
+}
+
+// principalKey names the requester for counting; nil when the record has
+// no principal or it is anonymous.
+func principalKey(u *record.Record) []byte {
+	if !u.HasPrincipal {
+		return nil
+	}
+	return u.Principal.Key()
+}
+
+// Detect evaluates the rules on one mapped record. It runs after the
 // region is settled and before encoding, reads only u, and allocates
 // nothing except when access_denied_rate meets a new principal or IP.
-func (n *Normalizer) detect(r *Rules, u *record.Record) record.AlertSet {
+func (d *Detector) Detect(u *record.Record) record.AlertSet {
+	r := d.Rules
+	if r == nil {
+		return 0
+	}
 	var s record.AlertSet
 	p := &u.Principal
 	on := r.enabled
@@ -24,7 +66,7 @@ func (n *Normalizer) detect(r *Rules, u *record.Record) record.AlertSet {
 			if on.Has(AlertAccessDenied) {
 				s.Add(AlertAccessDenied)
 			}
-			if r.rate != nil && n.denialRateExceeded(r.rate, u) {
+			if r.rate != nil && d.denialRateExceeded(r.rate, u) {
 				s.Add(AlertAccessDeniedRate)
 			}
 		}
@@ -35,7 +77,7 @@ func (n *Normalizer) detect(r *Rules, u *record.Record) record.AlertSet {
 	}
 
 	if len(r.buckets) > 0 && (on.Has(AlertUnexpectedRequester) || on.Has(AlertUnexpectedWrite)) {
-		n.detectAllowList(r, u, &s)
+		d.detectAllowList(r, u, &s)
 	}
 
 	if on.Has(AlertPresignedURL) && isPresigned(u) {
@@ -108,10 +150,10 @@ func loggingTurnedOff(u *record.Record) bool {
 }
 
 // denialRateExceeded counts this denial for the principal and the IP.
-func (n *Normalizer) denialRateExceeded(w *rateWindow, u *record.Record) bool {
-	t, ok := epochMillis(u.Time)
+func (d *Detector) denialRateExceeded(w *rateWindow, u *record.Record) bool {
+	t, ok := text.EpochMillis(u.Time)
 	if !ok {
-		t = n.now().UnixMilli()
+		t = d.now().UnixMilli()
 	}
 	exceeded := false
 	w.mu.Lock()
@@ -127,23 +169,8 @@ func (n *Normalizer) denialRateExceeded(w *rateWindow, u *record.Record) bool {
 	return exceeded
 }
 
-// principalKey names the requester for counting: its ARN, else its
-// principal id, canonical id or access key id; nil for anonymous.
-func principalKey(u *record.Record) []byte {
-	if !u.HasPrincipal {
-		return nil
-	}
-	p := &u.Principal
-	for _, id := range [...][]byte{p.ARN, p.PrincipalID, p.CanonicalID, p.AccessKeyID, p.Service} {
-		if len(id) > 0 {
-			return id
-		}
-	}
-	return nil
-}
-
 // detectAllowList applies the first bucket entry that matches.
-func (n *Normalizer) detectAllowList(r *Rules, u *record.Record, s *record.AlertSet) {
+func (d *Detector) detectAllowList(r *Rules, u *record.Record, s *record.AlertSet) {
 	name := u.Bucket.Name
 	if len(name) == 0 {
 		return
@@ -158,16 +185,16 @@ func (n *Normalizer) detectAllowList(r *Rules, u *record.Record, s *record.Alert
 	if b == nil {
 		return
 	}
-	n.detectRoleARN = n.detectRoleARN[:0]
+	d.roleARN = d.roleARN[:0]
 	// Writers are expected requesters too.
-	requester := n.matchesAny(b.requesters, u)
+	requester := d.matchesAny(b.requesters, u)
 	writer, writerKnown := requester, !b.writersSet
 	if !requester && b.writersSet {
-		writer, writerKnown = n.matchesAny(b.writers, u), true
+		writer, writerKnown = d.matchesAny(b.writers, u), true
 		requester = writer
 	}
 	if r.enabled.Has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
-		len(u.Request.SourceRegion) > 0 && !matchesRegion(b.sourceRegions, n.lower(u.Request.SourceRegion))) {
+		len(u.Request.SourceRegion) > 0 && !matchesRegion(b.sourceRegions, d.lower(u.Request.SourceRegion))) {
 		s.Add(AlertUnexpectedRequester)
 	}
 	if !r.enabled.Has(AlertUnexpectedWrite) || u.ReadOnly != record.BoolFalse {
@@ -177,23 +204,23 @@ func (n *Normalizer) detectAllowList(r *Rules, u *record.Record, s *record.Alert
 		return
 	}
 	if !writerKnown {
-		writer = n.matchesAny(b.writers, u)
+		writer = d.matchesAny(b.writers, u)
 	}
 	if !writer {
 		s.Add(AlertUnexpectedWrite)
 	}
 }
 
-func (n *Normalizer) matchesAny(patterns []principalPattern, u *record.Record) bool {
+func (d *Detector) matchesAny(patterns []principalPattern, u *record.Record) bool {
 	for i := range patterns {
-		if n.matchPrincipal(&patterns[i], u) {
+		if d.matchPrincipal(&patterns[i], u) {
 			return true
 		}
 	}
 	return false
 }
 
-func (n *Normalizer) matchPrincipal(pp *principalPattern, u *record.Record) bool {
+func (d *Detector) matchPrincipal(pp *principalPattern, u *record.Record) bool {
 	if !u.HasPrincipal {
 		return false
 	}
@@ -205,10 +232,10 @@ func (n *Normalizer) matchPrincipal(pp *principalPattern, u *record.Record) bool
 		if len(p.ARN) > 0 && globMatch(pp.glob, p.ARN, false) {
 			return true
 		}
-		if len(n.detectRoleARN) == 0 {
-			n.detectRoleARN = p.AppendRoleARN(n.detectRoleARN[:0])
+		if len(d.roleARN) == 0 {
+			d.roleARN = p.AppendRoleARN(d.roleARN[:0])
 		}
-		return len(n.detectRoleARN) > 0 && globMatch(pp.glob, n.detectRoleARN, false)
+		return len(d.roleARN) > 0 && globMatch(pp.glob, d.roleARN, false)
 	case patternRole:
 		return len(p.RoleName) > 0 && globMatch(pp.glob, p.RoleName, true)
 	case patternUser:
@@ -222,40 +249,6 @@ func (n *Normalizer) matchPrincipal(pp *principalPattern, u *record.Record) bool
 		return len(p.CanonicalID) > 0 && globMatch(pp.glob, p.CanonicalID, true)
 	}
 	return false
-}
-
-// epochMillis reads the record's time (RFC 3339 UTC, the shape both
-// sources are normalized to) as milliseconds since the Unix epoch.
-func epochMillis(b []byte) (int64, bool) {
-	if !isUTCRFC3339(b) {
-		return 0, false
-	}
-	year, month, day, hour, minute, sec := rfc3339Clock(b)
-	ms := 0
-	if frac := b[19 : len(b)-1]; len(frac) > 1 {
-		for i, scale := 1, 100; i < len(frac) && i <= 3; i, scale = i+1, scale/10 {
-			ms += int(frac[i]-'0') * scale
-		}
-	}
-	days := daysFromCivil(year, month, day)
-	return ((days*24+int64(hour))*60+int64(minute))*60000 + int64(sec)*1000 + int64(ms), true
-}
-
-// daysFromCivil counts days from 1970-01-01 to y-m-d in the proleptic
-// Gregorian calendar (Howard Hinnant's algorithm).
-func daysFromCivil(y, m, d int) int64 {
-	if m <= 2 {
-		y--
-	}
-	era := y / 400
-	if y < 0 && y%400 != 0 {
-		era--
-	}
-	yoe := y - era*400
-	mp := (m + 9) % 12
-	doy := (153*mp+2)/5 + d - 1
-	doe := yoe*365 + yoe/4 - yoe/100 + doy
-	return int64(era)*146097 + int64(doe) - 719468
 }
 
 // matchesRegion reports whether region matches one of the globs.

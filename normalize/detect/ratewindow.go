@@ -1,4 +1,4 @@
-package normalize
+package detect
 
 import (
 	"hash/maphash"
