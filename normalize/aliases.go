@@ -2,6 +2,7 @@ package normalize
 
 import (
 	"github.com/awsaudit/awsaudit/normalize/detect"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
@@ -66,3 +67,6 @@ func ParseSeverity(s string) (Severity, error) { return detect.ParseSeverity(s) 
 
 // AlertNames lists every alert name in output order.
 func AlertNames() []string { return record.AlertNames() }
+
+// OCSFVersion is the OCSF schema version of Format ocsf output.
+const OCSFVersion = ocsf.Version

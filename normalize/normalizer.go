@@ -1,7 +1,6 @@
 package normalize
 
 import (
-	"bytes"
 	"time"
 	"unsafe"
 
@@ -9,8 +8,10 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/enrich"
 	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
+	"github.com/awsaudit/awsaudit/normalize/unified"
 )
 
 // Normalizer turns inputs into unified records. It reuses buffers between
@@ -32,33 +33,25 @@ type Normalizer struct {
 	// see memo.go.
 	regions    enrich.Regions
 	requesters enrich.Requesters
-	principals principalCache
 	timeMemo   timeMemo
 
 	detector detect.Detector
+	unified  unified.Encoder
+	ocsf     ocsf.Encoder
+	keys     unified.KeyFinder // Options.KeyPath
 	// now is the clock for records without a time (tests replace it).
 	now func() time.Time
 
-	buf    []byte // the encoded record handed out in Output.JSON
-	corrID []byte // the record's correlation_id
-	keyBuf []byte // the unified record, for KeyPath lookups in OCSF mode
-	// detectRoleARN is the role ARN built for allow-list matching.
-	detectRoleARN []byte
-	alertNames    [record.NumAlerts]string // backs Output.Alerts
-	ocsfUse       ocsfPrincipalUse         // what the OCSF actor took from the principal
-	decoded       []byte                   // a percent-decoded object key
-	keyMasked     []byte                   // an object key with its secrets masked, before decoding
-	outKey        []byte                   // Output.Key with its secrets masked
-	composed      []byte                   // an OCSF string built from pieces, before it is redacted
-	// decodedPlain says decodeKey's last result is as plain as its input.
-	decodedPlain bool
-	roleARN      []byte // a role ARN built from its parts
-	lowered      []byte
-	// seen holds the keys of the JSON objects being read or copied, for
-	// the first-wins rule of repeated keys.
+	buf        []byte                   // the encoded record handed out in Output.JSON
+	corrID     []byte                   // the record's correlation_id
+	keyBuf     []byte                   // the unified record, for KeyPath lookups in OCSF mode
+	alertNames [record.NumAlerts]string // backs Output.Alerts
+	outKey     []byte                   // Output.Key with its secrets masked
+	// seen holds the keys of the JSON objects being read, for the
+	// first-wins rule of repeated keys.
 	seen  jsondom.Keys
 	inner []byte // an envelope element re-serialized for Output.Input
-	// jsonExtra backs unified.jsonExtra.
+	// jsonExtra backs record.Extra.Members.
 	jsonExtra []record.Member
 
 	// redactStrings says whether the record being encoded may hold a
@@ -79,13 +72,8 @@ type Normalizer struct {
 	// and without them.
 	noShortcuts bool
 
-	// encodeErr is set when encoding finds input the parser let through
-	// but JSON forbids; the record is then rejected.
-	encodeErr error
-
 	outer jsondom.Parser // the input document
 	elem  jsondom.Parser // a CloudWatch Logs message inside the document
-	keys  jsondom.Parser // the encoded record, for uncommon KeyPaths
 
 	// stats are the counters Stats returns; Trim keeps them.
 	stats Stats
@@ -98,16 +86,26 @@ type Normalizer struct {
 
 // New returns a Normalizer with the given options.
 func New(opts Options) *Normalizer {
-	n := &Normalizer{
+	n := new(Normalizer)
+	n.init(opts)
+	return n
+}
+
+// init sets up an empty Normalizer.
+func (n *Normalizer) init(opts Options) {
+	*n = Normalizer{
 		opts:          opts,
 		defaultRegion: []byte(opts.DefaultRegion),
 		regions:       enrich.Regions{Default: []byte(opts.DefaultRegion)},
 		now:           time.Now,
 		buf:           make([]byte, 0, 4096),
 		streamKeep:    defaultStreamKeep,
+		unified:       unified.Encoder{Writer: unified.Writer{Redact: opts.Redact}, IncludeRaw: opts.IncludeRaw},
+		keys:          unified.NewKeyFinder(opts.KeyPath),
 	}
-	n.detector = detect.Detector{Rules: opts.Rules, Now: func() time.Time { return n.now() }}
-	return n
+	now := func() time.Time { return n.now() } // tests replace n.now
+	n.detector = detect.Detector{Rules: opts.Rules, Now: now}
+	n.ocsf = ocsf.Encoder{Writer: unified.Writer{Redact: opts.Redact}, IncludeRaw: opts.IncludeRaw, Rules: opts.Rules, Now: now}
 }
 
 // Trim lets go of what the Normalizer kept from an input of more than
@@ -122,7 +120,7 @@ func (n *Normalizer) Trim(limit int) {
 		return
 	}
 	now, noShortcuts, keep, stats := n.now, n.noShortcuts, n.streamKeep, n.stats
-	*n = *New(n.opts)
+	n.init(n.opts)
 	n.now, n.streamKeep, n.stats = now, keep, stats
 	n.setShortcuts(!noShortcuts)
 }
@@ -130,12 +128,12 @@ func (n *Normalizer) Trim(limit int) {
 // RetainedBytes is the capacity of the buffers the Normalizer keeps from
 // one call to the next: what a pooled Normalizer costs between uses.
 func (n *Normalizer) RetainedBytes() int {
-	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.detectRoleARN) + cap(n.decoded) +
-		cap(n.roleARN) + cap(n.lowered) + cap(n.inner) +
+	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.outKey) + cap(n.inner) +
 		(n.seen.Cap()+cap(n.u.Extra.Fields))*int(unsafe.Sizeof([]byte(nil))) +
 		(cap(n.ct.Extra)+cap(n.ct.UserIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(record.Member{})) +
 		(cap(n.index.Space)+cap(n.index.Quote)+cap(n.index.Equals)+cap(n.index.Unsafe))*8
-	return b + n.outer.RetainedBytes() + n.elem.RetainedBytes() + n.keys.RetainedBytes()
+	return b + n.outer.RetainedBytes() + n.elem.RetainedBytes() + n.keys.RetainedBytes() +
+		n.detector.RetainedBytes() + n.unified.RetainedBytes() + n.ocsf.RetainedBytes()
 }
 
 // setShortcuts turns the input-wide checks and the memos on or off;
@@ -223,14 +221,18 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 		u.CorrelationID = nil // no request id: no key either
 	}
 	u.Alerts = n.detector.Detect(u)
-	n.encodeErr = nil
+	u.Strings = n.stringsMode()
+	var err error
+	var mode redact.Mode // how the record's strings were written
 	if n.opts.Format == FormatOCSF {
-		n.buf = n.encodeOCSF(n.buf[:0], u)
+		n.buf, err = n.ocsf.Encode(n.buf[:0], u)
+		mode = n.ocsf.Mode()
 	} else {
-		n.buf = n.encodeUnified(n.buf[:0], u)
+		n.buf, err = n.unified.Encode(n.buf[:0], u)
+		mode = n.unified.Mode()
 	}
-	if n.encodeErr != nil {
-		n.emitReject(n.encodeErr, u.Source, input, emit)
+	if err != nil {
+		n.emitReject(err, u.Source, input, emit)
 		return
 	}
 	n.out = Output{Source: u.Source, JSON: n.buf, Input: input}
@@ -239,53 +241,39 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 	}
 	if n.opts.KeyPath != "" {
 		encoded := n.buf
-		if n.opts.Format != FormatUnified && !fastKeyPath(n.opts.KeyPath) {
+		if n.opts.Format != FormatUnified && !n.keys.Fast() {
 			// KeyPath names a unified-record field whatever the format.
-			n.keyBuf = n.encodeUnified(n.keyBuf[:0], u)
+			n.keyBuf, _ = n.unified.Encode(n.keyBuf[:0], u)
 			encoded = n.keyBuf
+			mode |= n.unified.Mode()
 		}
-		n.out.Key = n.lookupKey(u, encoded)
-		if n.redactStrings && redact.HasSecret(n.out.Key, n.redactLevels) {
+		n.out.Key = n.keys.Find(u, encoded)
+		if levels := mode&redact.ModeLevels != 0; mode&redact.ModeRedact != 0 && redact.HasSecret(n.out.Key, levels) {
 			// The fast paths take the value from the input, not the record.
-			n.outKey = redact.AppendText(n.outKey[:0], n.out.Key, false, n.redactLevels)
+			n.outKey = redact.AppendText(n.outKey[:0], n.out.Key, false, levels)
 			n.out.Key = n.outKey
 		}
 	}
 	emit(&n.out)
 }
 
+// stringsMode is what the parser found of the record's strings (see
+// record.Record.Strings).
+func (n *Normalizer) stringsMode() redact.Mode {
+	var m redact.Mode
+	if n.plainInput {
+		m |= redact.ModePlain
+	}
+	if n.redactStrings {
+		m |= redact.ModeRedact
+	}
+	if n.redactLevels {
+		m |= redact.ModeLevels
+	}
+	return m
+}
+
 func (n *Normalizer) emitReject(err error, src Source, input []byte, emit func(*Output)) {
 	n.out = Output{Source: src, Err: err, Input: input}
 	emit(&n.out)
-}
-
-// lower returns s in ASCII lower case, copying only when it has upper case.
-func (n *Normalizer) lower(s []byte) []byte {
-	for _, c := range s {
-		if 'A' <= c && c <= 'Z' {
-			n.lowered = appendLower(n.lowered[:0], s)
-			return n.lowered
-		}
-	}
-	return s
-}
-
-// decodeKey percent-decodes an access-log object key into the Normalizer's decoded buffer.
-func (n *Normalizer) decodeKey(s []byte) []byte {
-	n.decodedPlain = true
-	if bytes.IndexByte(s, '%') < 0 && bytes.IndexByte(s, '+') < 0 {
-		return s
-	}
-	n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], s)
-	if n.opts.Redact && !n.redactStrings && redact.HasSecret(n.decoded, true) {
-		// Decoding can spell a secret ("+Signature=...") the line hid.
-		n.redactStrings = true
-	}
-	if n.redactStrings && redact.HasSecret(s, n.redactLevels) {
-		// Mask the key as logged before decoding it: decoding can cut a
-		// value short ("abc%26def" is "abc&def") that a reader takes whole.
-		n.keyMasked = redact.AppendText(n.keyMasked[:0], s, false, n.redactLevels)
-		n.decoded, n.decodedPlain = percentDecode(n.decoded[:0], n.keyMasked)
-	}
-	return n.decoded
 }

@@ -221,6 +221,10 @@ func OpenObj(b []byte, key string) ([]byte, ObjMark) {
 	return b, m
 }
 
+// Empty reports whether no field was written into the object opened at
+// m (b is the buffer as it is now).
+func (m ObjMark) Empty(b []byte) bool { return len(b) == m.body }
+
 // CloseObj ends the object opened at m, or removes it when it is empty.
 func CloseObj(b []byte, m ObjMark) []byte {
 	if len(b) == m.body {

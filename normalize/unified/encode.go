@@ -1,19 +1,51 @@
-package normalize
+package unified
 
 import (
-	"strconv"
-
-	"github.com/awsaudit/awsaudit/normalize/jsondom"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
-// encodeUnified appends u as one compact JSON object in the contract's key
-// order (see fields.go for how fields are written).
-func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
+// Encoder writes records as the unified JSON of the contract
+// (normalize/schema/unified-v1.json). It reuses its scratch space, so it
+// is not safe for concurrent use.
+type Encoder struct {
+	Writer
+	// IncludeRaw adds the input as "raw".
+	IncludeRaw bool
+
+	principals principalCache
+}
+
+// principalCache is the encoding of the last memoized principal (see
+// record.Record.PrincipalGen), with strings in mode.
+type principalCache struct {
+	gen     uint64
+	mode    redact.Mode
+	encoded []byte
+}
+
+// appendPrincipal is encodePrincipal through the cache when u's principal
+// is the requester memo's.
+func (e *Encoder) appendPrincipal(b []byte, m redact.Mode, u *record.Record) []byte {
+	if u.PrincipalGen == 0 {
+		return e.encodePrincipal(b, m, &u.Principal)
+	}
+	c := &e.principals
+	if c.gen != u.PrincipalGen || c.mode != m {
+		c.encoded = e.encodePrincipal(c.encoded[:0], m, &u.Principal)
+		c.gen, c.mode = u.PrincipalGen, m
+	}
+	return append(b, c.encoded...)
+}
+
+// Encode appends u as one compact JSON object in the contract's key
+// order; an error rejects the record (see Writer.Err).
+func (e *Encoder) Encode(b []byte, u *record.Record) ([]byte, error) {
+	w := &e.Writer
+	w.Begin(u)
 	top := len(b)
-	m := n.stringMode()
+	m := w.Mode()
 	b = append(b, `,"schema_version":1`...) // its comma becomes the '{'
 	b = jsonw.ConstField(b, `,"source":`, u.Source.String())
 	b = m.Str(b, `,"time":`, u.Time)
@@ -32,7 +64,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
 		if u.RegionSource == "config" || u.RegionSource == "record" {
 			regionMode = redact.ModeEscape // not a piece of the input
 		}
-		b = regionMode.Value(b, n.lower(u.Region))
+		b = regionMode.Value(b, w.Lower(u.Region))
 		b = jsonw.ConstField(b, `,"region_source":`, u.RegionSource)
 	}
 	b = m.Str(b, `,"account_id":`, u.AccountID)
@@ -48,23 +80,15 @@ func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
 	b = jsonw.CloseObj(b, o)
 
 	b, o = jsonw.OpenObj(b, `,"object":`)
-	if u.Object.KeyEncoded {
-		key := n.decodeKey(u.Object.Key)
-		m = n.stringMode() // decoding may have spelled a secret
-		keyMode := m
-		if !n.decodedPlain {
-			keyMode &^= redact.ModePlain // an escape spelled a byte to escape
-		}
-		b = keyMode.Str(b, `,"key":`, key)
-	} else {
-		b = m.Str(b, `,"key":`, u.Object.Key)
-	}
+	key, keyMode := w.ObjectKey(&u.Object)
+	m = w.Mode() // decoding may have spelled a secret
+	b = keyMode.Str(b, `,"key":`, key)
 	b = m.Str(b, `,"version_id":`, u.Object.VersionID)
 	b = jsonw.IntField(b, `,"size":`, u.Object.Size)
 	b = jsonw.CloseObj(b, o)
 
 	if u.HasPrincipal {
-		b = n.appendPrincipal(b, m, u)
+		b = e.appendPrincipal(b, m, u)
 	}
 
 	b, o = jsonw.OpenObj(b, `,"client":`)
@@ -81,7 +105,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
 	b = m.Str(b, `,"protocol":`, u.Request.Protocol)
 	if len(u.Request.Host) > 0 {
 		b = append(b, `,"host":`...)
-		b = m.Value(b, n.lower(u.Request.Host)) // lower case keeps plain text plain
+		b = m.Value(b, w.Lower(u.Request.Host)) // lower case keeps plain text plain
 	}
 	b = m.Str(b, `,"referrer":`, u.Request.Referrer)
 	b = jsonw.IntField(b, `,"bytes_sent":`, u.Request.BytesSent)
@@ -98,7 +122,7 @@ func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
 	b = jsonw.CloseObj(b, o)
 
 	if u.CloudTrail != nil {
-		b = n.encodeCloudTrail(b, m, u.CloudTrail)
+		b = e.encodeCloudTrail(b, m, u.CloudTrail)
 	}
 
 	if u.Alerts != 0 {
@@ -106,19 +130,19 @@ func (n *Normalizer) encodeUnified(b []byte, u *record.Record) []byte {
 		b = u.Alerts.AppendJSON(b, "")
 	}
 
-	b = n.encodeExtra(b, m, u)
+	b = w.Extra(b, `,"extra":`, m, u)
 
-	if n.opts.IncludeRaw {
+	if e.IncludeRaw {
 		// Escaped (the input's own quotes) and always scanned for secrets:
 		// the input-wide checks cover the record's strings, not the JSON
 		// text itself, where a secret key's value is a secret too.
-		b = n.redactMode().Str(b, `,"raw":`, u.Raw)
+		b = w.RawMode().Str(b, `,"raw":`, u.Raw)
 	}
 	b[top] = '{'
-	return append(b, '}')
+	return append(b, '}'), w.Err()
 }
 
-func (n *Normalizer) encodePrincipal(b []byte, m redact.Mode, p *Principal) []byte {
+func (e *Encoder) encodePrincipal(b []byte, m redact.Mode, p *record.Principal) []byte {
 	b, o := jsonw.OpenObj(b, `,"principal":`)
 	b = jsonw.ConstField(b, `,"type":`, p.Type)
 	b = m.Str(b, `,"arn":`, p.ARN)
@@ -128,8 +152,7 @@ func (n *Normalizer) encodePrincipal(b []byte, m redact.Mode, p *Principal) []by
 	b = m.Str(b, `,"user_name":`, p.UserName)
 	b = m.Str(b, `,"role_name":`, p.RoleName)
 	b = m.Str(b, `,"session_name":`, p.SessionName)
-	n.roleARN = p.AppendRoleARN(n.roleARN[:0])
-	b = m.Str(b, `,"role_arn":`, n.roleARN)
+	b = m.Str(b, `,"role_arn":`, e.Writer.RoleARN(p))
 	b = m.Str(b, `,"access_key_id":`, p.AccessKeyID)
 	b = m.Str(b, `,"canonical_id":`, p.CanonicalID)
 	b = m.Str(b, `,"service":`, p.Service)
@@ -138,7 +161,8 @@ func (n *Normalizer) encodePrincipal(b []byte, m redact.Mode, p *Principal) []by
 	return jsonw.CloseObj(b, o)
 }
 
-func (n *Normalizer) encodeCloudTrail(b []byte, m redact.Mode, c *record.CloudTrail) []byte {
+func (e *Encoder) encodeCloudTrail(b []byte, m redact.Mode, c *record.CloudTrail) []byte {
+	w := &e.Writer
 	b, o := jsonw.OpenObj(b, `,"cloudtrail":`)
 	b = m.Str(b, `,"event_id":`, c.EventID)
 	b = m.Str(b, `,"event_version":`, c.EventVersion)
@@ -147,65 +171,17 @@ func (n *Normalizer) encodeCloudTrail(b []byte, m redact.Mode, c *record.CloudTr
 	b = jsonw.BoolField(b, `,"management_event":`, c.ManagementEvent)
 	b = m.Str(b, `,"recipient_account_id":`, c.RecipientAccountID)
 	b = m.Str(b, `,"shared_event_id":`, c.SharedEventID)
-	b = n.jsonField(b, `,"request_parameters":`, c.RequestParameters)
-	b = n.jsonField(b, `,"response_elements":`, c.ResponseElements)
-	b = n.jsonField(b, `,"additional_event_data":`, c.AdditionalEventData)
-	b = n.jsonField(b, `,"resources":`, c.Resources)
-	b = n.jsonField(b, `,"tls_details":`, c.TLSDetails)
-	b = n.jsonField(b, `,"session_credential_from_console":`, c.SessionCredentialFromConsole)
+	b = w.JSONField(b, `,"request_parameters":`, c.RequestParameters)
+	b = w.JSONField(b, `,"response_elements":`, c.ResponseElements)
+	b = w.JSONField(b, `,"additional_event_data":`, c.AdditionalEventData)
+	b = w.JSONField(b, `,"resources":`, c.Resources)
+	b = w.JSONField(b, `,"tls_details":`, c.TLSDetails)
+	b = w.JSONField(b, `,"session_credential_from_console":`, c.SessionCredentialFromConsole)
 	return jsonw.CloseObj(b, o)
 }
 
-func (n *Normalizer) encodeExtra(b []byte, m redact.Mode, u *record.Record) []byte {
-	b, o := jsonw.OpenObj(b, `,"extra":`)
-	for i, f := range u.Extra.Fields {
-		if len(f) == 0 {
-			continue
-		}
-		b = append(b, `,"`...)
-		b = strconv.AppendInt(b, int64(u.Extra.FirstField+i), 10)
-		b = append(b, `":`...)
-		b = m.Value(b, f)
-	}
-	if len(u.Extra.Members) > 0 {
-		b = n.encodeMembers(b, u.Extra.Members, true)
-	}
-	if u.CloudTrail != nil {
-		b = n.encodeMembers(b, u.CloudTrail.Extra, true)
-		if len(u.CloudTrail.UserIdentityExtra) > 0 {
-			b = append(b, `,"userIdentity":{`...)
-			b = n.encodeMembers(b, u.CloudTrail.UserIdentityExtra, false)
-			b = append(b, '}')
-		}
-	}
-	return jsonw.CloseObj(b, o)
-}
-
-// encodeMembers writes the members of kvs, each after a comma when comma,
-// else between commas. The keys are unique as read; when redaction
-// changes some, a masked key written before drops the members after it.
-func (n *Normalizer) encodeMembers(b []byte, kvs []record.Member, comma bool) []byte {
-	m := n.stringMode()
-	redact := m&redact.ModeRedact != 0
-	var dups jsondom.KeyScope
-	if redact {
-		dups = n.seen.Scope(len(kvs))
-	}
-	for _, kv := range kvs {
-		out := kv.Key
-		if redact {
-			if out = n.outputKey(kv.Key, m); dups.Repeated(out) {
-				continue
-			}
-		}
-		if comma {
-			b = append(b, ',')
-		}
-		comma = true
-		b = n.jsonKeyValue(b, kv.Key, out, kv.Value)
-	}
-	if redact {
-		dups.Done()
-	}
-	return b
+// RetainedBytes is the capacity of the scratch space the Encoder keeps
+// from one record to the next.
+func (e *Encoder) RetainedBytes() int {
+	return e.Writer.RetainedBytes() + cap(e.principals.encoded)
 }
