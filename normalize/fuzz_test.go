@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/cloudtrail"
 	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
@@ -64,7 +65,7 @@ func checkOutputs(t *testing.T, n *Normalizer, input []byte, hint Source) {
 // compareShortcuts checks that input gives byte-identical results without
 // the input-wide shortcuts (plain copies, the secret prefilters), and
 // with every envelope parsed element by element (as a document bigger
-// than defaultStreamKeep is). Detections are left out: their rate windows
+// than cloudtrail.DefaultStreamKeep is). Detections are left out: their rate windows
 // keep state between inputs, and they read the record before it is
 // encoded.
 func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
@@ -84,10 +85,10 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 		}
 		want = append(want, string(o.JSON))
 	})
-	for _, keep := range []int{defaultStreamKeep, 0} {
+	for _, keep := range []int{cloudtrail.DefaultStreamKeep, 0} {
 		n := New(opts)
 		n.now = clock
-		n.streamKeep = keep
+		n.cloudTrail.StreamKeep = keep
 		// Warm the memos with other values, so a stale one would show.
 		n.Normalize([]byte(testinput.PresignedLine), SourceAuto, nil, func(*Output) {})
 		n.Normalize([]byte(testinput.CloudTrailEvent), SourceAuto, nil, func(*Output) {})

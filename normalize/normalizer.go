@@ -1,13 +1,13 @@
 package normalize
 
 import (
+	"errors"
 	"time"
-	"unsafe"
 
+	"github.com/awsaudit/awsaudit/normalize/accesslog"
+	"github.com/awsaudit/awsaudit/normalize/cloudtrail"
 	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/enrich"
-	"github.com/awsaudit/awsaudit/normalize/jsondom"
-	"github.com/awsaudit/awsaudit/normalize/lineindex"
 	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/normalize/record"
 	"github.com/awsaudit/awsaudit/normalize/redact"
@@ -18,27 +18,19 @@ import (
 // calls, so it is not safe for concurrent use: give each goroutine its own
 // (they are cheap) or pool them.
 type Normalizer struct {
-	opts          Options
-	defaultRegion []byte
+	opts Options
 
-	out     Output
-	u       record.Record
-	ct      record.CloudTrail
-	fields  [maxAccessFields][]byte
-	index   lineindex.Index // of the access-log line being parsed
-	timeBuf [64]byte
-
-	// One-entry memos for the access-log fields that repeat from line to
-	// line in a bucket's log (the Host header, the requester, the second);
-	// see memo.go.
+	// The stages an input goes through, each with its own scratch space.
+	accessLog  accesslog.Parser
+	cloudTrail cloudtrail.Mapper
 	regions    enrich.Regions
-	requesters enrich.Requesters
-	timeMemo   timeMemo
+	detector   detect.Detector
+	unified    unified.Encoder
+	ocsf       ocsf.Encoder
+	keys       unified.KeyFinder // Options.KeyPath
 
-	detector detect.Detector
-	unified  unified.Encoder
-	ocsf     ocsf.Encoder
-	keys     unified.KeyFinder // Options.KeyPath
+	u   record.Record
+	out Output
 	// now is the clock for records without a time (tests replace it).
 	now func() time.Time
 
@@ -47,41 +39,11 @@ type Normalizer struct {
 	keyBuf     []byte                   // the unified record, for KeyPath lookups in OCSF mode
 	alertNames [record.NumAlerts]string // backs Output.Alerts
 	outKey     []byte                   // Output.Key with its secrets masked
-	// seen holds the keys of the JSON objects being read, for the
-	// first-wins rule of repeated keys.
-	seen  jsondom.Keys
-	inner []byte // an envelope element re-serialized for Output.Input
-	// jsonExtra backs record.Extra.Members.
-	jsonExtra []record.Member
 
-	// redactStrings says whether the record being encoded may hold a
-	// secret in any string (see mayHoldSecret); always true for CloudTrail
-	// with a backslash, whose JSON escapes can spell a secret the raw
-	// text does not show.
-	redactStrings bool
-	// redactLevels says whether a string of the record may need decoding
-	// to show a secret (see redact.NeedsLevels): false when the input holds no
-	// backslash and no percent-escape that redact.NeedsLevels looks for.
-	redactLevels bool
-	// plainInput says every string of the record being encoded is a piece
-	// of the input that needs no JSON escaping (see parseAccessLog and
-	// normalizeRecord), so strings are copied as is.
-	plainInput bool
-	// noShortcuts turns off the input-wide checks that let strings skip
-	// escaping and redaction, and the memos; tests compare outputs with
-	// and without them.
-	noShortcuts bool
-
-	outer jsondom.Parser // the input document
-	elem  jsondom.Parser // a CloudWatch Logs message inside the document
-
-	// stats are the counters Stats returns; Trim keeps them.
+	// stats are the counters of the stages before the last Trim.
 	stats Stats
-
 	// maxInput is the largest input since the last Trim.
 	maxInput int
-	// streamKeep is defaultStreamKeep; tests lower it.
-	streamKeep int
 }
 
 // New returns a Normalizer with the given options.
@@ -94,15 +56,15 @@ func New(opts Options) *Normalizer {
 // init sets up an empty Normalizer.
 func (n *Normalizer) init(opts Options) {
 	*n = Normalizer{
-		opts:          opts,
-		defaultRegion: []byte(opts.DefaultRegion),
-		regions:       enrich.Regions{Default: []byte(opts.DefaultRegion)},
-		now:           time.Now,
-		buf:           make([]byte, 0, 4096),
-		streamKeep:    defaultStreamKeep,
-		unified:       unified.Encoder{Writer: unified.Writer{Redact: opts.Redact}, IncludeRaw: opts.IncludeRaw},
-		keys:          unified.NewKeyFinder(opts.KeyPath),
+		opts:      opts,
+		accessLog: accesslog.Parser{Redact: opts.Redact},
+		regions:   enrich.Regions{Default: []byte(opts.DefaultRegion)},
+		unified:   unified.Encoder{Writer: unified.Writer{Redact: opts.Redact}, IncludeRaw: opts.IncludeRaw},
+		keys:      unified.NewKeyFinder(opts.KeyPath),
+		now:       time.Now,
+		buf:       make([]byte, 0, 4096),
 	}
+	n.cloudTrail = cloudtrail.Mapper{Redact: opts.Redact, AccessLog: &n.accessLog, StreamKeep: cloudtrail.DefaultStreamKeep}
 	now := func() time.Time { return n.now() } // tests replace n.now
 	n.detector = detect.Detector{Rules: opts.Rules, Now: now}
 	n.ocsf = ocsf.Encoder{Writer: unified.Writer{Redact: opts.Redact}, IncludeRaw: opts.IncludeRaw, Rules: opts.Rules, Now: now}
@@ -119,32 +81,36 @@ func (n *Normalizer) Trim(limit int) {
 		n.maxInput = 0
 		return
 	}
-	now, noShortcuts, keep, stats := n.now, n.noShortcuts, n.streamKeep, n.stats
+	now, stats, keep := n.now, n.Stats(), n.cloudTrail.StreamKeep
+	off := n.regions.NoMemo
 	n.init(n.opts)
-	n.now, n.streamKeep, n.stats = now, keep, stats
-	n.setShortcuts(!noShortcuts)
+	n.now, n.stats, n.cloudTrail.StreamKeep = now, stats, keep
+	n.setShortcuts(!off)
 }
 
 // RetainedBytes is the capacity of the buffers the Normalizer keeps from
 // one call to the next: what a pooled Normalizer costs between uses.
 func (n *Normalizer) RetainedBytes() int {
-	b := cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.outKey) + cap(n.inner) +
-		(n.seen.Cap()+cap(n.u.Extra.Fields))*int(unsafe.Sizeof([]byte(nil))) +
-		(cap(n.ct.Extra)+cap(n.ct.UserIdentityExtra)+cap(n.jsonExtra))*int(unsafe.Sizeof(record.Member{})) +
-		(cap(n.index.Space)+cap(n.index.Quote)+cap(n.index.Equals)+cap(n.index.Unsafe))*8
-	return b + n.outer.RetainedBytes() + n.elem.RetainedBytes() + n.keys.RetainedBytes() +
+	return cap(n.buf) + cap(n.corrID) + cap(n.keyBuf) + cap(n.outKey) +
+		n.accessLog.RetainedBytes() + n.cloudTrail.RetainedBytes() + n.keys.RetainedBytes() +
 		n.detector.RetainedBytes() + n.unified.RetainedBytes() + n.ocsf.RetainedBytes()
 }
 
 // setShortcuts turns the input-wide checks and the memos on or off;
 // tests compare outputs both ways.
 func (n *Normalizer) setShortcuts(on bool) {
-	n.noShortcuts = !on
-	n.regions.NoMemo, n.requesters.NoMemo = !on, !on
+	n.accessLog.SetShortcuts(on)
+	n.cloudTrail.SetShortcuts(on)
+	n.regions.NoMemo = !on
 }
 
 // Options returns the options the Normalizer was made with.
 func (n *Normalizer) Options() Options { return n.opts }
+
+// Stats returns the counters since New.
+func (n *Normalizer) Stats() Stats {
+	return n.stats.Add(Stats{UnknownOperations: n.accessLog.UnknownOperations, DigestFiles: n.cloudTrail.DigestFiles})
+}
 
 // Normalize turns one input into unified records and calls emit once per
 // record, in input order: an access-log line or CloudTrail record gives one,
@@ -162,28 +128,31 @@ func (n *Normalizer) Normalize(input []byte, hint Source, recordRegion []byte, e
 		src = DetectSource(input)
 	}
 	if src == SourceCloudTrail {
-		n.normalizeJSON(input, recordRegion, emit)
+		n.cloudTrail.Map(input, &n.u, func(r *record.Record, in []byte, err error) {
+			if err != nil {
+				n.emitReject(err, sourceOf(err), in, emit)
+				return
+			}
+			n.finish(r, in, recordRegion, emit)
+		})
 		return
 	}
-	u := n.resetUnified(SourceS3Access, input)
-	n.index.Build(input)
-	n.redactStrings, n.redactLevels = n.opts.Redact, n.opts.Redact
-	if n.opts.Redact && !n.noShortcuts {
-		// Every field is a piece of the line, so what the line cannot hold
-		// no field holds: a line that needs no decoding is checked through
-		// its index, one that does is decoded and scanned whole.
-		if n.redactLevels = redact.IndexNeedsLevels(&n.index, input); n.redactLevels {
-			n.redactStrings = redact.HasSecret(input, true)
-		} else {
-			n.redactStrings = redact.IndexMayHoldSecret(&n.index, input)
-		}
-	}
-	if err := n.parseAccessLog(input, u); err != nil {
+	u := &n.u
+	u.Reset(SourceS3Access, input)
+	if err := n.accessLog.Parse(input, u); err != nil {
 		n.emitReject(err, SourceS3Access, input, emit)
 		return
 	}
-	n.regions.Settle(u, recordRegion)
-	n.emitRecord(u, input, emit)
+	n.finish(u, input, recordRegion, emit)
+}
+
+// sourceOf is what a rejected JSON input was taken for.
+func sourceOf(err error) Source {
+	var re *RejectError
+	if errors.As(err, &re) && re.Source != SourceAuto {
+		return re.Source
+	}
+	return SourceCloudTrail
 }
 
 // DetectSource tells a CloudTrail-family JSON document from an access-log
@@ -209,19 +178,15 @@ func trimLineEnd(b []byte) []byte {
 	return b
 }
 
-func (n *Normalizer) resetUnified(src Source, raw []byte) *record.Record {
-	n.u.Reset(src, raw)
-	n.plainInput = false
-	return &n.u
-}
-
-func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Output)) {
+// finish enriches a mapped record (region, correlation_id, alerts),
+// encodes it and emits it.
+func (n *Normalizer) finish(u *record.Record, input, recordRegion []byte, emit func(*Output)) {
+	n.regions.Settle(u, recordRegion)
 	n.corrID = enrich.CorrelationID(n.corrID[:0], u)
 	if u.CorrelationID = n.corrID; len(n.corrID) == 0 {
 		u.CorrelationID = nil // no request id: no key either
 	}
 	u.Alerts = n.detector.Detect(u)
-	u.Strings = n.stringsMode()
 	var err error
 	var mode redact.Mode // how the record's strings were written
 	if n.opts.Format == FormatOCSF {
@@ -255,22 +220,6 @@ func (n *Normalizer) emitRecord(u *record.Record, input []byte, emit func(*Outpu
 		}
 	}
 	emit(&n.out)
-}
-
-// stringsMode is what the parser found of the record's strings (see
-// record.Record.Strings).
-func (n *Normalizer) stringsMode() redact.Mode {
-	var m redact.Mode
-	if n.plainInput {
-		m |= redact.ModePlain
-	}
-	if n.redactStrings {
-		m |= redact.ModeRedact
-	}
-	if n.redactLevels {
-		m |= redact.ModeLevels
-	}
-	return m
 }
 
 func (n *Normalizer) emitReject(err error, src Source, input []byte, emit func(*Output)) {

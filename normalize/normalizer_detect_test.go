@@ -489,14 +489,15 @@ func TestRateWindowConcurrent(t *testing.T) {
 	}
 }
 
-// TestRulesAllocations: with every default rule on, the access-log path
-// stays allocation-free (the rate window allocates only for a new key).
+// TestRulesAllocations: with every rule on, the access-log and CloudTrail
+// paths stay allocation-free (the rate window allocates only for a new
+// key).
 func TestRulesAllocations(t *testing.T) {
 	r, err := NewRules(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{testinput.AccessLogLine, testinput.PresignedLine, accessLine(map[int]string{10: "403", 11: "AccessDenied"})} {
+	for _, line := range []string{testinput.AccessLogLine, testinput.PresignedLine, accessLine(map[int]string{10: "403", 11: "AccessDenied"}), testinput.CloudTrailEvent} {
 		n := New(Options{Redact: true, KeyPath: "bucket.name", Rules: r})
 		emit := func(o *Output) {
 			if o.Err != nil {

@@ -15,9 +15,6 @@ type Stats struct {
 	DigestFiles int64
 }
 
-// Stats returns the counters since New.
-func (n *Normalizer) Stats() Stats { return n.stats }
-
 // Add returns the sum of s and o.
 func (s Stats) Add(o Stats) Stats {
 	return Stats{

@@ -222,3 +222,26 @@ func FuzzJSONParser(f *testing.F) {
 	var p Parser
 	f.Fuzz(func(t *testing.T, doc []byte) { checkParser(t, &p, doc) })
 }
+
+// TestJSONParserStreamArrayErrors wants the first parse of a streamed
+// document to fail exactly like a whole parse.
+func TestJSONParserStreamArrayErrors(t *testing.T) {
+	for _, doc := range []string{
+		`{"Records":[{"a":1},{"a":}]}`,
+		`{"Records":[{"a":1} {"a":2}]}`,
+		`{"Records":[{"a":1},`,
+		`{"Records":[`,
+		`{"Records":[1,2]`,
+		`{"Records":[1,2]]`,
+		`{"Records":[1,"\x"]}`,
+		`{"logEvents":[` + strings.Repeat("[", MaxDepth) + `]}`,
+	} {
+		var whole, streamed Parser
+		_, werr := whole.ParseBytes([]byte(doc))
+		streamed.Stream([]string{"Records", "logEvents"}, 0)
+		_, serr := streamed.ParseBytes([]byte(doc))
+		if werr == nil || serr == nil || werr.Error() != serr.Error() {
+			t.Errorf("%.60s: whole parse: %v; streamed: %v", doc, werr, serr)
+		}
+	}
+}

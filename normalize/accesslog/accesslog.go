@@ -1,13 +1,17 @@
-package normalize
+package accesslog
 
 import (
 	"bytes"
 	"time"
+	"unsafe"
 
 	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/memo"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 	"github.com/awsaudit/awsaudit/normalize/record"
+	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
 // Access-log field positions (REFERENCE.md section 1), counted from 1.
@@ -87,7 +91,7 @@ func splitAccessLog(line []byte, x *lineindex.Index, fields *[maxAccessFields][]
 			return n, quoted, nil
 		}
 		if n == maxAccessFields {
-			return n, quoted, record.Reject(SourceS3Access, "line has more than %d fields", maxAccessFields)
+			return n, quoted, record.Reject(record.SourceS3Access, "line has more than %d fields", maxAccessFields)
 		}
 		num := n + 1
 		var end int // fields[n] = line[pos:end]; the next field starts after end
@@ -95,16 +99,16 @@ func splitAccessLog(line []byte, x *lineindex.Index, fields *[maxAccessFields][]
 		case line[pos] == '[' && num == fieldTime:
 			close := bytes.IndexByte(line[pos:], ']')
 			if close < 0 {
-				return n, quoted, record.Reject(SourceS3Access, "field %d (time): no closing ']'", num)
+				return n, quoted, record.Reject(record.SourceS3Access, "field %d (time): no closing ']'", num)
 			}
 			end = pos + close + 1
 			if !endsField(line, end) {
-				return n, quoted, record.Reject(SourceS3Access, "field %d (time): no space after ']'", num)
+				return n, quoted, record.Reject(record.SourceS3Access, "field %d (time): no space after ']'", num)
 			}
 		case line[pos] == '"':
 			close := closingQuote(line, x, pos+1, num)
 			if close < 0 {
-				return n, quoted, record.Reject(SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
+				return n, quoted, record.Reject(record.SourceS3Access, "field %d (%s): no closing quote", num, fieldName(num))
 			}
 			fields[n] = line[pos+1 : close]
 			n++
@@ -262,50 +266,100 @@ func followedByStatus(line []byte, i int) bool {
 	if i < len(line) && line[i] == '-' {
 		return endsField(line, i+1)
 	}
-	if i+3 <= len(line) && isDigit(line[i]) && isDigit(line[i+1]) && isDigit(line[i+2]) {
+	if i+3 <= len(line) && text.IsDigit(line[i]) && text.IsDigit(line[i+1]) && text.IsDigit(line[i+2]) {
 		return endsField(line, i+3)
 	}
 	return false
 }
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+// Parser reads access-log lines (and their CloudWatch Logs JSON twins)
+// into records. It reuses its storage and memos from one line to the
+// next, so it is not safe for concurrent use.
+type Parser struct {
+	// Redact says the record's strings will be redacted: the parser then
+	// looks once at the whole line for what redaction must do (see
+	// record.Record.Strings).
+	Redact bool
+	// UnknownOperations counts records whose operation is not in the
+	// operation map.
+	UnknownOperations int64
 
-// present maps the log's "-" (unknown or not applicable) to absent.
-func present(b []byte) []byte {
-	if len(b) == 1 && b[0] == '-' {
-		return nil
-	}
-	return b
+	noShortcuts bool
+	fields      [maxAccessFields][]byte
+	index       lineindex.Index
+	timeBuf     [64]byte
+	time        timeMemo
+	requesters  enrich.Requesters
+	members     []record.Member // backs a CloudWatch record's Extra.Members
 }
 
-// parseAccessLog fills u from one access-log line.
-func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
-	f := &n.fields
-	x := &n.index
+// SetShortcuts turns the input-wide checks and the memos on (the default)
+// or off; tests compare the outputs both ways.
+func (p *Parser) SetShortcuts(on bool) {
+	p.noShortcuts, p.requesters.NoMemo = !on, !on
+}
+
+// RetainedBytes is the capacity of the parser's storage.
+func (p *Parser) RetainedBytes() int {
+	x := &p.index
+	return (cap(x.Space)+cap(x.Quote)+cap(x.Equals)+cap(x.Unsafe))*8 +
+		cap(p.members)*int(unsafe.Sizeof(record.Member{}))
+}
+
+// Parse fills r, which the caller has reset, from one access-log line.
+func (p *Parser) Parse(line []byte, r *record.Record) error {
+	x := &p.index
+	x.Build(line)
+	r.Strings = 0
+	if p.Redact {
+		r.Strings = redact.ModeRedact | redact.ModeLevels
+		if !p.noShortcuts {
+			// Every field is a piece of the line, so what the line cannot
+			// hold no field holds: a line that needs no decoding is checked
+			// through its index, one that does is decoded and scanned whole.
+			r.Strings = 0
+			if redact.IndexNeedsLevels(x, line) {
+				r.Strings = redact.ModeLevels
+				if redact.HasSecret(line, true) {
+					r.Strings |= redact.ModeRedact
+				}
+			} else if redact.IndexMayHoldSecret(x, line) {
+				r.Strings = redact.ModeRedact
+			}
+		}
+	}
+	return p.parse(line, r)
+}
+
+func (p *Parser) parse(line []byte, u *record.Record) error {
+	f := &p.fields
+	x := &p.index
 	count, quoted, err := splitAccessLog(line, x, f)
 	if err != nil {
 		return err
 	}
 	// With no quote inside a field and nothing to escape anywhere, every
 	// field is copied into the JSON as is (see redact.ModePlain).
-	n.plainInput = lineindex.CountBits(x.Quote) == 2*quoted && !lineindex.AnySet(x.Unsafe) && !n.noShortcuts
+	if lineindex.CountBits(x.Quote) == 2*quoted && !lineindex.AnySet(x.Unsafe) && !p.noShortcuts {
+		u.Strings |= redact.ModePlain
+	}
 	if count < minAccessFields {
-		return record.Reject(SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
+		return record.Reject(record.SourceS3Access, "line has %d fields, want at least %d", count, minAccessFields)
 	}
 	field := func(i int) []byte {
 		if i > count {
 			return nil
 		}
-		return present(f[i-1])
+		return text.Present(f[i-1])
 	}
-	if u.Time, err = n.accessLogTimeMemo(f[fieldTime-1]); err != nil {
+	if u.Time, err = p.accessLogTimeMemo(f[fieldTime-1]); err != nil {
 		return err
 	}
 	if u.HTTPStatus, err = number(field(fieldHTTPStatus), fieldHTTPStatus); err != nil {
 		return err
 	}
 	if u.HTTPStatus.OK && (u.HTTPStatus.V < 100 || u.HTTPStatus.V > 599) {
-		return record.Reject(SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.HTTPStatus.V)
+		return record.Reject(record.SourceS3Access, "field %d (HTTP status): %d is not an HTTP status", fieldHTTPStatus, u.HTTPStatus.V)
 	}
 	if u.Request.BytesSent, err = number(f[fieldBytesSent-1], fieldBytesSent); err != nil {
 		return err
@@ -327,7 +381,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	u.Bucket.Name = field(fieldBucket)
 	u.Client.IP = field(fieldRemoteIP)
 	u.HasPrincipal = true
-	n.requesters.Parse(f[fieldRequester-1], u)
+	p.requesters.Parse(f[fieldRequester-1], u)
 	u.Request.ID = field(fieldRequestID)
 	u.Operation = field(fieldOperation)
 	u.Object.Key = field(fieldKey)
@@ -336,7 +390,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 
 	op := enrich.LookupOperation(u.Operation, f[fieldKey-1], f[fieldRequestURI-1])
 	if !op.Known && len(u.Operation) > 0 {
-		n.stats.UnknownOperations++
+		p.UnknownOperations++
 	}
 	u.Action = op.Action
 	if len(u.Operation) > 0 {
@@ -355,7 +409,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	u.Request.SignatureVersion = field(fieldSignatureVersion)
 	u.Request.CipherSuite = field(fieldCipherSuite)
 	u.Request.AuthType = field(fieldAuthType)
-	u.Request.Host = hostWithoutPort(field(fieldHostHeader))
+	u.Request.Host = text.HostWithoutPort(field(fieldHostHeader))
 	u.Request.TLSVersion = field(fieldTLSVersion)
 	u.Request.AccessPointARN = field(fieldAccessPointARN)
 	if account := arnAccount(u.Request.AccessPointARN); len(account) > 0 {
@@ -367,7 +421,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 	}
 	extraFrom := lastKnownField
 	if count >= fieldSourceRegion {
-		if r := present(f[fieldSourceRegion-1]); enrich.IsSourceRegion(r) {
+		if r := text.Present(f[fieldSourceRegion-1]); enrich.IsSourceRegion(r) {
 			u.Request.SourceRegion = r
 		} else if len(r) > 0 {
 			// Not a region code: kept as logged, by position, rather than
@@ -379,7 +433,7 @@ func (n *Normalizer) parseAccessLog(line []byte, u *record.Record) error {
 		u.Extra.FirstField = extraFrom + 1
 		u.Extra.Fields = append(u.Extra.Fields[:0], f[extraFrom:count]...)
 		for i, x := range u.Extra.Fields {
-			u.Extra.Fields[i] = present(x)
+			u.Extra.Fields[i] = text.Present(x)
 		}
 	}
 	return nil
@@ -396,28 +450,21 @@ func outcomeOf(status jsonw.Int, errorCode []byte) string {
 
 // number parses a non-negative decimal field; "-" and absent give no value.
 func number(b []byte, num int) (jsonw.Int, error) {
-	b = present(b)
+	b = text.Present(b)
 	if len(b) == 0 {
 		return jsonw.Int{}, nil
 	}
 	if len(b) > 18 {
-		return jsonw.Int{}, record.Reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+		return jsonw.Int{}, record.Reject(record.SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), text.Truncate(b, 40))
 	}
 	var v int64
 	for _, c := range b {
-		if !isDigit(c) {
-			return jsonw.Int{}, record.Reject(SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), truncate(b, 40))
+		if !text.IsDigit(c) {
+			return jsonw.Int{}, record.Reject(record.SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), text.Truncate(b, 40))
 		}
 		v = v*10 + int64(c-'0')
 	}
 	return jsonw.IntOf(v), nil
-}
-
-func truncate(b []byte, n int) []byte {
-	if len(b) > n {
-		return b[:n]
-	}
-	return b
 }
 
 // splitRequestLine cuts "GET /key?x HTTP/1.1" into method, URI, protocol.
@@ -445,24 +492,6 @@ func splitRequestLine(line []byte, u *record.Record) {
 	u.Request.URI = rest
 }
 
-// hostWithoutPort drops ":port" from a Host header (IPv6 literals keep
-// their brackets).
-func hostWithoutPort(h []byte) []byte {
-	if bytes.IndexByte(h, ':') < 0 {
-		return h
-	}
-	if i := bytes.LastIndexByte(h, ':'); i >= 0 && bytes.IndexByte(h[i:], ']') < 0 {
-		allDigits := i+1 < len(h)
-		for _, c := range h[i+1:] {
-			allDigits = allDigits && isDigit(c)
-		}
-		if allDigits {
-			return h[:i]
-		}
-	}
-	return h
-}
-
 // arnAccount returns the account field of an ARN (arn:P:S:R:ACCOUNT:...).
 func arnAccount(arn []byte) []byte {
 	if !bytes.HasPrefix(arn, []byte("arn:")) {
@@ -485,9 +514,9 @@ func arnAccount(arn []byte) []byte {
 var months = [12]string{"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"}
 
 // accessLogTime converts "[06/Feb/2019:00:00:38 +0000]" to RFC 3339 UTC.
-func (n *Normalizer) accessLogTime(b []byte) ([]byte, error) {
+func (p *Parser) accessLogTime(b []byte) ([]byte, error) {
 	bad := func() error {
-		return record.Reject(SourceS3Access, "field 3 (time): %q is not [dd/Mon/yyyy:HH:MM:SS +hhmm]", truncate(b, 40))
+		return record.Reject(record.SourceS3Access, "field 3 (time): %q is not [dd/Mon/yyyy:HH:MM:SS +hhmm]", text.Truncate(b, 40))
 	}
 	if len(b) != 28 || b[0] != '[' || b[27] != ']' || b[3] != '/' || b[7] != '/' ||
 		b[12] != ':' || b[15] != ':' || b[18] != ':' || b[21] != ' ' || (b[22] != '+' && b[22] != '-') {
@@ -500,20 +529,20 @@ func (n *Normalizer) accessLogTime(b []byte) ([]byte, error) {
 			break
 		}
 	}
-	day, ok1 := digits(b[1:3])
-	year, ok2 := digits(b[8:12])
-	hour, ok3 := digits(b[13:15])
-	minute, ok4 := digits(b[16:18])
-	sec, ok5 := digits(b[19:21])
-	offH, ok6 := digits(b[23:25])
-	offM, ok7 := digits(b[25:27])
+	day, ok1 := text.Digits(b[1:3])
+	year, ok2 := text.Digits(b[8:12])
+	hour, ok3 := text.Digits(b[13:15])
+	minute, ok4 := text.Digits(b[16:18])
+	sec, ok5 := text.Digits(b[19:21])
+	offH, ok6 := text.Digits(b[23:25])
+	offM, ok7 := text.Digits(b[25:27])
 	if month < 0 || !(ok1 && ok2 && ok3 && ok4 && ok5 && ok6 && ok7) ||
-		!validDate(year, month, day) || hour > 23 || minute > 59 || sec > 59 || offH > 23 || offM > 59 {
+		!text.ValidDate(year, month, day) || hour > 23 || minute > 59 || sec > 59 || offH > 23 || offM > 59 {
 		return nil, bad()
 	}
 	if offH == 0 && offM == 0 {
 		// The common case, written without the time package.
-		t := n.timeBuf[:0]
+		t := p.timeBuf[:0]
 		t = append(t, b[8:12]...)
 		t = append(t, '-', byte('0'+month/10), byte('0'+month%10), '-')
 		t = append(t, b[1:3]...)
@@ -529,16 +558,28 @@ func (n *Normalizer) accessLogTime(b []byte) ([]byte, error) {
 	if t.Year() < 0 || t.Year() > 9999 {
 		return nil, bad()
 	}
-	return t.AppendFormat(n.timeBuf[:0], time.RFC3339), nil
+	return t.AppendFormat(p.timeBuf[:0], time.RFC3339), nil
 }
 
-func digits(b []byte) (int, bool) {
-	v := 0
-	for _, c := range b {
-		if !isDigit(c) {
-			return 0, false
-		}
-		v = v*10 + int(c-'0')
+type timeMemo struct {
+	key memo.Key // the access-log time field
+	out []byte
+}
+
+// accessLogTimeMemo is accessLogTime through the memo.
+func (p *Parser) accessLogTimeMemo(b []byte) ([]byte, error) {
+	m := &p.time
+	if m.key.Holds(b) {
+		return m.out, nil
 	}
-	return v, true
+	out, err := p.accessLogTime(b)
+	if err != nil {
+		m.key.Forget()
+		return out, err
+	}
+	if m.key.Take(b, p.noShortcuts) == nil {
+		return out, nil
+	}
+	m.out = append(m.out[:0], out...)
+	return m.out, nil
 }

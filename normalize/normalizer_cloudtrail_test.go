@@ -7,11 +7,10 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/awsaudit/awsaudit/normalize/jsondom"
+	"github.com/awsaudit/awsaudit/normalize/cloudtrail"
 )
 
 // ctRecordLines are the CloudTrail records of the testdata and samples
@@ -87,7 +86,7 @@ func outputsOf(t *testing.T, input []byte, keep int) ([]string, *Normalizer) {
 	opts.Rules = rules
 	n := New(opts)
 	n.now = func() time.Time { return time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC) }
-	n.streamKeep = keep
+	n.cloudTrail.StreamKeep = keep
 	var outs []string
 	n.Normalize(input, SourceAuto, nil, func(o *Output) {
 		outs = append(outs, fmt.Sprintf("source=%v err=%v alerts=%v key=%q\njson=%s\ninput=%s",
@@ -148,7 +147,7 @@ func TestEnvelopeElementByElement(t *testing.T) {
 				if tc.name == "records" {
 					// The whole parse keeps every record; element by
 					// element keeps a few (what fits in keep, then one).
-					if w, s := wn.outer.RetainedBytes(), n.outer.RetainedBytes(); s*10 > w {
+					if w, s := wn.cloudTrail.RetainedBytes(), n.cloudTrail.RetainedBytes(); s*10 > w {
 						t.Errorf("streamKeep %d: parser storage %d bytes, whole document %d", keep, s, w)
 					}
 				}
@@ -157,13 +156,13 @@ func TestEnvelopeElementByElement(t *testing.T) {
 	}
 }
 
-// TestEnvelopeDefaultKeep checks that a document past defaultStreamKeep
+// TestEnvelopeDefaultKeep checks that a document past cloudtrail.DefaultStreamKeep
 // takes the element-by-element path without a test's setting.
 func TestEnvelopeDefaultKeep(t *testing.T) {
 	lines := ctRecordLines(t)
-	copies := defaultStreamKeep/len(bytes.Join(lines, nil)) + 2
+	copies := cloudtrail.DefaultStreamKeep/len(bytes.Join(lines, nil)) + 2
 	doc := recordsDoc(lines, copies, ",")
-	if len(doc) <= defaultStreamKeep {
+	if len(doc) <= cloudtrail.DefaultStreamKeep {
 		t.Fatalf("document of %d bytes", len(doc))
 	}
 	n := New(DefaultOptions())
@@ -172,41 +171,18 @@ func TestEnvelopeDefaultKeep(t *testing.T) {
 	if want := copies * len(lines); count != want {
 		t.Fatalf("%d outputs, want %d", count, want)
 	}
-	if !n.outer.Partial() {
+	if !n.cloudTrail.Streamed() {
 		t.Error("the Records array was parsed whole")
 	}
-	// The first parse kept items up to defaultStreamKeep of text; the
+	// The first parse kept items up to cloudtrail.DefaultStreamKeep of text; the
 	// whole parse needs several times the document.
-	if s := n.outer.RetainedBytes(); s > 10*defaultStreamKeep {
+	if s := n.cloudTrail.RetainedBytes(); s > 10*cloudtrail.DefaultStreamKeep {
 		t.Errorf("parser storage %d bytes for a document of %d", s, len(doc))
 	}
 }
 
-// TestJSONParserStreamArrayErrors wants the first parse of a streamed
-// document to fail exactly like a whole parse.
-func TestJSONParserStreamArrayErrors(t *testing.T) {
-	for _, doc := range []string{
-		`{"Records":[{"a":1},{"a":}]}`,
-		`{"Records":[{"a":1} {"a":2}]}`,
-		`{"Records":[{"a":1},`,
-		`{"Records":[`,
-		`{"Records":[1,2]`,
-		`{"Records":[1,2]]`,
-		`{"Records":[1,"\x"]}`,
-		`{"logEvents":[` + strings.Repeat("[", jsondom.MaxDepth) + `]}`,
-	} {
-		var whole, streamed jsondom.Parser
-		_, werr := whole.ParseBytes([]byte(doc))
-		streamed.Stream(envelopeArrays, 0)
-		_, serr := streamed.ParseBytes([]byte(doc))
-		if werr == nil || serr == nil || werr.Error() != serr.Error() {
-			t.Errorf("%.60s: whole parse: %v; streamed: %v", doc, werr, serr)
-		}
-	}
-}
-
 // BenchmarkCloudTrailEnvelope is a 2.3 MB delivered log file parsed whole
-// (what every document up to defaultStreamKeep gets) and checked, then
+// (what every document up to cloudtrail.DefaultStreamKeep gets) and checked, then
 // parsed again element by element (what a bigger one gets).
 func BenchmarkCloudTrailEnvelope(b *testing.B) {
 	doc := recordsDoc(ctRecordLines(b), 32, ",")
@@ -216,7 +192,7 @@ func BenchmarkCloudTrailEnvelope(b *testing.B) {
 	}{{"whole", math.MaxInt}, {"element_by_element", 0}} {
 		b.Run(bc.name, func(b *testing.B) {
 			n := New(DefaultOptions())
-			n.streamKeep = bc.keep
+			n.cloudTrail.StreamKeep = bc.keep
 			b.ReportAllocs()
 			b.SetBytes(int64(len(doc)))
 			for b.Loop() {

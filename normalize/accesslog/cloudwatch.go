@@ -1,0 +1,167 @@
+package accesslog
+
+import (
+	"bytes"
+
+	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/record"
+)
+
+// S3 can deliver server access logs to CloudWatch Logs as one JSON object
+// per request, with the text line's fields under snake_case names, numbers
+// as numbers and null for what the text line writes as "-". It is the
+// same source as the text line and gives the same record.
+
+// IsCloudWatchObject tells a CloudWatch access-log object from a
+// CloudTrail record (which has eventVersion or eventName) by keys only
+// the former has.
+func IsCloudWatchObject(v *jsondom.Value) bool {
+	if v.Type() != jsondom.Object || v.Get("eventVersion") != nil || v.Get("eventName") != nil {
+		return false
+	}
+	if v.Get("schema_version_id") != nil || v.Get("bucket_arn") != nil {
+		return true
+	}
+	return v.Get("bucket_name") != nil && v.Get("request_id") != nil && v.Get("operation") != nil
+}
+
+// MapJSON fills u, which the caller has reset and given its Strings
+// mode, from one CloudWatch access-log object; keys is the scratch space
+// for the first-wins rule of repeated keys.
+func (p *Parser) MapJSON(rec *jsondom.Value, keys *jsondom.Keys, u *record.Record) error {
+	u.Source = record.SourceS3Access
+	u.Service = serviceS3
+	m := jsondom.Typed{Fail: record.Rejecter(record.SourceS3Access)}
+	var requestTime, bucketARN, requester, uri, aclRequired []byte
+	hasRequester := false
+	p.members = p.members[:0]
+
+	for key, v := range keys.Unique(rec) {
+		switch string(key) {
+		case "bucket_name":
+			u.Bucket.Name = m.Str("bucket_name", v)
+		case "bucket_arn":
+			bucketARN = m.Str("bucket_arn", v)
+			p.members = append(p.members, record.Member{Key: key, Value: v})
+		case "request_time":
+			requestTime = m.Str("request_time", v)
+		case "bucket_owner_id":
+			u.Bucket.Owner = m.Str("bucket_owner_id", v)
+		case "remote_ip":
+			u.Client.IP = m.Str("remote_ip", v)
+		case "requester":
+			requester, hasRequester = m.Str("requester", v), true
+		case "request_id":
+			u.Request.ID = m.Str("request_id", v)
+		case "operation":
+			u.Operation = m.Str("operation", v)
+		case "key_name", "key":
+			u.Object.Key = m.Str(string(key), v)
+		case "request_uri":
+			uri = m.Str("request_uri", v)
+		case "http_status":
+			u.HTTPStatus = m.Count("http_status", v)
+		case "error_code":
+			u.ErrorCode = m.Str("error_code", v)
+		case "bytes_sent":
+			u.Request.BytesSent = m.Count("bytes_sent", v)
+		case "object_size":
+			u.Object.Size = m.Count("object_size", v)
+		case "total_time":
+			u.Request.TotalTimeMS = m.Count("total_time", v)
+		case "turn_around_time", "turnaround_time":
+			u.Request.TurnaroundMS = m.Count(string(key), v)
+		case "referer", "referrer":
+			u.Request.Referrer = m.Str(string(key), v)
+		case "user_agent":
+			u.Client.UserAgent = m.Str("user_agent", v)
+		case "version_id":
+			u.Object.VersionID = m.Str("version_id", v)
+		case "host_id":
+			u.Request.HostID = m.Str("host_id", v)
+		case "signature_version":
+			u.Request.SignatureVersion = m.Str("signature_version", v)
+		case "cipher_suite":
+			u.Request.CipherSuite = m.Str("cipher_suite", v)
+		case "authentication_type":
+			u.Request.AuthType = m.Str("authentication_type", v)
+		case "host_header":
+			u.Request.Host = text.HostWithoutPort(m.Str("host_header", v))
+		case "tls_version":
+			u.Request.TLSVersion = m.Str("tls_version", v)
+		case "access_point_arn":
+			u.Request.AccessPointARN = m.Str("access_point_arn", v)
+		case "acl_required":
+			if v.Type() == jsondom.True || v.Type() == jsondom.False {
+				u.Request.ACLRequired = m.Bool("acl_required", v)
+			} else {
+				aclRequired = m.Str("acl_required", v)
+				u.Request.ACLRequired = jsonw.BoolOf(string(aclRequired) == "Yes")
+			}
+		case "source_region":
+			if r := m.Str("source_region", v); enrich.IsSourceRegion(r) {
+				u.Request.SourceRegion = r
+			} else if len(r) > 0 {
+				p.members = append(p.members, record.Member{Key: key, Value: v})
+			}
+		default:
+			if v.Type() != jsondom.Null {
+				p.members = append(p.members, record.Member{Key: key, Value: v})
+			}
+		}
+	}
+	if m.Err != nil {
+		return m.Err
+	}
+	if u.HTTPStatus.OK && (u.HTTPStatus.V < 100 || u.HTTPStatus.V > 599) {
+		return record.Reject(record.SourceS3Access, "http_status: %d is not an HTTP status", u.HTTPStatus.V)
+	}
+	if len(u.Bucket.Name) == 0 {
+		// bucket_name is derived from bucket_arn (arn:aws:s3:::NAME).
+		if i := bytes.LastIndexByte(bucketARN, ':'); i >= 0 && bytes.HasPrefix(bucketARN, []byte("arn:")) {
+			u.Bucket.Name = bucketARN[i+1:]
+		}
+	}
+	if len(requestTime) > 0 {
+		var ok bool
+		if u.Time, ok = text.UTCTime(p.timeBuf[:0], requestTime); !ok {
+			return record.Reject(record.SourceS3Access, "request_time: %q is not an RFC 3339 time", text.Truncate(requestTime, 40))
+		}
+	}
+	if !u.Request.BytesSent.OK {
+		u.Request.BytesSent = jsonw.Int{OK: true} // as in the text line: no bytes is zero
+	}
+	u.HasPrincipal = true
+	if !hasRequester || len(requester) == 0 {
+		requester = dash // null: an anonymous request
+	}
+	enrich.ParseRequester(requester, &u.Principal)
+
+	// The operation table reads the text line's "-" for a missing key.
+	key := u.Object.Key
+	if len(key) == 0 {
+		key = dash
+	}
+	op := enrich.LookupOperation(u.Operation, key, uri)
+	if !op.Known && len(u.Operation) > 0 {
+		p.UnknownOperations++
+	}
+	u.Action = op.Action
+	if len(u.Operation) > 0 {
+		u.ReadOnly = jsonw.BoolOf(op.ReadOnly)
+	}
+	if len(uri) > 0 {
+		splitRequestLine(uri, u)
+	}
+	u.Outcome = outcomeOf(u.HTTPStatus, u.ErrorCode)
+	if account := arnAccount(u.Request.AccessPointARN); len(account) > 0 {
+		u.AccountID = account
+	}
+	u.Extra.Members = p.members
+	return nil
+}
+
+var dash = []byte("-")

@@ -1,0 +1,608 @@
+package cloudtrail
+
+import (
+	"bytes"
+	"unsafe"
+
+	"github.com/awsaudit/awsaudit/normalize/accesslog"
+	"github.com/awsaudit/awsaudit/normalize/enrich"
+	"github.com/awsaudit/awsaudit/normalize/internal/text"
+	"github.com/awsaudit/awsaudit/normalize/jsondom"
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
+	"github.com/awsaudit/awsaudit/normalize/lineindex"
+	"github.com/awsaudit/awsaudit/normalize/record"
+	"github.com/awsaudit/awsaudit/normalize/redact"
+)
+
+// DefaultStreamKeep bounds a document whose envelope array
+// ({"Records":[...]}, logEvents) is parsed whole, as every other document
+// is. Past it the document is parsed twice: once to check it, dropping
+// each envelope element once parsed, then element by element while each
+// is normalized, so the parse holds one element at a time however big the
+// document (a delivered log file tail'ed as one line can have tens of MB).
+const DefaultStreamKeep = 1 << 20
+
+// envelopeArrays are the top-level arrays of the envelopes that fan out.
+var envelopeArrays = []string{"Records", "logEvents"}
+
+// Emit receives what Map finds in a document: a mapped record r of input
+// (the document, or the envelope element it came from), valid until Emit
+// returns; or, with err (a *record.RejectError) set and r nil, an input
+// that could not be mapped.
+type Emit func(r *record.Record, input []byte, err error)
+
+// Mapper maps CloudTrail-family JSON documents to records. It reuses its
+// storage from one document to the next, so it is not safe for
+// concurrent use.
+type Mapper struct {
+	// Redact says the record's strings will be redacted: the mapper then
+	// looks once at the whole input for what redaction must do (see
+	// record.Record.Strings), and quotes rejected input redacted.
+	Redact bool
+	// AccessLog maps the CloudWatch Logs form of S3 access logs, which
+	// arrives in the same envelopes; it must be set.
+	AccessLog *accesslog.Parser
+	// StreamKeep bounds the documents parsed whole; bigger ones with an
+	// envelope are parsed element by element. Use DefaultStreamKeep; 0
+	// reads every envelope element by element (tests compare both).
+	StreamKeep int
+	// DigestFiles counts CloudTrail digest files skipped: they sign the
+	// log files and hold no API calls, so they give no record.
+	DigestFiles int64
+
+	noShortcuts bool
+	r           *record.Record
+	outer       jsondom.Parser // the input document
+	elem        jsondom.Parser // a CloudWatch Logs message inside the document
+	index       lineindex.Index
+	seen        jsondom.Keys
+	ct          record.CloudTrail
+	inner       []byte // an envelope element re-serialized for its record's input
+	timeBuf     [64]byte
+}
+
+// SetShortcuts turns the input-wide checks on (the default) or off;
+// tests compare the outputs both ways.
+func (c *Mapper) SetShortcuts(on bool) { c.noShortcuts = !on }
+
+// RetainedBytes is the capacity of the mapper's storage.
+func (c *Mapper) RetainedBytes() int {
+	x := &c.index
+	return cap(c.inner) + c.outer.RetainedBytes() + c.elem.RetainedBytes() +
+		c.seen.Cap()*int(unsafe.Sizeof([]byte(nil))) +
+		(cap(c.ct.Extra)+cap(c.ct.UserIdentityExtra))*int(unsafe.Sizeof(record.Member{})) +
+		(cap(x.Space)+cap(x.Quote)+cap(x.Equals)+cap(x.Unsafe))*8
+}
+
+// Map handles a CloudTrail-family document: one record, a delivered log
+// file {"Records":[...]}, an EventBridge event, or a CloudWatch Logs
+// subscription message (CloudTrail records or S3 access logs). Each
+// record is mapped into r, which is reset for each, and handed to emit,
+// in document order; so is each input that is rejected.
+func (c *Mapper) Map(input []byte, r *record.Record, emit Emit) {
+	c.r = r
+	c.normalizeJSON(input, emit)
+	c.r = nil
+}
+
+// Streamed says the last document's envelope was too big to parse whole
+// and was read element by element (see DefaultStreamKeep).
+func (c *Mapper) Streamed() bool { return c.outer.Partial() }
+
+// stringsMode is what one look at input tells of the strings of the
+// record parsed from it (see record.Record.Strings); x is input's index
+// when it holds no backslash, else nil.
+func (c *Mapper) stringsMode(input []byte, x *lineindex.Index) redact.Mode {
+	var m redact.Mode
+	if c.Redact {
+		m = redact.ModeRedact | redact.ModeLevels
+	}
+	if x == nil || c.noShortcuts {
+		return m
+	}
+	// Without a backslash, every string (and key) of the record is
+	// spelled in input exactly as it decodes, so one look at input tells
+	// whether any string needs escaping or may hold a secret parameter
+	// (JSON text inside a string would need escaped quotes, or
+	// percent-encoded ones, which redact.NeedsLevels finds). Values of
+	// secret keys are masked whatever this finds (see unified.Writer).
+	if !lineindex.AnySet(x.Unsafe) {
+		m |= redact.ModePlain
+	}
+	if c.Redact {
+		m &^= redact.ModeRedact | redact.ModeLevels
+		if redact.HasShapingEscape(input) {
+			m |= redact.ModeLevels
+			if redact.HasSecret(input, true) {
+				m |= redact.ModeRedact
+			}
+		} else if redact.IndexMayHoldSecretParam(x, input) {
+			m |= redact.ModeRedact
+		}
+	}
+	return m
+}
+
+// normalizeJSON maps a document (see Map).
+func (c *Mapper) normalizeJSON(input []byte, emit Emit) {
+	plain := bytes.IndexByte(input, '\\') < 0
+	var docIndex *lineindex.Index
+	c.outer.Stream(nil, 0)
+	if len(input) > c.StreamKeep {
+		// No index either: it would take 3/4 of the input's size, and the
+		// elements' normalization rebuilds c.index during the second parse.
+		c.outer.Stream(envelopeArrays, c.StreamKeep)
+	} else if plain {
+		c.index.Build(input)
+		docIndex = &c.index
+	}
+	doc, err := c.outer.Parse(input, docIndex, plain)
+	if err != nil {
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "invalid JSON: %s", c.redactString(err.Error())))
+		return
+	}
+	if doc.Type() != jsondom.Object {
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "want a JSON object, got %s", doc.Type()))
+		return
+	}
+	obj := doc
+	switch {
+	case obj.Get("Records") != nil:
+		records := obj.Get("Records")
+		if records.Type() != jsondom.Array {
+			emit(nil, input, record.Reject(record.SourceCloudTrail, "Records: want an array, got %s", records.Type()))
+			return
+		}
+		for _, rec := range c.outer.ArrayItems(records, &err) {
+			c.normalizeElement(rec, emit)
+		}
+		c.rejectReparse(err, input, emit)
+	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
+		detail := obj.Get("detail")
+		if detail.Type() != jsondom.Object || !looksLikeCloudTrail(detail) {
+			emit(nil, input, record.Reject(record.SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
+				obj.Get("detail-type").GetStringBytes()))
+			return
+		}
+		c.normalizeRecord(detail, c.elementInput(detail), nil, emit)
+	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
+		c.normalizeSubscription(doc, input, emit)
+	case !looksLikeCloudTrail(obj) && isDigestFile(obj):
+		// A digest file signs the log files delivered beside it: no API
+		// call in it, nothing to normalize and nothing wrong with it.
+		c.DigestFiles++
+	default:
+		if c.outer.Partial() {
+			// A record with a huge array named like an envelope's: it is
+			// mapped whole, so parse it whole.
+			c.outer.Stream(nil, 0)
+			if doc, err = c.outer.Parse(input, nil, plain); err != nil {
+				c.rejectReparse(err, input, emit)
+				return
+			}
+		}
+		c.normalizeRecord(doc, input, docIndex, emit)
+	}
+}
+
+// rejectReparse rejects input when parsing it again failed where the
+// first parse had not (never expected: both read the same bytes alike).
+func (c *Mapper) rejectReparse(err error, input []byte, emit Emit) {
+	if err != nil {
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "invalid JSON: %s", c.redactString(err.Error())))
+	}
+}
+
+// elementInput re-serializes an element of an envelope so a dead letter or
+// raw copy holds that element alone, not the whole envelope.
+func (c *Mapper) elementInput(v *jsondom.Value) []byte {
+	c.inner = v.MarshalTo(c.inner[:0])
+	return c.inner
+}
+
+func (c *Mapper) normalizeElement(rec *jsondom.Value, emit Emit) {
+	input := c.elementInput(rec)
+	if rec.Type() != jsondom.Object {
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "Records element: want an object, got %s", rec.Type()))
+		return
+	}
+	c.normalizeRecord(rec, input, nil, emit)
+}
+
+// normalizeSubscription fans out a CloudWatch Logs subscription payload
+// (already gunzipped): every logEvents[].message is one CloudTrail record.
+func (c *Mapper) normalizeSubscription(doc *jsondom.Value, input []byte, emit Emit) {
+	switch mt := string(doc.GetStringBytes("messageType")); mt {
+	case "CONTROL_MESSAGE":
+		return // CloudWatch Logs' reachability check carries no records
+	case "DATA_MESSAGE":
+	default:
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "CloudWatch Logs messageType %q is not DATA_MESSAGE", text.Truncate([]byte(mt), 40)))
+		return
+	}
+	events := doc.Get("logEvents")
+	if events.Type() != jsondom.Array {
+		emit(nil, input, record.Reject(record.SourceCloudTrail, "logEvents: want an array, got %s", events.Type()))
+		return
+	}
+	var reparseErr error
+	for i, ev := range c.outer.ArrayItems(events, &reparseErr) {
+		msg := ev.Get("message")
+		if msg == nil || msg.Type() != jsondom.String {
+			emit(nil, c.elementInput(ev), record.Reject(record.SourceCloudTrail, "logEvents[%d].message: want a string", i))
+			continue
+		}
+		text := msg.GetStringBytes()
+		textIndex := c.indexIfPlain(text)
+		rec, err := c.elem.Parse(text, textIndex, textIndex != nil)
+		if err != nil {
+			emit(nil, text, record.Reject(record.SourceCloudTrail, "logEvents[%d].message: invalid JSON: %s", i, c.redactString(err.Error())))
+			continue
+		}
+		if rec.Type() != jsondom.Object {
+			emit(nil, text, record.Reject(record.SourceCloudTrail, "logEvents[%d].message: want an object, got %s", i, rec.Type()))
+			continue
+		}
+		c.normalizeRecord(rec, text, textIndex, emit)
+	}
+	c.rejectReparse(reparseErr, input, emit)
+}
+
+// indexIfPlain returns c.index built over text when text holds no
+// backslash, or nil. The index is valid until the next call.
+func (c *Mapper) indexIfPlain(b []byte) *lineindex.Index {
+	if bytes.IndexByte(b, '\\') >= 0 {
+		return nil
+	}
+	c.index.Build(b)
+	return &c.index
+}
+
+// firstValues sets out[i] to the value of obj's first member named keys[i],
+// or nil: one pass over the members where a Get per key would make one
+// (two when the key is missing).
+func firstValues(obj *jsondom.Value, keys []string, out []*jsondom.Value) {
+	clear(out)
+	for _, m := range obj.Members() {
+		for i, key := range keys {
+			if out[i] == nil && string(m.Key) == key {
+				out[i] = m.V
+				break
+			}
+		}
+	}
+}
+
+// isDigestFile recognizes a CloudTrail digest file by the keys that only
+// digest files have.
+func isDigestFile(v *jsondom.Value) bool {
+	return v.Get("digestStartTime") != nil &&
+		(v.Get("digestPublicKeyFingerprint") != nil || v.Get("digestSignatureAlgorithm") != nil || v.Get("logFiles") != nil)
+}
+
+// looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
+func looksLikeCloudTrail(v *jsondom.Value) bool {
+	return v.Get("eventVersion") != nil || v.Get("eventName") != nil
+}
+
+// normalizeRecord maps one record parsed from input; x is input's index
+// when the caller built one (input then holds no backslash), else nil.
+func (c *Mapper) normalizeRecord(rec *jsondom.Value, input []byte, x *lineindex.Index, emit Emit) {
+	u := c.r
+	u.Reset(record.SourceCloudTrail, input)
+	if x == nil {
+		x = c.indexIfPlain(input)
+	}
+	u.Strings = c.stringsMode(input, x)
+	var err error
+	if accesslog.IsCloudWatchObject(rec) {
+		err = c.AccessLog.MapJSON(rec, &c.seen, u)
+	} else {
+		err = c.mapCloudTrail(rec, u)
+	}
+	if err != nil {
+		emit(nil, input, err)
+		return
+	}
+	emit(u, input, nil)
+}
+
+// mapCloudTrail fills u from one CloudTrail record.
+func (c *Mapper) mapCloudTrail(rec *jsondom.Value, u *record.Record) error {
+	if !looksLikeCloudTrail(rec) {
+		return record.Reject(record.SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
+	}
+	c.ct.Reset()
+	ct := &c.ct
+	u.CloudTrail = ct
+	m := jsondom.Typed{Fail: record.Rejecter(record.SourceCloudTrail)}
+	var eventTime, fallbackTime []byte
+	var userIdentity, additional *jsondom.Value
+	var requestParams, responseElems *jsondom.Value
+	var errorCode, errorMessage []byte
+	readOnly := record.BoolUnset
+
+	for key, v := range c.seen.Unique(rec) {
+		switch string(key) {
+		case "eventVersion":
+			ct.EventVersion = m.Str("eventVersion", v)
+		case "userIdentity":
+			userIdentity = v
+		case "eventTime":
+			eventTime = m.Str("eventTime", v)
+		case "eventSource":
+			u.Service = m.Str("eventSource", v)
+		case "eventName":
+			u.Operation = m.Str("eventName", v)
+		case "awsRegion":
+			u.Region = m.Str("awsRegion", v)
+			ct.AWSRegion = v
+		case "sourceIPAddress":
+			u.Client.IP = m.Str("sourceIPAddress", v)
+		case "userAgent":
+			u.Client.UserAgent = m.Str("userAgent", v)
+		case "errorCode":
+			errorCode = m.Str("errorCode", v)
+		case "errorMessage":
+			errorMessage = m.Str("errorMessage", v)
+		case "requestParameters":
+			requestParams = v
+			ct.RequestParameters = jsondom.Copied(v)
+		case "responseElements":
+			responseElems = v
+			ct.ResponseElements = jsondom.Copied(v)
+		case "additionalEventData":
+			additional = v
+			ct.AdditionalEventData = jsondom.Copied(v)
+		case "requestID":
+			u.Request.ID = m.Str("requestID", v)
+		case "eventID":
+			ct.EventID = m.Str("eventID", v)
+		case "readOnly":
+			readOnly = m.Bool("readOnly", v)
+		case "resources":
+			ct.Resources = m.Of("resources", v, jsondom.Array)
+		case "eventType":
+			ct.EventType = m.Str("eventType", v)
+		case "managementEvent":
+			ct.ManagementEvent = m.Bool("managementEvent", v)
+		case "recipientAccountId":
+			ct.RecipientAccountID = m.Str("recipientAccountId", v)
+		case "sharedEventID":
+			ct.SharedEventID = m.Str("sharedEventID", v)
+		case "vpcEndpointId":
+			u.Request.VPCEndpointID = m.Str("vpcEndpointId", v)
+		case "eventCategory":
+			ct.EventCategory = m.Str("eventCategory", v)
+		case "tlsDetails":
+			ct.TLSDetails = m.Of("tlsDetails", v, jsondom.Object)
+		case "sessionCredentialFromConsole":
+			// CloudTrail writes it as the string "true"; a boolean is kept too.
+			if v.Type() == jsondom.True || v.Type() == jsondom.False {
+				ct.SessionCredentialFromConsole = v
+			} else {
+				ct.SessionCredentialFromConsole = m.Of("sessionCredentialFromConsole", v, jsondom.String)
+			}
+		case "@timestamp":
+			// Logstash's receive time: used only when eventTime is missing,
+			// and kept in extra like every key this version does not map.
+			if v.Type() == jsondom.String {
+				fallbackTime = v.GetStringBytes()
+			}
+			ct.Extra = append(ct.Extra, record.Member{Key: key, Value: v})
+		default:
+			ct.Extra = append(ct.Extra, record.Member{Key: key, Value: v})
+		}
+	}
+	if m.Err != nil {
+		return m.Err
+	}
+
+	var err error
+	switch {
+	case len(eventTime) > 0:
+		if u.Time, err = c.cloudTrailTime(eventTime, "eventTime"); err != nil {
+			return err
+		}
+	case len(fallbackTime) > 0:
+		if u.Time, err = c.cloudTrailTime(fallbackTime, "@timestamp"); err != nil {
+			return err
+		}
+	}
+
+	u.EventName = u.Operation
+	u.ErrorCode, u.ErrorMessage = errorCode, errorMessage
+	u.Outcome = "success"
+	if len(errorCode) > 0 || len(errorMessage) > 0 {
+		u.Outcome = "failure"
+	}
+	u.ReadOnly = readOnly
+	if readOnly == record.BoolUnset && len(u.Operation) > 0 {
+		u.ReadOnly = jsonw.BoolOf(enrich.ActionReadOnly(u.Operation))
+	}
+	u.AccountID = ct.RecipientAccountID
+	if string(ct.EventCategory) == "Insight" {
+		// An Insights event reports an unusual rate of some API call; it is
+		// not a call, so it has no outcome, and its operation stays in
+		// extra.insightDetails where a detection cannot take it for one.
+		u.Outcome = ""
+		if details := rec.Get("insightDetails"); len(u.Service) == 0 && details != nil && details.Type() == jsondom.Object {
+			u.Service = m.Str("insightDetails.eventSource", details.Get("eventSource"))
+		}
+	}
+
+	// A sourceIPAddress that is a service name means an AWS service called
+	// on the caller's behalf: that belongs in invoked_by, not ip.
+	if len(u.Client.IP) > 0 && !looksLikeIP(u.Client.IP) {
+		u.Client.InvokedBy = u.Client.IP
+		u.Client.IP = nil
+	}
+
+	if requestParams != nil && requestParams.Type() == jsondom.Object {
+		var v [4]*jsondom.Value
+		firstValues(requestParams, []string{"bucketName", "key", "versionId", "Host"}, v[:])
+		u.Bucket.Name = m.Str("requestParameters.bucketName", v[0])
+		u.Object.Key = m.Str("requestParameters.key", v[1])
+		u.Object.VersionID = m.Str("requestParameters.versionId", v[2])
+		u.Request.Host = text.HostWithoutPort(m.Str("requestParameters.Host", v[3]))
+	}
+	if len(u.Object.VersionID) == 0 && responseElems != nil && responseElems.Type() == jsondom.Object {
+		u.Object.VersionID = m.Str("responseElements.x-amz-version-id", responseElems.Get("x-amz-version-id"))
+	}
+	if additional != nil && additional.Type() == jsondom.Object {
+		var v [5]*jsondom.Value
+		firstValues(additional, []string{"x-amz-id-2", "SignatureVersion", "AuthenticationMethod", "CipherSuite", "bytesTransferredOut"}, v[:])
+		u.Request.HostID = m.Str("additionalEventData.x-amz-id-2", v[0])
+		u.Request.SignatureVersion = m.Str("additionalEventData.SignatureVersion", v[1])
+		u.Request.AuthType = m.Str("additionalEventData.AuthenticationMethod", v[2])
+		u.Request.CipherSuite = m.Str("additionalEventData.CipherSuite", v[3])
+		u.Request.BytesSent = jsondom.WholeNumber(v[4])
+	}
+	if ct.TLSDetails != nil && ct.TLSDetails.Type() == jsondom.Object {
+		var v [2]*jsondom.Value
+		firstValues(ct.TLSDetails, []string{"tlsVersion", "cipherSuite"}, v[:])
+		u.Request.TLSVersion = m.Str("tlsDetails.tlsVersion", v[0])
+		if len(u.Request.CipherSuite) == 0 {
+			u.Request.CipherSuite = m.Str("tlsDetails.cipherSuite", v[1])
+		}
+	}
+	if ct.Resources != nil && ct.Resources.Type() == jsondom.Array {
+		for _, r := range ct.Resources.GetArray() {
+			if string(r.GetStringBytes("type")) == "AWS::S3::AccessPoint" {
+				u.Request.AccessPointARN = r.GetStringBytes("ARN")
+			}
+		}
+	}
+	if userIdentity != nil && userIdentity.Type() == jsondom.Object {
+		c.mapUserIdentity(&m, userIdentity, u)
+	} else if userIdentity != nil && userIdentity.Type() != jsondom.Null {
+		return record.Reject(record.SourceCloudTrail, "userIdentity: want an object, got %s", userIdentity.Type())
+	}
+	return m.Err
+}
+
+// principalTypes maps CloudTrail userIdentity.type onto the contract's set.
+var principalTypes = map[string]string{
+	"Root": record.PrincipalRoot, "IAMUser": record.PrincipalIAMUser, "AssumedRole": record.PrincipalAssumedRole,
+	"Role": record.PrincipalAssumedRole, "FederatedUser": record.PrincipalFederatedUser, "AWSAccount": record.PrincipalAWSAccount,
+	"AWSService": record.PrincipalAWSService, "IdentityCenterUser": record.PrincipalIdentityCenterUser,
+	"WebIdentityUser": record.PrincipalWebIdentityUser, "SAMLUser": record.PrincipalSAMLUser, "Unknown": record.PrincipalUnknown,
+}
+
+func (c *Mapper) mapUserIdentity(m *jsondom.Typed, ui *jsondom.Value, u *record.Record) {
+	p := &u.Principal
+	u.HasPrincipal = true
+	var typ, arn []byte
+	for key, v := range c.seen.Unique(ui) {
+		switch string(key) {
+		case "type":
+			typ = m.Str("userIdentity.type", v)
+		case "principalId":
+			p.PrincipalID = m.Str("userIdentity.principalId", v)
+		case "arn":
+			arn = m.Str("userIdentity.arn", v)
+		case "accountId":
+			p.AccountID = m.Str("userIdentity.accountId", v)
+		case "accessKeyId":
+			p.AccessKeyID = m.Str("userIdentity.accessKeyId", v)
+		case "userName":
+			p.UserName = m.Str("userIdentity.userName", v)
+		case "invokedBy":
+			u.Client.InvokedBy = m.Str("userIdentity.invokedBy", v)
+		default:
+			// sessionContext, identityProvider, onBehalfOf...: partly mapped
+			// below, kept whole in extra so detections can use the rest.
+			c.ct.UserIdentityExtra = append(c.ct.UserIdentityExtra, record.Member{Key: key, Value: v})
+		}
+	}
+	if len(arn) > 0 {
+		enrich.ParseARN(arn, p)
+	}
+	if t, ok := principalTypes[string(typ)]; ok {
+		p.Type = t
+	} else if p.Type == "" {
+		p.Type = record.PrincipalUnknown
+	}
+	if sc := ui.Get("sessionContext"); sc != nil && sc.Type() == jsondom.Object {
+		if issuer := sc.Get("sessionIssuer"); issuer != nil && string(issuer.GetStringBytes("type")) == "Role" {
+			if roleARN := issuer.GetStringBytes("arn"); len(roleARN) > 0 {
+				p.RoleARN = roleARN
+			}
+			if name := issuer.GetStringBytes("userName"); len(name) > 0 {
+				p.RoleName = name
+			}
+		}
+		if mfa := sc.Get("attributes", "mfaAuthenticated"); mfa != nil {
+			p.MFAAuthenticated = m.Bool("userIdentity.sessionContext.attributes.mfaAuthenticated", mfa)
+		}
+	}
+	switch p.Type {
+	case record.PrincipalAWSService:
+		if len(p.Service) == 0 {
+			p.Service = u.Client.InvokedBy
+		}
+	case record.PrincipalAssumedRole, record.PrincipalFederatedUser:
+		if len(p.SessionName) == 0 {
+			// principalId is "AROA...:SESSION" for role sessions.
+			if i := bytes.IndexByte(p.PrincipalID, ':'); i >= 0 {
+				p.SessionName = p.PrincipalID[i+1:]
+			}
+		}
+	}
+	p.Authenticated = record.BoolTrue
+	if string(p.AccountID) == "ANONYMOUS_PRINCIPAL" {
+		// S3 logs unauthenticated requests with this placeholder account.
+		*p = record.Principal{Type: record.PrincipalAnonymous, Authenticated: record.BoolFalse}
+	}
+}
+
+// looksLikeIP accepts IP literals, including the not-quite-valid ones that
+// anonymizers write (leading zeros), but not host or service names. It is
+// a character-class test, not a parse: it must not allocate.
+func looksLikeIP(b []byte) bool {
+	dots, colons := 0, 0
+	for _, c := range b {
+		switch {
+		case c == '.':
+			dots++
+		case c == ':':
+			colons++
+		case text.IsDigit(c):
+		case jsonw.IsHex(c):
+			if colons == 0 && dots == 0 {
+				// IPv6 may start with a hex letter ("fe80::1").
+				continue
+			}
+			if dots > 0 {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return (dots == 3 && colons == 0) || colons >= 2
+}
+
+// cloudTrailTime accepts RFC 3339 (CloudTrail's own form) and the
+// "2006-01-02 15:04:05.999999999" form some exporters write, in UTC.
+func (c *Mapper) cloudTrailTime(b []byte, key string) ([]byte, error) {
+	t, ok := text.UTCTime(c.timeBuf[:0], b)
+	if !ok {
+		return nil, record.Reject(record.SourceCloudTrail, "%s: %q is not an RFC 3339 time", key, text.Truncate(b, 40))
+	}
+	return t, nil
+}
+
+// maxReason bounds a parser message quoted in a reject reason: it may
+// echo part of the input.
+const maxReason = 200
+
+func (c *Mapper) redactString(s string) string {
+	if len(s) > maxReason {
+		s = s[:maxReason] + "..."
+	}
+	if !c.Redact {
+		return s
+	}
+	return string(redact.Append(nil, []byte(s)))
+}
