@@ -4,6 +4,7 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/normalize/record"
+	"github.com/awsaudit/awsaudit/normalize/schema"
 )
 
 // The record's types under the names callers of the façade know.
@@ -70,3 +71,10 @@ func AlertNames() []string { return record.AlertNames() }
 
 // OCSFVersion is the OCSF schema version of Format ocsf output.
 const OCSFVersion = ocsf.Version
+
+// SchemaJSON is the JSON Schema of the unified record (see package schema).
+var SchemaJSON = schema.JSON
+
+// CheckFieldPath reports whether path names a field of the unified record,
+// and the nearest path when it does not (see schema.CheckFieldPath).
+func CheckFieldPath(path string) (ok bool, nearest string) { return schema.CheckFieldPath(path) }

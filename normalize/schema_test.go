@@ -12,6 +12,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/awsaudit/awsaudit/normalize/schema"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -27,7 +28,7 @@ var unifiedSchema struct {
 
 func compiledUnifiedSchema() (*jsonschema.Schema, error) {
 	unifiedSchema.once.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(SchemaJSON))
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(schema.JSON))
 		if err != nil {
 			unifiedSchema.err = fmt.Errorf("schema/unified-v1.json is not JSON: %w", err)
 			return
@@ -320,7 +321,7 @@ func TestSchemaCompiles(t *testing.T) {
 		ID     string `json:"$id"`
 		Schema string `json:"$schema"`
 	}
-	if err := json.Unmarshal(SchemaJSON, &s); err != nil {
+	if err := json.Unmarshal(schema.JSON, &s); err != nil {
 		t.Fatal(err)
 	}
 	if s.ID != unifiedSchemaID || s.Schema != "https://json-schema.org/draft/2020-12/schema" {
@@ -335,7 +336,7 @@ func TestSchemaKeyOrderMatchesSchema(t *testing.T) {
 		Properties map[string]json.RawMessage `json:"properties"`
 	}
 	var top props
-	if err := json.Unmarshal(SchemaJSON, &top); err != nil {
+	if err := json.Unmarshal(schema.JSON, &top); err != nil {
 		t.Fatal(err)
 	}
 	for obj, order := range unifiedKeyOrder {
@@ -473,42 +474,6 @@ func TestSchemaKeyOrderCheck(t *testing.T) {
 	for name, doc := range bad {
 		if unifiedKeyOrderErr([]byte(doc)) == nil {
 			t.Errorf("%s: out-of-order keys not reported", name)
-		}
-	}
-}
-func TestCheckFieldPath(t *testing.T) {
-	for _, tc := range []struct {
-		path    string
-		ok      bool
-		nearest string
-	}{
-		{"bucket.name", true, ""},
-		{"correlation_id", true, ""},
-		{"principal.arn", true, ""},
-		{"request.id", true, ""},
-		{"extra.anything", true, ""},
-		{"bucket.nmae", false, "bucket.name"},
-		{"bucket", false, ""},
-		{"my-static-key", false, ""},
-		{"principal.sesion_name", false, "principal.session_name"},
-	} {
-		ok, nearest := CheckFieldPath(tc.path)
-		if ok != tc.ok || (tc.nearest != "" && nearest != tc.nearest) || (!ok && nearest == "") {
-			t.Errorf("CheckFieldPath(%q) = %v, %q; want %v, %q", tc.path, ok, nearest, tc.ok, tc.nearest)
-		}
-	}
-}
-
-func TestFieldPathsHoldDefaults(t *testing.T) {
-	paths := FieldPaths()
-	for _, p := range []string{"bucket.name", "correlation_id", "source", "time", "object.key"} {
-		if !slices.Contains(paths, p) {
-			t.Errorf("FieldPaths lacks %q: %v", p, paths)
-		}
-	}
-	for _, p := range paths {
-		if p == "extra" || p == "bucket" {
-			t.Errorf("FieldPaths holds the object %q", p)
 		}
 	}
 }

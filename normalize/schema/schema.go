@@ -1,4 +1,4 @@
-package normalize
+package schema
 
 import (
 	_ "embed"
@@ -8,14 +8,14 @@ import (
 	"sync"
 )
 
-// SchemaJSON is the JSON Schema of the unified record, version 1.
+// JSON is the JSON Schema of the unified record, version 1.
 // It is embedded so the CLI and tests publish exactly the file in the repo.
 //
-//go:embed schema/unified-v1.json
-var SchemaJSON []byte
+//go:embed unified-v1.json
+var JSON []byte
 
 // schemaPaths are the dotted paths of the schema's scalar fields, and the
-// objects whose members are open (extra): read from SchemaJSON once, so
+// objects whose members are open (extra): read from JSON once, so
 // the contract is the only list of paths.
 var schemaPaths = sync.OnceValues(func() (leaves, open []string) {
 	type node struct {
@@ -28,7 +28,7 @@ var schemaPaths = sync.OnceValues(func() (leaves, open []string) {
 		node
 		Defs map[string]*node `json:"$defs"`
 	}
-	if err := json.Unmarshal(SchemaJSON, &doc); err != nil {
+	if err := json.Unmarshal(JSON, &doc); err != nil {
 		panic("normalize: embedded schema: " + err.Error()) // a broken build, caught by every test
 	}
 	var walk func(prefix string, n *node, depth int)
