@@ -8,12 +8,6 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/lineindex"
 )
 
-// Redaction masks secret values in any text the package writes, as a
-// reader could decode the text: a secret name is recognized through
-// percent-encoding and JSON or C escapes (see redactlevels.go), after any
-// byte that cannot be part of a name, as a query or Authorization-header
-// parameter (name=value) or as a quoted JSON key ("name": value).
-
 // Value replaces every secret value.
 const Value = "REDACTED"
 
