@@ -19,7 +19,7 @@ func FuzzDetectionsAndOCSF(f *testing.F) {
 	f.Add([]byte(testinput.CloudTrailEvent))
 	f.Add([]byte(testinput.ReadmeAccessLogLine))
 	f.Add([]byte(testinput.ReadmeCloudTrailEvent))
-	addSeeds(f, "testdata/detections_*", "testdata/access_log_*.log", "testdata/cloudtrail_*.json*", "testdata/redaction_*",
+	testinput.AddSeeds(f, "testdata/detections_*", "testdata/access_log_*.log", "testdata/cloudtrail_*.json*", "testdata/redaction_*",
 		filepath.Join(samplesDir, "s3_access.log"), filepath.Join(samplesDir, "cloudtrail.jsonl"))
 	rules := mustRules(testRulesConfig())
 	opts := DefaultOptions()

@@ -112,26 +112,10 @@ func compareShortcuts(t *testing.T, n *Normalizer, input []byte, hint Source) {
 	}
 }
 
-func addSeeds(f *testing.F, patterns ...string) {
-	for _, pattern := range patterns {
-		files, _ := filepath.Glob(pattern)
-		for _, file := range files {
-			data, err := os.ReadFile(file)
-			if err != nil {
-				f.Fatal(err)
-			}
-			f.Add(data)
-			for _, line := range bytes.Split(data, []byte("\n")) {
-				f.Add(line)
-			}
-		}
-	}
-}
-
 func FuzzAccessLog(f *testing.F) {
 	f.Add([]byte(testinput.AccessLogLine))
 	f.Add([]byte(testinput.PresignedLine))
-	addSeeds(f, "testdata/access_log_*.log", "testdata/redaction_*.log", filepath.Join(samplesDir, "s3_access.log"))
+	testinput.AddSeeds(f, "testdata/access_log_*.log", "testdata/redaction_*.log", filepath.Join(samplesDir, "s3_access.log"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
 	n := New(opts)
@@ -142,7 +126,7 @@ func FuzzAccessLog(f *testing.F) {
 
 func FuzzCloudTrail(f *testing.F) {
 	f.Add([]byte(testinput.CloudTrailEvent))
-	addSeeds(f, "testdata/cloudtrail_*.json*", "testdata/redaction_*.jsonl", filepath.Join(samplesDir, "cloudtrail.jsonl"),
+	testinput.AddSeeds(f, "testdata/cloudtrail_*.json*", "testdata/redaction_*.jsonl", filepath.Join(samplesDir, "cloudtrail.jsonl"),
 		filepath.Join(samplesDir, "cloudtrail_envelopes", "*.json"))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true

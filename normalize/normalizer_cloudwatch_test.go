@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
 // flatten turns decoded JSON into dotted paths to leaf values.
@@ -136,7 +138,7 @@ func TestCloudWatchAccessLogForms(t *testing.T) {
 // FuzzCloudWatchAccessLog holds the usual invariants for the CloudWatch
 // JSON form, on its own and inside a subscription message.
 func FuzzCloudWatchAccessLog(f *testing.F) {
-	addSeeds(f, "testdata/cloudwatch_access_log*.json*")
+	testinput.AddSeeds(f, "testdata/cloudwatch_access_log*.json*")
 	f.Add([]byte(`{"schema_version_id":"V_1_0","bucket_arn":"arn:aws:s3:::b","request_uri":"GET /k?X-Amz-Signature=abc HTTP/1.1","http_status":200,"acl_required":true}`))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true

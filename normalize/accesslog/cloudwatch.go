@@ -28,6 +28,50 @@ func IsCloudWatchObject(v *jsondom.Value) bool {
 	return v.Get("bucket_name") != nil && v.Get("request_id") != nil && v.Get("operation") != nil
 }
 
+// cwField is a CloudWatch key that fills a field of the record as it
+// is: a string, or a count (a non-negative whole number; a digit string
+// is taken too).
+type cwField struct {
+	name  string
+	str   func(u *record.Record) *[]byte
+	count func(u *record.Record) *record.Int
+}
+
+// cwFields are the keys that fill a field as they are, by name: AWS's
+// spellings, and the text line's names where they differ.
+var cwFields = func() map[string]cwField {
+	fields := map[string]cwField{}
+	for _, f := range []cwField{
+		{name: "bucket_name", str: func(u *record.Record) *[]byte { return &u.Bucket.Name }},
+		{name: "bucket_owner_id", str: func(u *record.Record) *[]byte { return &u.Bucket.Owner }},
+		{name: "remote_ip", str: func(u *record.Record) *[]byte { return &u.Client.IP }},
+		{name: "request_id", str: func(u *record.Record) *[]byte { return &u.Request.ID }},
+		{name: "operation", str: func(u *record.Record) *[]byte { return &u.Operation }},
+		{name: "key_name", str: func(u *record.Record) *[]byte { return &u.Object.Key }},
+		{name: "key", str: func(u *record.Record) *[]byte { return &u.Object.Key }},
+		{name: "error_code", str: func(u *record.Record) *[]byte { return &u.ErrorCode }},
+		{name: "referer", str: func(u *record.Record) *[]byte { return &u.Request.Referrer }},
+		{name: "referrer", str: func(u *record.Record) *[]byte { return &u.Request.Referrer }},
+		{name: "user_agent", str: func(u *record.Record) *[]byte { return &u.Client.UserAgent }},
+		{name: "version_id", str: func(u *record.Record) *[]byte { return &u.Object.VersionID }},
+		{name: "host_id", str: func(u *record.Record) *[]byte { return &u.Request.HostID }},
+		{name: "signature_version", str: func(u *record.Record) *[]byte { return &u.Request.SignatureVersion }},
+		{name: "cipher_suite", str: func(u *record.Record) *[]byte { return &u.Request.CipherSuite }},
+		{name: "authentication_type", str: func(u *record.Record) *[]byte { return &u.Request.AuthType }},
+		{name: "tls_version", str: func(u *record.Record) *[]byte { return &u.Request.TLSVersion }},
+		{name: "access_point_arn", str: func(u *record.Record) *[]byte { return &u.Request.AccessPointARN }},
+		{name: "http_status", count: func(u *record.Record) *record.Int { return &u.HTTPStatus }},
+		{name: "bytes_sent", count: func(u *record.Record) *record.Int { return &u.Request.BytesSent }},
+		{name: "object_size", count: func(u *record.Record) *record.Int { return &u.Object.Size }},
+		{name: "total_time", count: func(u *record.Record) *record.Int { return &u.Request.TotalTimeMS }},
+		{name: "turn_around_time", count: func(u *record.Record) *record.Int { return &u.Request.TurnaroundMS }},
+		{name: "turnaround_time", count: func(u *record.Record) *record.Int { return &u.Request.TurnaroundMS }},
+	} {
+		fields[f.name] = f
+	}
+	return fields
+}()
+
 // MapJSON fills u, which the caller has reset and given its Strings
 // mode, from one CloudWatch access-log object; keys is the scratch space
 // for the first-wins rule of repeated keys.
@@ -40,60 +84,26 @@ func (p *Parser) MapJSON(rec *jsondom.Value, keys *jsondom.Keys, u *record.Recor
 	p.members = p.members[:0]
 
 	for key, v := range keys.Unique(rec) {
+		if f, ok := cwFields[string(key)]; ok {
+			if f.str != nil {
+				*f.str(u) = m.Str(f.name, v)
+			} else {
+				*f.count(u) = m.Count(f.name, v)
+			}
+			continue
+		}
 		switch string(key) {
-		case "bucket_name":
-			u.Bucket.Name = m.Str("bucket_name", v)
 		case "bucket_arn":
 			bucketARN = m.Str("bucket_arn", v)
 			p.members = append(p.members, record.Member{Key: key, Value: v})
 		case "request_time":
 			requestTime = m.Str("request_time", v)
-		case "bucket_owner_id":
-			u.Bucket.Owner = m.Str("bucket_owner_id", v)
-		case "remote_ip":
-			u.Client.IP = m.Str("remote_ip", v)
 		case "requester":
 			requester, hasRequester = m.Str("requester", v), true
-		case "request_id":
-			u.Request.ID = m.Str("request_id", v)
-		case "operation":
-			u.Operation = m.Str("operation", v)
-		case "key_name", "key":
-			u.Object.Key = m.Str(string(key), v)
 		case "request_uri":
 			uri = m.Str("request_uri", v)
-		case "http_status":
-			u.HTTPStatus = m.Count("http_status", v)
-		case "error_code":
-			u.ErrorCode = m.Str("error_code", v)
-		case "bytes_sent":
-			u.Request.BytesSent = m.Count("bytes_sent", v)
-		case "object_size":
-			u.Object.Size = m.Count("object_size", v)
-		case "total_time":
-			u.Request.TotalTimeMS = m.Count("total_time", v)
-		case "turn_around_time", "turnaround_time":
-			u.Request.TurnaroundMS = m.Count(string(key), v)
-		case "referer", "referrer":
-			u.Request.Referrer = m.Str(string(key), v)
-		case "user_agent":
-			u.Client.UserAgent = m.Str("user_agent", v)
-		case "version_id":
-			u.Object.VersionID = m.Str("version_id", v)
-		case "host_id":
-			u.Request.HostID = m.Str("host_id", v)
-		case "signature_version":
-			u.Request.SignatureVersion = m.Str("signature_version", v)
-		case "cipher_suite":
-			u.Request.CipherSuite = m.Str("cipher_suite", v)
-		case "authentication_type":
-			u.Request.AuthType = m.Str("authentication_type", v)
 		case "host_header":
 			u.Request.Host = text.HostWithoutPort(m.Str("host_header", v))
-		case "tls_version":
-			u.Request.TLSVersion = m.Str("tls_version", v)
-		case "access_point_arn":
-			u.Request.AccessPointARN = m.Str("access_point_arn", v)
 		case "acl_required":
 			if v.Type() == jsondom.True || v.Type() == jsondom.False {
 				u.Request.ACLRequired = m.Bool("acl_required", v)

@@ -107,29 +107,26 @@ func hasVerb[S ~string | ~[]byte](name S, verb string) bool {
 	return len(name) == len(verb) || ('A' <= name[len(verb)] && name[len(verb)] <= 'Z')
 }
 
+// partitions are the ARN partitions other than aws, by the prefix of
+// their regions' names (us-isob- before us-iso-, which it starts with).
+var partitions = [...]struct{ prefix, name string }{
+	{"cn-", "aws-cn"}, {"us-gov-", "aws-us-gov"}, {"us-isob-", "aws-iso-b"}, {"us-iso-", "aws-iso"},
+	{"eu-isoe-", "aws-iso-e"}, {"us-isof-", "aws-iso-f"}, {"eusc-", "aws-eusc"},
+}
+
 // partitionOf returns the ARN partition of a region (aws-cn for cn-*,
 // aws-us-gov for us-gov-*, ...), else the principal's, else aws.
 func partitionOf(region, principalPartition []byte) string {
-	switch {
-	case bytes.HasPrefix(region, []byte("cn-")):
-		return "aws-cn"
-	case bytes.HasPrefix(region, []byte("us-gov-")):
-		return "aws-us-gov"
-	case bytes.HasPrefix(region, []byte("us-isob-")):
-		return "aws-iso-b"
-	case bytes.HasPrefix(region, []byte("us-iso-")):
-		return "aws-iso"
-	case bytes.HasPrefix(region, []byte("eu-isoe-")):
-		return "aws-iso-e"
-	case bytes.HasPrefix(region, []byte("us-isof-")):
-		return "aws-iso-f"
-	case bytes.HasPrefix(region, []byte("eusc-")):
-		return "aws-eusc"
+	for _, p := range partitions {
+		if bytes.HasPrefix(region, []byte(p.prefix)) {
+			return p.name
+		}
 	}
 	if len(region) == 0 {
-		switch string(principalPartition) {
-		case "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f", "aws-eusc":
-			return string(principalPartition)
+		for _, p := range partitions {
+			if string(principalPartition) == p.name {
+				return p.name
+			}
 		}
 	}
 	return "aws"

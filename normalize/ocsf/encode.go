@@ -52,17 +52,10 @@ func (e *Encoder) Encode(b []byte, u *record.Record) ([]byte, error) {
 	activity := ocsfActivity(u)
 	b = append(b, `{"activity_id":`...)
 	b = jsonw.AppendInt(b, int64(activity))
-	switch {
-	case activity != ocsfActivityOther:
+	if activity != ocsfActivityOther {
 		b = jsonw.ConstField(b, `,"activity_name":`, ocsfActivityCaption(activity))
-	case u.Action != "":
-		b = jsonw.ConstField(b, `,"activity_name":`, u.Action)
-	case len(text.Present(u.EventName)) > 0:
-		b = e.str(b, `,"activity_name":`, u.EventName)
-	case len(text.Present(u.Operation)) > 0:
-		b = e.str(b, `,"activity_name":`, u.Operation)
-	default:
-		b = jsonw.ConstField(b, `,"activity_name":`, "Other")
+	} else {
+		b = e.action(b, `,"activity_name":`, u, "Other")
 	}
 	b = intField(b, `,"category_uid":`, ocsfCategoryUID)
 	b = jsonw.ConstField(b, `,"category_name":`, "Application Activity")
@@ -111,16 +104,7 @@ func (e *Encoder) Encode(b []byte, u *record.Record) ([]byte, error) {
 	b = e.actor(b, u)
 
 	b, o = jsonw.OpenObj(b, `,"api":`)
-	switch {
-	case u.Action != "":
-		b = jsonw.ConstField(b, `,"operation":`, u.Action)
-	case len(text.Present(u.EventName)) > 0:
-		b = e.str(b, `,"operation":`, u.EventName)
-	case len(text.Present(u.Operation)) > 0:
-		b = e.str(b, `,"operation":`, u.Operation)
-	default:
-		b = jsonw.ConstField(b, `,"operation":`, ocsfUnknown)
-	}
+	b = e.action(b, `,"operation":`, u, ocsfUnknown)
 	b, oo := jsonw.OpenObj(b, `,"service":`)
 	b = e.str(b, `,"name":`, u.Service)
 	b = jsonw.CloseObj(b, oo)
@@ -165,6 +149,20 @@ func (e *Encoder) Encode(b []byte, u *record.Record) ([]byte, error) {
 	b = e.unmapped(b, u, urlWritten, methodWritten, ctResources)
 
 	return append(b, '}'), e.Err()
+}
+
+// action writes the record's action: the mapped one, else the one
+// logged, else the operation, else fallback.
+func (e *Encoder) action(b []byte, key string, u *record.Record, fallback string) []byte {
+	switch {
+	case u.Action != "":
+		return jsonw.ConstField(b, key, u.Action)
+	case len(text.Present(u.EventName)) > 0:
+		return e.str(b, key, u.EventName)
+	case len(text.Present(u.Operation)) > 0:
+		return e.str(b, key, u.Operation)
+	}
+	return jsonw.ConstField(b, key, fallback)
 }
 
 func (e *Encoder) now() time.Time {
@@ -281,20 +279,16 @@ func (e *Encoder) actor(b []byte, u *record.Record) []byte {
 		case p.Type == record.PrincipalAnonymous:
 			b = jsonw.ConstField(b, `,"uid":`, "ANONYMOUS_PRINCIPAL") // CloudTrail's spelling
 		}
-		switch {
-		case len(p.UserName) > 0:
-			b = e.str(b, `,"name":`, p.UserName)
-			use.name = "user_name"
-		case len(p.SessionName) > 0:
-			b = e.str(b, `,"name":`, p.SessionName)
-			use.name = "session_name"
-		case len(p.RoleName) > 0:
-			b = e.str(b, `,"name":`, p.RoleName)
-			use.name = "role_name"
-		case len(p.Service) > 0:
-			b = e.str(b, `,"name":`, p.Service)
-			use.name = "service"
-			use.service = true
+		// The name is the first the principal has of these.
+		for _, n := range [...]struct {
+			v    []byte
+			from string
+		}{{p.UserName, "user_name"}, {p.SessionName, "session_name"}, {p.RoleName, "role_name"}, {p.Service, "service"}} {
+			if len(n.v) > 0 {
+				b = e.str(b, `,"name":`, n.v)
+				use.name, use.service = n.from, n.from == "service"
+				break
+			}
 		}
 		b = e.account(b, `,"account":`, p.AccountID)
 		if len(p.ARN) == 0 && len(p.PrincipalID) == 0 && len(p.CanonicalID) == 0 &&
@@ -564,18 +558,9 @@ func (e *Encoder) unmapped(b []byte, u *record.Record, urlWritten, methodWritten
 	if !urlWritten {
 		b = e.str(b, `,"uri":`, u.Request.URI)
 	}
-	b = jsonw.IntField(b, `,"bytes_sent":`, u.Request.BytesSent)
-	b = jsonw.IntField(b, `,"total_time_ms":`, u.Request.TotalTimeMS)
-	b = jsonw.IntField(b, `,"turnaround_ms":`, u.Request.TurnaroundMS)
-	b = e.str(b, `,"signature_version":`, u.Request.SignatureVersion)
-	b = e.str(b, `,"auth_type":`, u.Request.AuthType)
-	b = e.str(b, `,"tls_version":`, u.Request.TLSVersion)
-	b = e.str(b, `,"cipher_suite":`, u.Request.CipherSuite)
-	b = jsonw.BoolField(b, `,"acl_required":`, u.Request.ACLRequired)
-	// OCSF has no slot for the region a request came from (cloud.region
-	// is the bucket's).
-	b = e.str(b, `,"source_region":`, u.Request.SourceRegion)
-	b = e.str(b, `,"vpc_endpoint_id":`, u.Request.VPCEndpointID)
+	// The access point is a resource; OCSF has no slot for the region a
+	// request came from (cloud.region is the bucket's).
+	b = unified.RequestDetails(b, e.Mode()&^redact.ModePlain, &u.Request, false)
 	b = jsonw.CloseObj(b, rm)
 
 	if c := u.CloudTrail; c != nil {

@@ -114,7 +114,7 @@ func secretName(name []byte, param bool) bool {
 	if len(name) == 0 {
 		return false
 	}
-	if !hasEscape(name) {
+	if !hasEither(name, '%', '\\') { // no escape
 		return plainSecretName(name)
 	}
 	if len(name) > nameWindow {
@@ -154,11 +154,11 @@ func plainSecretName(name []byte) bool {
 	return false
 }
 
-// hasEscape reports whether name holds a '%' or '\\' (names are short,
-// where a loop beats a call).
-func hasEscape(name []byte) bool {
-	for _, c := range name {
-		if c == '%' || c == '\\' {
+// hasEither reports whether s holds a or b (for short text, where a loop
+// beats two calls).
+func hasEither(s []byte, a, b byte) bool {
+	for _, c := range s {
+		if c == a || c == b {
 			return true
 		}
 	}
@@ -277,12 +277,7 @@ func nextSecretValue(s []byte, from int) secretSpan {
 // s[from:]. Every such value follows '=', so it jumps from '=' to '=' (a
 // vectorized search) and looks back for the name.
 func nextQuerySecret(s []byte, from int) secretSpan {
-	for from < len(s) {
-		eq := bytes.IndexByte(s[from:], '=')
-		if eq < 0 {
-			break
-		}
-		eq += from
+	for eq := indexFrom(s, from, '='); eq >= 0; eq = indexFrom(s, from, '=') {
 		from = eq + 1
 		if !secretNameBefore(s, eq) {
 			continue
@@ -329,18 +324,23 @@ func secretNameBefore(s []byte, eq int) bool {
 // "key": value. It anchors on each ':' (a vectorized search) and looks
 // back for the quoted key.
 func nextJSONSecret(s []byte, from int) secretSpan {
-	for from < len(s) {
-		colon := bytes.IndexByte(s[from:], ':')
-		if colon < 0 {
-			break
-		}
-		colon += from
-		from = colon + 1
+	for colon := indexFrom(s, from, ':'); colon >= 0; colon = indexFrom(s, colon+1, ':') {
 		if sp := jsonSecretAt(s, colon); sp.start >= 0 {
 			return sp
 		}
 	}
 	return noSpan
+}
+
+// indexFrom is the index of the first c in s[from:], or -1.
+func indexFrom(s []byte, from int, c byte) int {
+	if from >= len(s) {
+		return -1
+	}
+	if i := bytes.IndexByte(s[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
 }
 
 // jsonSecretAt returns the value after the colon at s[colon] when the

@@ -371,7 +371,7 @@ func AppendText(dst, s []byte, escape, levels bool) []byte {
 		ls.release()
 		return dst
 	}
-	if len(s) <= shortText && !hasAnchor(s) {
+	if len(s) <= shortText && !hasEither(s, '=', ':') { // every secret value follows one
 		return appendText(dst, s, escape) // most fields: no '=' or ':' to look behind
 	}
 	pos := 0
@@ -391,17 +391,6 @@ func AppendText(dst, s []byte, escape, levels bool) []byte {
 // shortText bounds the texts hasAnchor looks at: for those, one loop
 // costs less than the two searches of the scanners.
 const shortText = 48
-
-// hasAnchor reports whether s holds a '=' or ':', after which every
-// secret value of text that needs no decoding follows.
-func hasAnchor(s []byte) bool {
-	for _, c := range s {
-		if c == '=' || c == ':' {
-			return true
-		}
-	}
-	return false
-}
 
 // HasSecret reports whether AppendText would mask anything.
 func HasSecret(s []byte, levels bool) bool {

@@ -108,17 +108,7 @@ func (e *Encoder) Encode(b []byte, u *record.Record) ([]byte, error) {
 		b = m.Value(b, w.Lower(u.Request.Host)) // lower case keeps plain text plain
 	}
 	b = m.Str(b, `,"referrer":`, u.Request.Referrer)
-	b = jsonw.IntField(b, `,"bytes_sent":`, u.Request.BytesSent)
-	b = jsonw.IntField(b, `,"total_time_ms":`, u.Request.TotalTimeMS)
-	b = jsonw.IntField(b, `,"turnaround_ms":`, u.Request.TurnaroundMS)
-	b = m.Str(b, `,"signature_version":`, u.Request.SignatureVersion)
-	b = m.Str(b, `,"auth_type":`, u.Request.AuthType)
-	b = m.Str(b, `,"tls_version":`, u.Request.TLSVersion)
-	b = m.Str(b, `,"cipher_suite":`, u.Request.CipherSuite)
-	b = m.Str(b, `,"access_point_arn":`, u.Request.AccessPointARN)
-	b = jsonw.BoolField(b, `,"acl_required":`, u.Request.ACLRequired)
-	b = m.Str(b, `,"source_region":`, u.Request.SourceRegion)
-	b = m.Str(b, `,"vpc_endpoint_id":`, u.Request.VPCEndpointID)
+	b = RequestDetails(b, m, &u.Request, true)
 	b = jsonw.CloseObj(b, o)
 
 	if u.CloudTrail != nil {
@@ -178,6 +168,25 @@ func (e *Encoder) encodeCloudTrail(b []byte, m redact.Mode, c *record.CloudTrail
 	b = w.JSONField(b, `,"tls_details":`, c.TLSDetails)
 	b = w.JSONField(b, `,"session_credential_from_console":`, c.SessionCredentialFromConsole)
 	return jsonw.CloseObj(b, o)
+}
+
+// RequestDetails writes the request's fields from bytes_sent on, as the
+// unified record's "request" object has them (OCSF's unmapped.request
+// too), with or without the access point; strings in m.
+func RequestDetails(b []byte, m redact.Mode, q *record.Request, accessPoint bool) []byte {
+	b = jsonw.IntField(b, `,"bytes_sent":`, q.BytesSent)
+	b = jsonw.IntField(b, `,"total_time_ms":`, q.TotalTimeMS)
+	b = jsonw.IntField(b, `,"turnaround_ms":`, q.TurnaroundMS)
+	b = m.Str(b, `,"signature_version":`, q.SignatureVersion)
+	b = m.Str(b, `,"auth_type":`, q.AuthType)
+	b = m.Str(b, `,"tls_version":`, q.TLSVersion)
+	b = m.Str(b, `,"cipher_suite":`, q.CipherSuite)
+	if accessPoint {
+		b = m.Str(b, `,"access_point_arn":`, q.AccessPointARN)
+	}
+	b = jsonw.BoolField(b, `,"acl_required":`, q.ACLRequired)
+	b = m.Str(b, `,"source_region":`, q.SourceRegion)
+	return m.Str(b, `,"vpc_endpoint_id":`, q.VPCEndpointID)
 }
 
 // RetainedBytes is the capacity of the scratch space the Encoder keeps

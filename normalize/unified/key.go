@@ -12,52 +12,43 @@ import (
 // record itself for the usual scalar paths, by reading its encoded
 // unified JSON for any other.
 type KeyFinder struct {
-	path   string
+	fast   func(u *record.Record) []byte // when the record holds the path
 	steps  []string
 	parser jsondom.Parser // the encoded record, for uncommon paths
 }
 
 // NewKeyFinder returns a KeyFinder for path; "" finds nothing.
 func NewKeyFinder(path string) KeyFinder {
-	return KeyFinder{path: path, steps: strings.Split(path, ".")}
+	return KeyFinder{fast: fastKeys[path], steps: strings.Split(path, ".")}
 }
 
-// Fast reports whether Find answers from the record without reading the
-// encoded JSON (which may then be nil).
-func (k *KeyFinder) Fast() bool {
-	switch k.path {
-	case "correlation_id", "bucket.name", "request.id", "bucket.owner", "account_id",
-		"principal.arn", "client.ip", "source", "action":
-		return true
-	}
-	return false
-}
-
-// Find returns the value at the path in u, whose unified encoding is
-// encoded; a string's bytes, any other value's JSON, or nil.
-func (k *KeyFinder) Find(u *record.Record, encoded []byte) []byte {
-	switch k.path {
-	case "correlation_id":
-		return u.CorrelationID
-	case "bucket.name":
-		return u.Bucket.Name
-	case "request.id":
-		return u.Request.ID
-	case "bucket.owner":
-		return u.Bucket.Owner
-	case "account_id":
-		return u.AccountID
-	case "principal.arn":
-		return u.Principal.ARN
-	case "client.ip":
-		return u.Client.IP
-	case "source":
-		return []byte(u.Source.String())
-	case "action":
+// fastKeys are the paths Find answers from the record itself.
+var fastKeys = map[string]func(u *record.Record) []byte{
+	"correlation_id": func(u *record.Record) []byte { return u.CorrelationID },
+	"bucket.name":    func(u *record.Record) []byte { return u.Bucket.Name },
+	"request.id":     func(u *record.Record) []byte { return u.Request.ID },
+	"bucket.owner":   func(u *record.Record) []byte { return u.Bucket.Owner },
+	"account_id":     func(u *record.Record) []byte { return u.AccountID },
+	"principal.arn":  func(u *record.Record) []byte { return u.Principal.ARN },
+	"client.ip":      func(u *record.Record) []byte { return u.Client.IP },
+	"source":         func(u *record.Record) []byte { return []byte(u.Source.String()) },
+	"action": func(u *record.Record) []byte {
 		if u.Action == "" {
 			return u.EventName
 		}
 		return []byte(u.Action)
+	},
+}
+
+// Fast reports whether Find answers from the record without reading the
+// encoded JSON (which may then be nil).
+func (k *KeyFinder) Fast() bool { return k.fast != nil }
+
+// Find returns the value at the path in u, whose unified encoding is
+// encoded; a string's bytes, any other value's JSON, or nil.
+func (k *KeyFinder) Find(u *record.Record, encoded []byte) []byte {
+	if k.fast != nil {
+		return k.fast(u)
 	}
 	v, err := k.parser.ParseBytes(encoded)
 	if err != nil {
