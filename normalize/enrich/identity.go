@@ -12,13 +12,21 @@ import (
 // so that a caller's append copies instead of writing into the shared array.
 var s3ServicePrincipal = []byte("s3.amazonaws.com")[:len("s3.amazonaws.com"):len("s3.amazonaws.com")]
 
+// serviceAccounts are the words AWS writes in an IAM ARN's account field
+// for identities of its own services, with the service's principal. Like
+// s3ServicePrincipal, each has its length as capacity.
+var serviceAccounts = map[string][]byte{
+	"cloudfront": []byte("cloudfront.amazonaws.com")[:len("cloudfront.amazonaws.com"):len("cloudfront.amazonaws.com")],
+}
+
 // minCanonicalIDLen is the shortest all-hex requester taken for a canonical
 // user id: 64 hex is today's form, 32 an old one, CloudFront logs 96.
 const minCanonicalIDLen = 32
 
 // ParseRequester fills p from an access-log Requester field (field 5).
 // It sets what it derives and clears nothing, so p should start zero.
-// Every slice it stores aliases s, except Service for "AmazonS3".
+// Every slice it stores aliases s, except a Service of AmazonS3 or of
+// serviceAccounts, which are constants.
 func ParseRequester(s []byte, p *record.Principal) {
 	switch {
 	case len(s) == 0 || (len(s) == 1 && s[0] == '-'):
@@ -81,6 +89,17 @@ func ParseARN(s []byte, p *record.Principal) bool {
 
 	setIfEmpty(&p.ARN, s)
 	setIfEmpty(&p.Partition, partition)
+	if svc := serviceAccounts[string(account)]; svc != nil && string(service) == "iam" {
+		// An identity a service keeps under its own name instead of an
+		// account (arn:aws:iam::cloudfront:user/CloudFront Origin Access
+		// Identity E2...): the service is the requester, on its own.
+		setTypeIfEmpty(p, record.PrincipalAWSService)
+		setIfEmpty(&p.Service, svc)
+		if kind, path, _ := cutField(resource, '/'); string(kind) == "user" {
+			setIfEmpty(&p.UserName, lastPathSegment(path))
+		}
+		return true
+	}
 	setIfEmpty(&p.AccountID, account)
 
 	switch string(service) {
