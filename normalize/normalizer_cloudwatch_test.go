@@ -122,7 +122,7 @@ func TestCloudWatchAccessLogForms(t *testing.T) {
 	rejects := []struct{ in, reason string }{
 		{`{"schema_version_id":"V_1_0","request_id":"R","operation":"REST.GET.OBJECT","http_status":"200x"}`, "http_status"},
 		{`{"schema_version_id":"V_1_0","request_id":"R","operation":"REST.GET.OBJECT","http_status":700}`, "not an HTTP status"},
-		{`{"schema_version_id":"V_1_0","request_id":"R","operation":"REST.GET.OBJECT","bytes_sent":-1}`, "bytes_sent"},
+		{`{"schema_version_id":"V_1_0","request_id":"R","operation":"REST.GET.OBJECT","bytes_sent_size":-1}`, "bytes_sent_size"},
 		{`{"schema_version_id":"V_1_0","request_id":7,"operation":"REST.GET.OBJECT"}`, "request_id"},
 		{`{"schema_version_id":"V_1_0","request_time":"yesterday"}`, "request_time"},
 	}

@@ -37,8 +37,9 @@ type cwField struct {
 	count func(u *record.Record) *record.Int
 }
 
-// cwFields are the keys that fill a field as they are, by name: AWS's
-// spellings, and the text line's names where they differ.
+// cwFields are the keys that fill a field as they are, by name, as AWS
+// spells them ("Log format in CloudWatch Logs" of the S3 user guide:
+// bytes_sent_size, total_duration, turn_around_duration, referer).
 var cwFields = func() map[string]cwField {
 	fields := map[string]cwField{}
 	for _, f := range []cwField{
@@ -48,10 +49,8 @@ var cwFields = func() map[string]cwField {
 		{name: "request_id", str: func(u *record.Record) *[]byte { return &u.Request.ID }},
 		{name: "operation", str: func(u *record.Record) *[]byte { return &u.Operation }},
 		{name: "key_name", str: func(u *record.Record) *[]byte { return &u.Object.Key }},
-		{name: "key", str: func(u *record.Record) *[]byte { return &u.Object.Key }},
 		{name: "error_code", str: func(u *record.Record) *[]byte { return &u.ErrorCode }},
 		{name: "referer", str: func(u *record.Record) *[]byte { return &u.Request.Referrer }},
-		{name: "referrer", str: func(u *record.Record) *[]byte { return &u.Request.Referrer }},
 		{name: "user_agent", str: func(u *record.Record) *[]byte { return &u.Client.UserAgent }},
 		{name: "version_id", str: func(u *record.Record) *[]byte { return &u.Object.VersionID }},
 		{name: "host_id", str: func(u *record.Record) *[]byte { return &u.Request.HostID }},
@@ -61,11 +60,10 @@ var cwFields = func() map[string]cwField {
 		{name: "tls_version", str: func(u *record.Record) *[]byte { return &u.Request.TLSVersion }},
 		{name: "access_point_arn", str: func(u *record.Record) *[]byte { return &u.Request.AccessPointARN }},
 		{name: "http_status", count: func(u *record.Record) *record.Int { return &u.HTTPStatus }},
-		{name: "bytes_sent", count: func(u *record.Record) *record.Int { return &u.Request.BytesSent }},
+		{name: "bytes_sent_size", count: func(u *record.Record) *record.Int { return &u.Request.BytesSent }},
 		{name: "object_size", count: func(u *record.Record) *record.Int { return &u.Object.Size }},
-		{name: "total_time", count: func(u *record.Record) *record.Int { return &u.Request.TotalTimeMS }},
-		{name: "turn_around_time", count: func(u *record.Record) *record.Int { return &u.Request.TurnaroundMS }},
-		{name: "turnaround_time", count: func(u *record.Record) *record.Int { return &u.Request.TurnaroundMS }},
+		{name: "total_duration", count: func(u *record.Record) *record.Int { return &u.Request.TotalTimeMS }},
+		{name: "turn_around_duration", count: func(u *record.Record) *record.Int { return &u.Request.TurnaroundMS }},
 	} {
 		fields[f.name] = f
 	}
