@@ -228,7 +228,7 @@ func baselineAccessLog(line string) ([]byte, error) {
 }
 
 // baselinePrincipal fills principal from the Requester field by splitting
-// the ARN, as REFERENCE.md section 4 describes.
+// the ARN by its documented parts.
 func baselinePrincipal(p map[string]any, requester string) {
 	switch {
 	case requester == "-" || requester == "":

@@ -14,7 +14,8 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
-// Access-log field positions (REFERENCE.md section 1), counted from 1.
+// Access-log field positions, counted from 1, as AWS's "Amazon S3 server
+// access log format" numbers them.
 const (
 	fieldBucketOwner = 1 + iota
 	fieldBucket

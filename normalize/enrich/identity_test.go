@@ -34,7 +34,7 @@ func TestParseRequester(t *testing.T) {
 		want            principalView
 		roleARN         string // what AppendRoleARN builds
 	}{
-		// REFERENCE.md section 4, row by row.
+		// Every requester form of the access log, one row each.
 		{
 			name:      "assumed role",
 			requester: "arn:aws:sts::123456789012:assumed-role/ADFS-Dev/bob@example.com",

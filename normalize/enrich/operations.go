@@ -49,9 +49,11 @@ func getOrList(getAction, listAction string) opEntry {
 // does not log (CORS preflight): known, but without an action.
 func noEvent(readOnly bool) opEntry { return opEntry{readOnly: readOnly} }
 
-// operationTable maps access-log operations to CloudTrail eventNames
-// (REFERENCE.md section 2). WEBSITE.* and SOAP.METHOD.RESOURCE are looked up
-// under their REST.* name.
+// operationTable maps access-log operations to CloudTrail eventNames. The
+// codes are the ones AWS's log-format, lifecycle and ACL pages name and the
+// REST.METHOD.RESOURCE codes of every S3 API; the actions are CloudTrail's
+// eventNames, which are not always the API's name (PutBucketLifecycle).
+// WEBSITE.* and SOAP.METHOD.RESOURCE are looked up under their REST.* name.
 var operationTable = map[string]opEntry{
 	// Objects.
 	"REST.GET.OBJECT":               readOp("GetObject"),

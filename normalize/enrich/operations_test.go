@@ -22,7 +22,7 @@ func TestLookupOperation(t *testing.T) {
 		op, key, uri string
 		want         want
 	}{
-		// REFERENCE.md section 2, row by row.
+		// The operation map, row by row.
 		{"REST.GET.OBJECT", objKey, "GET /b/photos/2019/cat.jpg HTTP/1.1", read("GetObject")},
 		{"WEBSITE.GET.OBJECT", objKey, "GET /photos/2019/cat.jpg HTTP/1.1", read("GetObject")},
 		{"REST.HEAD.OBJECT", objKey, noURI, read("HeadObject")},
@@ -274,8 +274,9 @@ func BenchmarkLookupOperation(b *testing.B) {
 }
 
 // TestEveryDocumentedOperation lists every operation code the table
-// knows (REFERENCE.md section 2, the S3 lifecycle actions, SOAP, and the
-// service-side S3.COMPUTE.OBJECT.CHECKSUM of Batch Operations) with its
+// knows (the REST, WEBSITE, BATCH and SOAP forms of AWS's log format page,
+// the lifecycle S3.* actions of its lifecycle page, and the service-side
+// S3.COMPUTE.OBJECT.CHECKSUM of Batch Operations) with its
 // CloudTrail action for a bucket-level request ("" when there is none), so
 // a code that goes missing or changes action fails here, and a code added
 // to the table must be added here.

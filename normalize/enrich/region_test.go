@@ -10,7 +10,7 @@ func TestHostRegion(t *testing.T) {
 	tests := []struct {
 		name, host, want string // want "" means nil
 	}{
-		// REFERENCE.md section 3, row by row.
+		// Every Host header form of S3's endpoints, one row each.
 		{"virtual-hosted", "amzn-s3-demo-bucket1.s3.us-west-2.amazonaws.com", "us-west-2"},
 		{"path-style", "s3.us-west-2.amazonaws.com", "us-west-2"},
 		{"legacy dash virtual-hosted", "mybucket.s3-eu-west-1.amazonaws.com", "eu-west-1"},
