@@ -14,6 +14,7 @@ import (
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
 	"github.com/vmihailenco/msgpack/v5"
@@ -592,11 +593,11 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 	b := st.buf
 	off := len(b)
 	b = append(b, `{"reason":`...)
-	b = appendJSONString(b, []byte(reason))
+	b = jsonw.AppendString(b, []byte(reason))
 	b = append(b, `,"tag":`...)
 	// The tag can come from input too (a file name), so it is masked alike.
 	st.red = redact.Append(st.red[:0], []byte(st.tag))
-	b = appendJSONString(b, truncateUTF8(st.red, maxTagBytes))
+	b = jsonw.AppendString(b, truncateUTF8(st.red, maxTagBytes))
 	b = append(b, `,"time":"`...)
 	b = st.evTime.UTC().AppendFormat(b, time.RFC3339Nano)
 	b = append(b, `","source":"`...)
@@ -616,11 +617,11 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 		b = append(b, `","input_encoding":"base64"`...)
 	} else {
 		st.red = redact.Append(st.red[:0], input)
-		b, cut = appendJSONStringLimit(b, st.red, limit)
+		b, cut = jsonw.AppendStringLimit(b, st.red, limit)
 	}
 	if cut {
 		b = append(b, `,"input_truncated":true,"input_size":`...)
-		b = strconv.AppendInt(b, int64(len(input)), 10)
+		b = jsonw.AppendInt(b, int64(len(input)))
 	}
 	b = append(b, '}')
 	st.buf = b

@@ -7,7 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
 )
 
 // appendJSON transcodes one msgpack value at r into JSON appended to dst,
@@ -61,7 +62,7 @@ func appendJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		return appendJSONString(dst, s), nil
+		return jsonw.AppendString(dst, s), nil
 	case isExtCode(c):
 		typ, data, err := r.ext()
 		if err != nil {
@@ -131,7 +132,7 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 		if err != nil {
 			return dst, err
 		}
-		return appendJSONString(dst, s), nil
+		return jsonw.AppendString(dst, s), nil
 	}
 	start := len(dst)
 	if dst, err = appendJSON(dst, r, depth); err != nil {
@@ -139,7 +140,7 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	}
 	// Re-quote the scalar's text as a string.
 	text := append([]byte(nil), dst[start:]...)
-	return appendJSONString(dst[:start], text), nil
+	return jsonw.AppendString(dst[:start], text), nil
 }
 
 // extTime decodes the two time extensions a record can carry: Fluent Bit's
@@ -179,87 +180,6 @@ func transcodeMap(dst, body []byte) ([]byte, error) {
 		err = fmt.Errorf("%w: %d trailing bytes", errInvalid, len(body)-r.off)
 	}
 	return out, err
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonSafe marks the ASCII bytes a JSON string can carry unescaped.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a quoted JSON string with invalid UTF-8
-// replaced by U+FFFD, so the output is always valid JSON and valid UTF-8.
-func appendJSONString(dst, s []byte) []byte {
-	dst, _ = appendJSONStringLimit(dst, s, math.MaxInt)
-	return dst
-}
-
-// appendJSONStringLimit is appendJSONString that stops before the escaped
-// content would exceed limit bytes, on a character boundary. It reports
-// whether it had to cut.
-func appendJSONStringLimit(dst, s []byte, limit int) ([]byte, bool) {
-	dst = append(dst, '"')
-	budget := limit
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf && jsonSafe[c] {
-			if budget == 0 {
-				return append(append(dst, s[start:i]...), '"'), true
-			}
-			budget--
-			i++
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		c := s[i]
-		if c < utf8.RuneSelf {
-			var esc []byte
-			switch c {
-			case '"':
-				esc = []byte(`\"`)
-			case '\\':
-				esc = []byte(`\\`)
-			case '\n':
-				esc = []byte(`\n`)
-			case '\r':
-				esc = []byte(`\r`)
-			case '\t':
-				esc = []byte(`\t`)
-			default:
-				esc = []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]}
-			}
-			if len(esc) > budget {
-				return append(dst, '"'), true
-			}
-			budget -= len(esc)
-			dst = append(dst, esc...)
-			i++
-			start = i
-			continue
-		}
-		rn, size := utf8.DecodeRune(s[i:])
-		var enc []byte
-		switch {
-		case rn == utf8.RuneError && size == 1:
-			enc = []byte(`\ufffd`)
-		case rn == '\u2028' || rn == '\u2029': // valid JSON, but not in JavaScript strings
-			enc = []byte{'\\', 'u', '2', '0', '2', hexDigits[rn&0xf]}
-		default:
-			enc = s[i : i+size]
-		}
-		if len(enc) > budget {
-			return append(dst, '"'), true
-		}
-		budget -= len(enc)
-		dst = append(dst, enc...)
-		i += size
-		start = i
-	}
-	return append(append(dst, s[start:]...), '"'), false
 }
 
 // isContainerCode tells msgpack maps and arrays from everything else.
