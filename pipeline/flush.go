@@ -414,13 +414,6 @@ func (p *Pipeline) processRecord(st *flushState, rec *Record) {
 	}
 }
 
-// strValue decodes a str/bin value from its raw msgpack bytes.
-func strValue(raw []byte) []byte {
-	r := mpReader{b: raw}
-	s, _ := r.str()
-	return s
-}
-
 // routeBody detects what a record is and hands it to the normalizer: a
 // line under a log key (the configured source hint applies), a record that
 // already carries CloudTrail fields or a CloudTrail envelope (transcoded to
@@ -433,47 +426,42 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 		return
 	}
 	best := len(p.logKeys) // index in LogKeys of the log key found so far
-	var logVal, region []byte
+	var logLine, logMap, region []byte
 	var cloudTrail, detailType, detail, messageType, logEvents bool
 	for range n {
-		kc, err := r.peek()
-		if err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-			return
-		}
-		var key []byte
-		if isStrCode(kc) {
-			key, err = r.str()
-		} else {
-			err = r.skip() // a non-string key is never one we look for
+		k, err := r.value()
+		if err == nil {
+			err = r.skipItems(k.items()) // a map or array key is never one we look for
 		}
 		vstart := r.off
-		var vc byte
+		var v val
 		if err == nil {
-			vc, err = r.peek()
+			v, err = r.value()
 		}
 		if err == nil {
-			err = r.skip()
+			err = r.skipItems(v.items())
 		}
 		if err != nil {
 			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
-		if key == nil {
+		if k.kind != kindStr {
 			continue
 		}
-		val := body[vstart:r.off]
-		isStr := isStrCode(vc)
+		key := k.data
 		for j := 0; j < best; j++ {
 			if bytes.Equal(key, p.logKeys[j]) {
-				if isStr || isMapCode(vc) {
-					best, logVal = j, val
+				switch v.kind {
+				case kindStr:
+					best, logLine, logMap = j, v.data, nil
+				case kindMap:
+					best, logLine, logMap = j, nil, body[vstart:r.off]
 				}
 				break
 			}
 		}
-		if isStr && p.regionKey != nil && bytes.Equal(key, p.regionKey) {
-			region = strValue(val)
+		if v.kind == kindStr && p.regionKey != nil && bytes.Equal(key, p.regionKey) {
+			region = v.data
 		}
 		switch string(key) {
 		case "eventVersion", "eventSource", "eventName", "userIdentity", "Records",
@@ -492,10 +480,10 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 		}
 	}
 	switch {
-	case logVal != nil && isStrCode(logVal[0]):
-		p.normalizeFn(st.n, strValue(logVal), p.hint, region, st.emitFn)
-	case logVal != nil: // a map under the log key: its JSON is the document
-		if st.tmp, err = transcodeMap(st.tmp[:0], logVal); err != nil {
+	case logLine != nil:
+		p.normalizeFn(st.n, logLine, p.hint, region, st.emitFn)
+	case logMap != nil: // a map under the log key: its JSON is the document
+		if st.tmp, err = transcodeMap(st.tmp[:0], logMap); err != nil {
 			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
 			return
 		}
