@@ -17,7 +17,6 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Reasons a record is dead-lettered without reaching the normalizer.
@@ -29,7 +28,6 @@ const (
 	reasonInternal  = "internal error: %v"
 	reasonEmpty     = "empty record"
 	reasonEmptyOut  = "normalizer emitted an empty record"
-	reasonBadFields = "cannot encode record fields: %v"
 	maxReasonBytes  = 1024
 	maxReasonHeader = 256
 	maxTagBytes     = 256
@@ -145,9 +143,6 @@ type flushState struct {
 	tmp []byte // JSON of the record being processed
 	red []byte // redaction scratch
 
-	encBuf bytes.Buffer
-	enc    *msgpack.Encoder
-
 	in      int64
 	dropped int64 // since the last piece
 	// droppedBy splits dropped by the reason class of the record.
@@ -163,8 +158,6 @@ type flushState struct {
 func (p *Pipeline) newState() *flushState {
 	st := &flushState{p: p, n: normalize.New(p.nopts)}
 	st.emitFn = st.emit
-	st.enc = msgpack.NewEncoder(&st.encBuf)
-	st.enc.SetSortMapKeys(true)
 	return st
 }
 
@@ -209,15 +202,12 @@ func (st *flushState) trim() {
 	if cap(st.red) > maxRetainedBytes {
 		st.red = nil
 	}
-	if st.encBuf.Cap() > maxRetainedBytes {
-		st.encBuf = bytes.Buffer{}
-	}
 	st.n.Trim(maxRetainedNormalizer)
 }
 
 // retainedBytes is the capacity st keeps between flushes.
 func (st *flushState) retainedBytes() int {
-	return cap(st.buf) + cap(st.tmp) + cap(st.red) + st.encBuf.Cap() +
+	return cap(st.buf) + cap(st.tmp) + cap(st.red) +
 		cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) + cap(st.pend)*int(unsafe.Sizeof(pending{})) +
 		st.n.RetainedBytes()
 }
@@ -395,23 +385,13 @@ func (p *Pipeline) processRecord(st *flushState, rec *Record) {
 	if st.evTime.IsZero() {
 		st.evTime = st.now
 	}
-	switch {
-	case rec.Line != nil:
-		p.guard(st, rec.Line, false, func() {
-			p.normalizeFn(st.n, rec.Line, p.hint, nil, st.emitFn)
-		})
-	case rec.Fields != nil:
-		st.encBuf.Reset()
-		if err := st.enc.Encode(rec.Fields); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadFields, err),
-				fmt.Appendf(nil, "%v", rec.Fields), false)
-			return
-		}
-		body := st.encBuf.Bytes()
-		p.guard(st, body, true, func() { p.routeBody(st, body) })
-	default:
+	if rec.Line == nil {
 		p.deadLetter(st, normalize.SourceAuto, classEmpty, reasonEmpty, nil, false)
+		return
 	}
+	p.guard(st, rec.Line, false, func() {
+		p.normalizeFn(st.n, rec.Line, p.hint, nil, st.emitFn)
+	})
 }
 
 // routeBody detects what a record is and hands it to the normalizer: a

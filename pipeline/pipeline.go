@@ -16,16 +16,13 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Record is one already-decoded input for FlushRecords. Line wins when set:
-// it is the raw text (an access-log line or a CloudTrail JSON document), as
-// if found under the first Log_Key. Otherwise Fields is the record's map,
-// treated exactly like a decoded Fluent Bit record (log keys, Region_Key,
-// CloudTrail fields, envelopes); its keys are taken in sorted order. Time
-// zero means now.
+// Record is one input for FlushRecords: Line is the raw text (an
+// access-log line or a CloudTrail JSON document), as if found under the
+// first Log_Key; a record without one is dead-lettered as empty. Time zero
+// means now.
 type Record struct {
-	Time   time.Time
-	Line   []byte
-	Fields map[string]any
+	Time time.Time
+	Line []byte
 }
 
 type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.Source, recordRegion []byte, emit func(*normalize.Output))

@@ -504,41 +504,55 @@ func TestFlushRecords(t *testing.T) {
 	recs := []Record{
 		{Time: t0, Line: []byte("GET a")},
 		{Line: []byte("bad x")},
-		{Fields: map[string]any{"eventName": "GetObject", "eventVersion": "1.08", "aws_region": "us-west-2"}},
-		{Fields: map[string]any{"log": "via fields"}},
-		{Fields: map[string]any{"other": true}},
-		{Fields: map[string]any{"ch": make(chan int)}}, // cannot encode
 		{},
 	}
 	if st := p.FlushRecords(recs, "cli"); st != StatusOK {
 		t.Fatalf("FlushRecords = %v", st)
 	}
-	if s.count() != 7 {
-		t.Fatalf("%d messages for 7 records", s.count())
+	if s.count() != 3 {
+		t.Fatalf("%d messages for 3 records", s.count())
 	}
 	m := s.msgs
-	if m[0].Topic != topicS3 || m[1].Topic != topicDLQ || m[2].Topic != topicCT || m[3].Topic != topicS3 ||
-		m[4].Topic != topicDLQ || m[5].Topic != topicDLQ || m[6].Topic != topicDLQ {
-		t.Errorf("topics %v %v %v %v %v %v %v", m[0].Topic, m[1].Topic, m[2].Topic, m[3].Topic, m[4].Topic, m[5].Topic, m[6].Topic)
-	}
-	if !bytes.Contains(m[2].Value, []byte(`"region":"us-west-2"`)) ||
-		!bytes.Contains(m[2].Value, []byte(`{\"aws_region\":\"us-west-2\",\"eventName\":\"GetObject\",\"eventVersion\":\"1.08\"}`)) {
-		t.Errorf("fields record %s", m[2].Value)
+	if m[0].Topic != topicS3 || m[1].Topic != topicDLQ || m[2].Topic != topicDLQ {
+		t.Errorf("topics %v %v %v", m[0].Topic, m[1].Topic, m[2].Topic)
 	}
 	if d := decodeDLQ(t, m[1].Value); d.Input != "bad x" {
 		t.Errorf("rejected line input %q", d.Input)
 	}
-	if d := decodeDLQ(t, m[6].Value); d.Reason != "empty record" {
+	if d := decodeDLQ(t, m[2].Value); d.Reason != "empty record" {
 		t.Errorf("empty record reason %q", d.Reason)
 	}
-	if d := decodeDLQ(t, m[5].Value); !strings.HasPrefix(d.Reason, "cannot encode record fields") {
-		t.Errorf("unencodable reason %q", d.Reason)
-	}
-	if tm, _ := time.Parse(time.RFC3339Nano, decodeDLQ(t, m[4].Value).Time); tm.Before(before.Add(-time.Second)) {
+	if tm, _ := time.Parse(time.RFC3339Nano, decodeDLQ(t, m[1].Value).Time); tm.Before(before.Add(-time.Second)) {
 		t.Errorf("a record without time should get now, got %v", tm)
 	}
 	if st := p.FlushRecords(nil, "cli"); st != StatusOK {
 		t.Errorf("empty FlushRecords = %v", st)
+	}
+}
+
+// TestRecordFields: a record given as fields (what FlushRecords took as a
+// map before it took lines only) is routed by its keys: CloudTrail fields
+// transcoded in key order with the region key, a line under a log key, a
+// record with neither dead-lettered.
+func TestRecordFields(t *testing.T) {
+	p, s, _ := fakePipeline(t, routedConfig())
+	chunk := kafkatest.NewChunk().
+		Add(kafkatest.Event{Time: t0, Fields: M("aws_region", "us-west-2", "eventName", "GetObject", "eventVersion", "1.08")}).
+		Line(t0, "log", "via fields").
+		Add(kafkatest.Event{Time: t0, Fields: M("other", true)}).Bytes()
+	if st := p.Flush(chunk, "cli"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
+	}
+	if s.count() != 3 {
+		t.Fatalf("%d messages for 3 records", s.count())
+	}
+	m := s.msgs
+	if m[0].Topic != topicCT || m[1].Topic != topicS3 || m[2].Topic != topicDLQ {
+		t.Errorf("topics %v %v %v", m[0].Topic, m[1].Topic, m[2].Topic)
+	}
+	if !bytes.Contains(m[0].Value, []byte(`"region":"us-west-2"`)) ||
+		!bytes.Contains(m[0].Value, []byte(`{\"aws_region\":\"us-west-2\",\"eventName\":\"GetObject\",\"eventVersion\":\"1.08\"}`)) {
+		t.Errorf("fields record %s", m[0].Value)
 	}
 }
 
@@ -843,21 +857,21 @@ func TestRealNormalizerEnvelopes(t *testing.T) {
 	}
 }
 
-// TestFlushRecordsCloudWatchAccessLog checks that a record whose keys are
-// an S3 access log delivered to CloudWatch Logs (a JSON parser upstream)
-// reaches the normalizer and comes out on the access-log topic.
-func TestFlushRecordsCloudWatchAccessLog(t *testing.T) {
+// TestCloudWatchAccessLogFields checks that a record whose keys are an S3
+// access log delivered to CloudWatch Logs (a JSON parser upstream) reaches
+// the normalizer and comes out on the access-log topic.
+func TestCloudWatchAccessLogFields(t *testing.T) {
 	p, s, _ := fakePipeline(t, routedConfig())
 	p.normalizeFn = func(n *normalize.Normalizer, in []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
 		n.Normalize(in, hint, region, emit)
 	}
-	recs := []Record{{Fields: map[string]any{
-		"schema_version_id": "V_1_0", "bucket_arn": "arn:aws:s3:::b", "bucket_name": "b",
-		"request_time": "2026-03-14T09:26:53.000Z", "requester": nil, "request_id": "R1",
-		"operation": "REST.GET.OBJECT", "key_name": "k", "http_status": 200,
-	}}}
-	if st := p.FlushRecords(recs, "cli"); st != StatusOK {
-		t.Fatalf("FlushRecords = %v", st)
+	chunk := kafkatest.NewChunk().Add(kafkatest.Event{Time: t0, Fields: M(
+		"bucket_arn", "arn:aws:s3:::b", "bucket_name", "b", "http_status", 200, "key_name", "k",
+		"operation", "REST.GET.OBJECT", "request_id", "R1", "request_time", "2026-03-14T09:26:53.000Z",
+		"requester", nil, "schema_version_id", "V_1_0",
+	)}).Bytes()
+	if st := p.Flush(chunk, "cli"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
 	}
 	if s.count() != 1 || s.msgs[0].Topic != topicS3 || !bytes.Contains(s.msgs[0].Value, []byte(`"source":"s3_access"`)) {
 		t.Fatalf("messages %+v", s.msgs)

@@ -123,7 +123,7 @@ const (
 	classUnparsable      uint8 = iota // the normalizer rejected it: not a valid access-log line or CloudTrail record
 	classNoLogKey                     // a Fluent Bit record without the log key or CloudTrail fields
 	classMalformedChunk               // the chunk's msgpack ended or broke mid-record
-	classMalformedRecord              // the record's msgpack could not be read or re-encoded
+	classMalformedRecord              // the record's msgpack could not be read
 	classEmpty                        // nothing to normalize, or nothing came out
 	classTooLarge                     // larger than Batch_Bytes or than the broker takes
 	classRefused                      // the broker refused it for another reason
