@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -44,57 +43,56 @@ const (
 	defaultWriteTimeout = 10 * time.Second
 )
 
-func requiredAcks(s string) (kafka.RequiredAcks, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "all", "-1":
-		return kafka.RequireAll, nil
-	case "one", "1":
-		return kafka.RequireOne, nil
-	case "none", "0":
-		return kafka.RequireNone, nil
+// kafkaAcks is conf's Required_Acks in kafka-go's terms.
+func kafkaAcks(a conf.Acks) kafka.RequiredAcks {
+	switch a {
+	case conf.AcksOne:
+		return kafka.RequireOne
+	case conf.AcksNone:
+		return kafka.RequireNone
 	}
-	return 0, fmt.Errorf("unknown required acks %q (want all, one or none)", s)
+	return kafka.RequireAll
 }
 
-func compression(s string) (kafka.Compression, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "none":
-		return 0, nil
-	case "gzip":
-		return kafka.Gzip, nil
-	case "snappy":
-		return kafka.Snappy, nil
-	case "lz4":
-		return kafka.Lz4, nil
-	case "zstd":
-		return kafka.Zstd, nil
+// kafkaCodec is conf's Compression in kafka-go's terms.
+func kafkaCodec(c conf.Codec) kafka.Compression {
+	switch c {
+	case conf.CodecGzip:
+		return kafka.Gzip
+	case conf.CodecSnappy:
+		return kafka.Snappy
+	case conf.CodecLz4:
+		return kafka.Lz4
+	case conf.CodecZstd:
+		return kafka.Zstd
 	}
-	return 0, fmt.Errorf("unknown compression %q (want none, gzip, snappy, lz4 or zstd)", s)
+	return 0 // none
 }
 
 func saslMechanism(cfg conf.Config) (sasl.Mechanism, error) {
-	switch strings.ToUpper(strings.TrimSpace(cfg.SASLMechanism)) {
-	case "":
+	switch cfg.SASLMechanism {
+	case conf.MechanismNone:
 		return nil, nil
-	case "PLAIN":
+	case conf.MechanismPlain:
 		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
-	case "SCRAM-SHA-256":
+	case conf.MechanismSCRAMSHA256:
 		m, err := scram.Mechanism(scram.SHA256, cfg.SASLUsername, cfg.SASLPassword)
 		if err != nil {
 			return nil, fmt.Errorf("sasl scram-sha-256: %w", err)
 		}
 		return m, nil
-	case "SCRAM-SHA-512":
+	case conf.MechanismSCRAMSHA512:
 		m, err := scram.Mechanism(scram.SHA512, cfg.SASLUsername, cfg.SASLPassword)
 		if err != nil {
 			return nil, fmt.Errorf("sasl scram-sha-512: %w", err)
 		}
 		return m, nil
-	case "AWS_MSK_IAM":
+	case conf.MechanismAWSMSKIAM:
 		return mskIAM(cfg)
 	}
-	// Never echo credentials: name the mechanism only.
-	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", cfg.SASLMechanism)
+	// Only a Config that did not come through conf.Parse gets here. Never
+	// echo credentials: name the mechanism only.
+	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", string(cfg.SASLMechanism))
 }
 
 // mskIAM is Amazon MSK's IAM access control: each connection signs a
@@ -141,13 +139,8 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	if len(cfg.Brokers) == 0 {
 		return ks, errors.New("no brokers")
 	}
-	var err error
-	if ks.acks, err = requiredAcks(cfg.RequiredAcks); err != nil {
-		return ks, err
-	}
-	if ks.codec, err = compression(cfg.Compression); err != nil {
-		return ks, err
-	}
+	ks.acks = kafkaAcks(cfg.RequiredAcks)
+	ks.codec = kafkaCodec(cfg.Compression)
 	tc, err := cfg.TLSConfig() // nil when TLS is off
 	if err != nil {
 		return ks, fmt.Errorf("tls: %w", err)

@@ -342,9 +342,9 @@ func TestKafkaConcurrentFlush(t *testing.T) {
 func TestKafkaSettings(t *testing.T) {
 	c := kafkatest.New(t, 2, topicMain, topicDLQ)
 	total := 0
-	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
-		for _, acks := range []string{"all", "one", "none"} {
-			t.Run(codec+"/"+acks, func(t *testing.T) {
+	for _, codec := range []conf.Codec{conf.CodecNone, conf.CodecGzip, conf.CodecSnappy, conf.CodecLz4, conf.CodecZstd} {
+		for _, acks := range []conf.Acks{conf.AcksAll, conf.AcksOne, conf.AcksNone} {
+			t.Run(codec.String()+"/"+acks.String(), func(t *testing.T) {
 				cfg := kafkaConfig(c)
 				cfg.Compression, cfg.RequiredAcks = codec, acks
 				p, _ := newKafkaPipeline(t, cfg)
@@ -386,7 +386,7 @@ func TestKafkaSASL(t *testing.T) {
 				}
 			}
 			cfg := kafkaConfig(c)
-			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = mech, "shipper", "s3cret-pass"
+			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = conf.Mechanism(mech), "shipper", "s3cret-pass"
 			p, _ := newKafkaPipeline(t, cfg)
 			chunk, wantOut, _ := mixedChunk(1)
 			if st := p.Flush(chunk, "t"); st != StatusOK {
@@ -543,8 +543,8 @@ func TestKafkaTooLargeEverywhere(t *testing.T) {
 func TestKafkaAlertsAndOCSF(t *testing.T) {
 	const topicAlerts = "t.alerts"
 	anonymous := `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be open [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 63DAF67A2BC0B6C3 REST.GET.OBJECT k "GET /k HTTP/1.1" 403 AccessDenied 243 - 8 - "-" "curl/8.5.0" -`
-	for _, format := range []string{"unified", "ocsf"} {
-		t.Run(format, func(t *testing.T) {
+	for _, format := range []normalize.Format{normalize.FormatUnified, normalize.FormatOCSF} {
+		t.Run(format.String(), func(t *testing.T) {
 			c := kafkatest.New(t, 1, topicMain, topicDLQ, topicAlerts)
 			cfg := kafkaConfig(c)
 			cfg.TopicAlerts = topicAlerts
@@ -571,7 +571,7 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 				t.Errorf("the alert record differs from the record it repeats:\n%s", a.Value)
 			}
 			switch format {
-			case "ocsf":
+			case normalize.FormatOCSF:
 				if a.Headers["format"] != "ocsf" || a.Headers["ocsf_version"] != normalize.OCSFVersion || a.Headers["schema_version"] != "" {
 					t.Errorf("OCSF headers %v", a.Headers)
 				}

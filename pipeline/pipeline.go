@@ -110,14 +110,6 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	} else {
 		log = redactingLogger(log)
 	}
-	hint, err := normalize.ParseSource(cfg.Source)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
-	format, err := normalize.ParseFormat(cfg.OutputFormat)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
 	// One rule set per instance, shared by its normalizers: the rate
 	// window of access_denied counts across the instance's flushes.
 	rules, err := normalize.NewRules(cfg.Rules)
@@ -128,14 +120,14 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 		retries: newRetrySet(),
 		log:     log,
 		w:       w,
-		hint:    hint,
+		hint:    cfg.Source,
 		nopts: normalize.Options{
 			DefaultRegion: cfg.DefaultRegion,
 			Redact:        cfg.Redact,
 			IncludeRaw:    cfg.IncludeRaw,
 			KeyPath:       cfg.MessageKey,
 			Rules:         rules,
-			Format:        format,
+			Format:        cfg.OutputFormat,
 		},
 		normalizeFn:  (*normalize.Normalizer).Normalize,
 		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
@@ -174,9 +166,9 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if cfg.TopicAlerts != "" {
 		p.topicAlerts = p.topicID(cfg.TopicAlerts)
 	}
-	p.headersS3 = recordHeaders("s3_access", format)
-	p.headersCT = recordHeaders("cloudtrail", format)
-	p.headersUnknown = recordHeaders(sourceUnknown, format)
+	p.headersS3 = recordHeaders("s3_access", cfg.OutputFormat)
+	p.headersCT = recordHeaders("cloudtrail", cfg.OutputFormat)
+	p.headersUnknown = recordHeaders(sourceUnknown, cfg.OutputFormat)
 	p.c.out = make([]atomic.Int64, len(p.topics))
 
 	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message

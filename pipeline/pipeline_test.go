@@ -53,7 +53,7 @@ func TestRouting(t *testing.T) {
 	const noLogKey = "record has no log key (log, message) and no CloudTrail fields"
 	tests := []struct {
 		name   string
-		source string // cfg.Source
+		source normalize.Source // cfg.Source
 		fields []KV
 		bin    bool
 		want   []wantMsg
@@ -86,7 +86,7 @@ func TestRouting(t *testing.T) {
 		},
 		{
 			name:   "source hint applies to lines",
-			source: "cloudtrail",
+			source: normalize.SourceCloudTrail,
 			fields: M("log", "plain"),
 			want:   []wantMsg{{topic: topicCT, source: "cloudtrail", key: "plain", input: "plain"}},
 		},
@@ -99,7 +99,7 @@ func TestRouting(t *testing.T) {
 		},
 		{
 			name:   "CloudTrail fields even with a configured access-log source",
-			source: "s3_access",
+			source: normalize.SourceS3Access,
 			fields: M("eventSource", "s3.amazonaws.com"),
 			want:   []wantMsg{{topic: topicCT, source: "cloudtrail", key: `{"eventSource":"s3.amazonaws.com"}`, input: `{"eventSource":"s3.amazonaws.com"}`}},
 		},
@@ -180,9 +180,7 @@ func TestRouting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := routedConfig()
-			if tt.source != "" {
-				cfg.Source = tt.source
-			}
+			cfg.Source = tt.source
 			p, s, _ := fakePipeline(t, cfg)
 			chunk := kafkatest.NewChunk().Add(kafkatest.Event{Time: t0, Fields: tt.fields, Bin: tt.bin}).Bytes()
 			if st := p.Flush(chunk, "s3.logs"); st != StatusOK {
@@ -641,10 +639,7 @@ func TestNewRejects(t *testing.T) {
 		want   string
 	}{
 		{"no brokers", func(c *conf.Config) { c.Brokers = nil }, "no brokers"},
-		{"bad acks", func(c *conf.Config) { c.RequiredAcks = "two" }, "required acks"},
-		{"bad compression", func(c *conf.Config) { c.Compression = "brotli" }, "compression"},
 		{"bad sasl", func(c *conf.Config) { c.SASLMechanism = "GSSAPI"; c.SASLPassword = "s3cret" }, "sasl mechanism"},
-		{"bad source", func(c *conf.Config) { c.Source = "vpcflow" }, "unknown source"},
 		{"no topic", func(c *conf.Config) { c.Topic = ""; c.TopicS3Access = "x" }, "no topic"},
 		{"missing CA file", func(c *conf.Config) { c.TLS = true; c.TLSCAFile = "/nonexistent/ca.pem" }, "tls"},
 	}
@@ -671,7 +666,7 @@ func TestNoSecretsInLogs(t *testing.T) {
 	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
 		t.Run(mech, func(t *testing.T) {
 			c := testConfig("127.0.0.1:1") // nothing listens there
-			c.SASLMechanism, c.SASLUsername, c.SASLPassword = mech, "user", secret
+			c.SASLMechanism, c.SASLUsername, c.SASLPassword = conf.Mechanism(mech), "user", secret
 			c.WriteTimeout = time.Second
 			c.MetricsInterval = 5 * time.Millisecond
 			logs := &logSink{}
@@ -800,8 +795,10 @@ func FuzzFlush(f *testing.F) {
 // nothing, a bad element is dead-lettered alone, Region_Key reaches the
 // record.
 func TestRealNormalizerEnvelopes(t *testing.T) {
-	s := &fakeSender{}
-	p, _ := newTestPipeline(t, routedConfig(), s)
+	p, s, _ := fakePipeline(t, routedConfig())
+	p.normalizeFn = func(n *normalize.Normalizer, in []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
+		n.Normalize(in, hint, region, emit)
+	}
 	c := kafkatest.NewChunk()
 	for _, f := range [][]KV{
 		M("Records", []any{
