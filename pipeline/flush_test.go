@@ -78,8 +78,7 @@ func TestHugeRecordsInPieces(t *testing.T) {
 				sizes = append(sizes, n)
 				return nil
 			}}
-			p, _ := newTestPipeline(t, testConfig(), fs)
-			p.pieceBytes = piece
+			p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(piece))
 			if st := p.Flush(chunk, "ct"); st != StatusOK {
 				t.Fatalf("status %v", st)
 			}
@@ -125,8 +124,7 @@ func TestHugeRecordsPieceFails(t *testing.T) {
 				}
 				return nil
 			}
-			p, logs := newTestPipeline(t, testConfig(), fs)
-			p.pieceBytes = 64 << 10
+			p, logs := newTestPipeline(t, testConfig(), fs, withPieceBytes(64<<10))
 			if st := p.Flush(chunk, "ct"); st != tc.want {
 				t.Fatalf("status %v, want %v", st, tc.want)
 			}
@@ -186,9 +184,7 @@ func beforeManyAnd(last string) []byte {
 // other records are not disturbed.
 func TestPieceThenPanic(t *testing.T) {
 	fs := &fakeSender{}
-	p, _ := newTestPipeline(t, testConfig(), fs)
-	p.pieceBytes = 4 << 10
-	p.normalizeFn = manyThenPanic
+	p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(4<<10), withNormalize(manyThenPanic))
 	if st := p.Flush(beforeManyAnd("after"), "t"); st != StatusOK {
 		t.Fatalf("status %v", st)
 	}
@@ -226,9 +222,7 @@ func TestPieceThenPanic(t *testing.T) {
 func TestPieceTimesOutThenPanic(t *testing.T) {
 	fs := &fakeSender{}
 	fs.fail = func([]kafka.Message) error { return context.DeadlineExceeded }
-	p, _ := newTestPipeline(t, testConfig(), fs)
-	p.pieceBytes = 4 << 10
-	p.normalizeFn = manyThenPanic
+	p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(4<<10), withNormalize(manyThenPanic))
 	if st := p.Flush(beforeManyAnd("never read"), "t"); st != StatusRetry {
 		t.Fatalf("status %v", st)
 	}

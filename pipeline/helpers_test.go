@@ -121,15 +121,25 @@ type discard struct{}
 func (discard) WriteMessages(context.Context, ...kafka.Message) error { return nil }
 func (discard) Close() error                                          { return nil }
 
-func newTestPipeline(tb testing.TB, cfg conf.Config, s sender) (*Pipeline, *logSink) {
+func newTestPipeline(tb testing.TB, cfg conf.Config, s sender, opts ...option) (*Pipeline, *logSink) {
 	tb.Helper()
 	logs := &logSink{}
-	p, err := newPipeline(cfg, logs.log, s)
+	p, err := newPipeline(cfg, logs.log, s, opts...)
 	if err != nil {
 		tb.Fatalf("newPipeline: %v", err)
 	}
 	tb.Cleanup(func() { _ = p.Close() })
 	return p, logs
+}
+
+// withNormalize has the pipeline normalize with fn.
+func withNormalize(fn normalizeFunc) option {
+	return func(p *Pipeline) { p.normalizeFn = fn }
+}
+
+// withPieceBytes writes pieces of n bytes instead of pieceBytes.
+func withPieceBytes(n int) option {
+	return func(p *Pipeline) { p.pieceBytes = n }
 }
 
 // fakeNormalize stands in for the normalizer where a test checks routing:

@@ -63,10 +63,10 @@ func kafkaConfig(c *kafkatest.Cluster) conf.Config {
 	return cfg
 }
 
-func newKafkaPipeline(t *testing.T, cfg conf.Config) (*Pipeline, *logSink) {
+func newKafkaPipeline(t *testing.T, cfg conf.Config, opts ...option) (*Pipeline, *logSink) {
 	t.Helper()
 	logs := &logSink{}
-	p, err := New(cfg, logs.log)
+	p, err := open(cfg, logs.log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

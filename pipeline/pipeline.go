@@ -37,7 +37,7 @@ type Pipeline struct {
 
 	hint        normalize.Source
 	nopts       normalize.Options
-	normalizeFn normalizeFunc // (*normalize.Normalizer).Normalize; tests inject faults
+	normalizeFn normalizeFunc // (*normalize.Normalizer).Normalize but in tests
 	logKeys     [][]byte
 	logKeyMsg   string // for the "no log key" reason
 	regionKey   []byte
@@ -56,7 +56,7 @@ type Pipeline struct {
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
 	dlqInputLimit int    // bound on the escaped input in a DLQ message
-	pieceBytes    int    // pieceBytes; tests lower it
+	pieceBytes    int    // the constant pieceBytes but in tests
 	writeTimeout  time.Duration
 
 	states statePool
@@ -80,7 +80,12 @@ type Pipeline struct {
 // Zero values of the batch and timeout settings get kafka-friendly
 // defaults. It does not contact the brokers.
 func New(cfg conf.Config, log Logger) (*Pipeline, error) {
-	p, err := newPipeline(cfg, log, nil)
+	return open(cfg, log)
+}
+
+// open is New with options.
+func open(cfg conf.Config, log Logger, opts ...option) (*Pipeline, error) {
+	p, err := newPipeline(cfg, log, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,9 +107,13 @@ func redactingLogger(log Logger) Logger {
 	}
 }
 
+// option adjusts a pipeline as it is built: the tests give it a
+// normalizer that misbehaves on purpose, or smaller pieces, this way.
+type option func(*Pipeline)
+
 // newPipeline wires everything but the Kafka writer, so tests and
 // benchmarks can pass their own sender.
-func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
+func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeline, error) {
 	if log == nil {
 		log = func(Level, string) {}
 	} else {
@@ -179,6 +188,9 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	p.pieceBytes = pieceBytes
 
 	p.states.new = p.newState
+	for _, o := range opts {
+		o(p)
+	}
 
 	if cfg.MetricsInterval > 0 {
 		p.stopMetrics = make(chan struct{})

@@ -35,8 +35,7 @@ func routedConfig() conf.Config {
 func fakePipeline(tb testing.TB, cfg conf.Config) (*Pipeline, *fakeSender, *logSink) {
 	tb.Helper()
 	s := &fakeSender{}
-	p, logs := newTestPipeline(tb, cfg, s)
-	p.normalizeFn = fakeNormalize
+	p, logs := newTestPipeline(tb, cfg, s, withNormalize(fakeNormalize))
 	return p, s, logs
 }
 
@@ -479,8 +478,7 @@ func (r *retainSender) Close() error { return nil }
 
 func TestDoesNotRetainChunk(t *testing.T) {
 	s := &retainSender{}
-	p, _ := newTestPipeline(t, testConfig(), s)
-	p.normalizeFn = fakeNormalize
+	p, _ := newTestPipeline(t, testConfig(), s, withNormalize(fakeNormalize))
 	chunk := kafkatest.NewChunk().Line(t0, "log", "keep me").Line(t0, "log", "bad one").Line(t0, "x", "y").Bytes()
 	if st := p.Flush(chunk, "tag"); st != StatusOK {
 		t.Fatalf("Flush = %v", st)
@@ -795,10 +793,8 @@ func FuzzFlush(f *testing.F) {
 // nothing, a bad element is dead-lettered alone, Region_Key reaches the
 // record.
 func TestRealNormalizerEnvelopes(t *testing.T) {
-	p, s, _ := fakePipeline(t, routedConfig())
-	p.normalizeFn = func(n *normalize.Normalizer, in []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
-		n.Normalize(in, hint, region, emit)
-	}
+	s := &fakeSender{}
+	p, _ := newTestPipeline(t, routedConfig(), s)
 	c := kafkatest.NewChunk()
 	for _, f := range [][]KV{
 		M("Records", []any{
@@ -858,10 +854,8 @@ func TestRealNormalizerEnvelopes(t *testing.T) {
 // access log delivered to CloudWatch Logs (a JSON parser upstream) reaches
 // the normalizer and comes out on the access-log topic.
 func TestCloudWatchAccessLogFields(t *testing.T) {
-	p, s, _ := fakePipeline(t, routedConfig())
-	p.normalizeFn = func(n *normalize.Normalizer, in []byte, hint normalize.Source, region []byte, emit func(*normalize.Output)) {
-		n.Normalize(in, hint, region, emit)
-	}
+	s := &fakeSender{}
+	p, _ := newTestPipeline(t, routedConfig(), s)
 	chunk := kafkatest.NewChunk().Add(kafkatest.Event{Time: t0, Fields: M(
 		"bucket_arn", "arn:aws:s3:::b", "bucket_name", "b", "http_status", 200, "key_name", "k",
 		"operation", "REST.GET.OBJECT", "request_id", "R1", "request_time", "2026-03-14T09:26:53.000Z",

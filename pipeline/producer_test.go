@@ -36,9 +36,7 @@ func sizedCluster(t *testing.T, mainMax, dlqMax int) *kafkatest.Cluster {
 // normalizer, whose output is predictable in size.
 func fakeKafkaPipeline(t *testing.T, cfg conf.Config) (*Pipeline, *logSink) {
 	t.Helper()
-	p, logs := newKafkaPipeline(t, cfg)
-	p.normalizeFn = fakeNormalize
-	return p, logs
+	return newKafkaPipeline(t, cfg, withNormalize(fakeNormalize))
 }
 
 // TestKafkaRecordTooLarge: a record larger than the topic accepts is
