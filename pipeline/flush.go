@@ -408,15 +408,15 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 	best := len(p.logKeys) // index in LogKeys of the log key found so far
 	var logLine, logMap, region []byte
 	var cloudTrail, detailType, detail, messageType, logEvents bool
+	var k, v val
 	for range n {
-		k, err := r.value()
+		err := r.value(&k)
 		if err == nil {
 			err = r.skipItems(k.items()) // a map or array key is never one we look for
 		}
 		vstart := r.off
-		var v val
 		if err == nil {
-			v, err = r.value()
+			err = r.value(&v)
 		}
 		if err == nil {
 			err = r.skipItems(v.items())

@@ -163,14 +163,17 @@ func (r *mpReader) length(n, minItemSize int) (int, error) {
 	return int(v), nil
 }
 
-// value reads one value: a scalar whole, a container's header only.
-func (r *mpReader) value() (val, error) {
+// value reads one value into v: a scalar whole, a container's header
+// only. (Filled in place: returning a val by value cost a slow copy per
+// value.)
+func (r *mpReader) value(v *val) error {
 	c, err := r.peek()
 	if err != nil {
-		return val{}, err
+		*v = val{}
+		return err
 	}
 	r.off++
-	v := val{kind: kinds[c], code: c}
+	*v = val{kind: kinds[c], code: c}
 	switch v.kind {
 	case kindNil:
 	case kindBool:
@@ -258,7 +261,7 @@ func (r *mpReader) value() (val, error) {
 	default:
 		err = fmt.Errorf("%w: reserved code 0x%02x", errInvalid, c)
 	}
-	return v, err
+	return err
 }
 
 func signExtend(v uint64, n int) int64 {
@@ -276,7 +279,8 @@ func (r *mpReader) container(want kind, what string) (int, error) {
 	if kinds[c] != want {
 		return 0, fmt.Errorf("%w: want %s, got 0x%02x", errInvalid, what, c)
 	}
-	v, err := r.value()
+	var v val
+	err = r.value(&v)
 	return v.n, err
 }
 
@@ -287,12 +291,12 @@ func (r *mpReader) mapLen() (int, error)   { return r.container(kindMap, "map") 
 // values still to skip grows with each container header, and each value
 // takes at least one byte, so the loop is bounded by the input.
 func (r *mpReader) skipItems(n int) error {
+	var v val
 	for pending := n; pending > 0; pending-- {
 		if pending > r.remaining() {
 			return errShort
 		}
-		v, err := r.value()
-		if err != nil {
+		if err := r.value(&v); err != nil {
 			return err
 		}
 		pending += v.items()
@@ -337,8 +341,8 @@ func (r *mpReader) timestamp() (time.Time, error) {
 	default:
 		return time.Time{}, fmt.Errorf("%w: timestamp of type 0x%02x", errInvalid, c)
 	}
-	v, err := r.value()
-	if err != nil {
+	var v val
+	if err := r.value(&v); err != nil {
 		return time.Time{}, err
 	}
 	if v.kind == kindExt {

@@ -19,7 +19,8 @@ func appendJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return dst, fmt.Errorf("%w: nesting deeper than %d", errInvalid, maxDepth)
 	}
-	v, err := r.value()
+	var v val
+	err := r.value(&v)
 	if err != nil {
 		return dst, err
 	}
@@ -91,8 +92,8 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	case kindArray, kindMap:
 		return dst, fmt.Errorf("%w: a map key is a map or an array", errInvalid)
 	case kindStr:
-		v, err := r.value()
-		if err != nil {
+		var v val
+		if err := r.value(&v); err != nil {
 			return dst, err
 		}
 		return jsonw.AppendString(dst, v.data), nil
