@@ -92,16 +92,26 @@ func recordHeaders(source string, format normalize.Format) []kafka.Header {
 // span locates bytes in flushState.buf; n < 0 means nil.
 type span struct{ off, n int }
 
-// pending is a message whose bytes are in the arena; the kafka.Message is
-// built after the arena stops growing.
-type pending struct {
+// of is the bytes s locates in buf.
+func (s span) of(buf []byte) []byte {
+	if s.n < 0 {
+		return nil
+	}
+	return buf[s.off : s.off+s.n : s.off+s.n]
+}
+
+// message is a Kafka message of a flush, in the one form it has from the
+// normalizer's output to the producer's record reader: its key and value
+// are written once, into the arena, and located by spans (the arena may
+// still move as it grows), with what the flush must know about it.
+type message struct {
 	topic   int
 	dlq     bool
 	refused bool  // the broker refused it: replaced by a dead letter or dropped
 	stage   uint8 // stageRecord, or which replacement of a refused message
 	class   uint8 // a dead letter's reason class (class*, dlqClasses)
 	src     normalize.Source
-	orig    int32 // a replacement's refused message (index in pend)
+	orig    int32 // a replacement's refused message (index in msgs)
 	key     span
 	val     span
 	headers []kafka.Header
@@ -117,7 +127,7 @@ const (
 )
 
 // size is the message's key, value and header bytes.
-func (pd *pending) size() int {
+func (pd *message) size() int {
 	n := max(pd.key.n, 0) + pd.val.n
 	for _, h := range pd.headers {
 		n += len(h.Key) + len(h.Value)
@@ -136,9 +146,8 @@ type flushState struct {
 	now    time.Time
 	evTime time.Time // time of the record being processed
 
-	buf  []byte // arena: every key and value of this flush
-	pend []pending
-	msgs []kafka.Message
+	buf  []byte    // arena: every key and value of this flush
+	msgs []message // queued since the last piece
 
 	tmp []byte // JSON of the record being processed
 	red []byte // redaction scratch
@@ -165,7 +174,7 @@ func (st *flushState) reset(tag string) {
 	st.tag = tag
 	st.now = time.Now()
 	st.buf = st.buf[:0]
-	st.pend = st.pend[:0]
+	st.msgs = st.msgs[:0]
 	st.in, st.dropped, st.refused = 0, 0, 0
 	st.droppedBy = [len(dlqClasses)]int64{}
 	st.pieces, st.delivered, st.err, st.failedN = 0, 0, nil, 0
@@ -183,15 +192,10 @@ func (st *flushState) trim() {
 	// Drop references into the arena and to headers, past len too: an
 	// earlier piece may have used more.
 	clear(st.msgs[:cap(st.msgs)])
-	st.msgs = st.msgs[:0]
-	clear(st.pend[:cap(st.pend)])
 	st.tag = ""
 	st.err = nil
-	if cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) > maxRetainedBytes {
+	if cap(st.msgs)*int(unsafe.Sizeof(message{})) > maxRetainedBytes {
 		st.msgs = nil
-	}
-	if cap(st.pend)*int(unsafe.Sizeof(pending{})) > maxRetainedBytes {
-		st.pend = nil
 	}
 	if cap(st.buf) > maxRetainedBytes {
 		st.buf = nil
@@ -208,7 +212,7 @@ func (st *flushState) trim() {
 // retainedBytes is the capacity st keeps between flushes.
 func (st *flushState) retainedBytes() int {
 	return cap(st.buf) + cap(st.tmp) + cap(st.red) +
-		cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) + cap(st.pend)*int(unsafe.Sizeof(pending{})) +
+		cap(st.msgs)*int(unsafe.Sizeof(message{})) +
 		st.n.RetainedBytes()
 }
 
@@ -218,32 +222,34 @@ func (st *flushState) put(b []byte) span {
 	return span{off, len(b)}
 }
 
-func (st *flushState) bytesOf(s span) []byte {
-	if s.n < 0 {
-		return nil
-	}
-	return st.buf[s.off : s.off+s.n : s.off+s.n]
+// batch is messages handed to a sender: msgs, the arena their keys and
+// values are in and the topic names their topic ids index.
+type batch struct {
+	topics []string
+	buf    []byte
+	msgs   []message
+	// time is every message's timestamp: ingestion time, not the event's,
+	// since old events (a backfill) would otherwise be deleted by time
+	// retention at once or be refused by brokers that bound timestamp skew.
+	time time.Time
 }
 
-// messages builds the kafka messages of st.pend[from:] once every byte is
-// in the arena, so none of them points into a buffer that a later append
-// moved.
-func (st *flushState) messages(from int) []kafka.Message {
-	st.msgs = st.msgs[:0]
-	for i := from; i < len(st.pend); i++ {
-		pd := &st.pend[i]
-		st.msgs = append(st.msgs, kafka.Message{
-			Topic:   st.p.topics[pd.topic],
-			Key:     st.bytesOf(pd.key),
-			Value:   st.bytesOf(pd.val),
-			Headers: pd.headers,
-			// Ingestion time, not the event's: old events (a backfill)
-			// would otherwise be deleted by time retention at once or be
-			// refused by brokers that bound timestamp skew.
-			Time: st.now,
-		})
-	}
-	return st.msgs
+func (b batch) len() int                     { return len(b.msgs) }
+func (b batch) topic(i int) string           { return b.topics[b.msgs[i].topic] }
+func (b batch) key(i int) []byte             { return b.msgs[i].key.of(b.buf) }
+func (b batch) value(i int) []byte           { return b.msgs[i].val.of(b.buf) }
+func (b batch) headers(i int) []kafka.Header { return b.msgs[i].headers }
+
+// one is the batch of message i alone.
+func (b batch) one(i int) batch {
+	b.msgs = b.msgs[i : i+1 : i+1]
+	return b
+}
+
+// batch is st.msgs[from:] for the sender. It is taken once every byte is
+// in the arena: a later append may move the arena.
+func (st *flushState) batch(from int) batch {
+	return batch{topics: st.p.topics, buf: st.buf, msgs: st.msgs[from:], time: st.now}
 }
 
 // room makes room for a message of about n bytes: when it would take the
@@ -261,23 +267,24 @@ func (p *Pipeline) room(st *flushState, n int) bool {
 // within Write_Timeout, then counts them and empties the arena for the
 // next piece. A failure is kept in st.err.
 func (p *Pipeline) writePiece(st *flushState) {
-	if msgs := st.messages(0); len(msgs) > 0 {
+	if n := len(st.msgs); n > 0 {
 		ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
-		err := p.deliver(ctx, st, msgs)
+		err := p.deliver(ctx, st, st.batch(0))
 		expired := ctx.Err() != nil
 		cancel()
 		if err != nil {
 			if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				// Requests may still be encoding these bytes: never reuse them.
+				// Requests may still be encoding these messages: never
+				// reuse them or their bytes.
 				st.buf, st.msgs = nil, nil
 			}
-			st.err, st.failedN = err, len(msgs)
+			st.err, st.failedN = err, n
 			return
 		}
-		st.delivered += len(msgs)
+		st.delivered += n
 	}
 	st.commit(p)
-	st.buf, st.pend = st.buf[:0], st.pend[:0]
+	st.buf, st.msgs = st.buf[:0], st.msgs[:0]
 	st.dropped, st.refused = 0, 0
 	st.pieces++
 }
@@ -285,8 +292,8 @@ func (p *Pipeline) writePiece(st *flushState) {
 // commit adds a delivered piece's outcome to the pipeline's counters.
 func (st *flushState) commit(p *Pipeline) {
 	var dlq, bytesOut int64
-	for i := range st.pend {
-		pd := &st.pend[i]
+	for i := range st.msgs {
+		pd := &st.msgs[i]
 		if pd.refused {
 			continue
 		}
@@ -313,14 +320,14 @@ func (st *flushState) commit(p *Pipeline) {
 	p.c.refused.Add(st.refused)
 }
 
-type mark struct{ buf, pend, pieces int }
+type mark struct{ buf, msgs, pieces int }
 
 // guard runs fn for one record; a panic undoes what fn added and
 // dead-letters the record instead, so one bad record cannot take the
 // chunk (or Fluent Bit) down. What fn added to a piece already written
 // stays delivered: the dead letter then duplicates part of it.
 func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
-	m := mark{len(st.buf), len(st.pend), st.pieces}
+	m := mark{len(st.buf), len(st.msgs), st.pieces}
 	dropped := st.dropped
 	defer func() {
 		v := recover()
@@ -334,9 +341,9 @@ func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
 		}
 		if st.pieces != m.pieces {
 			// Everything queued since the last piece is this record's.
-			m.buf, m.pend, dropped = 0, 0, 0
+			m.buf, m.msgs, dropped = 0, 0, 0
 		}
-		st.buf, st.pend, st.dropped = st.buf[:m.buf], st.pend[:m.pend], dropped
+		st.buf, st.msgs, st.dropped = st.buf[:m.buf], st.msgs[:m.msgs], dropped
 		if binary {
 			if js, ok := safeTranscode(input); ok {
 				input, binary = js, false
@@ -511,16 +518,16 @@ func (st *flushState) emit(o *normalize.Output) {
 	if !p.room(st, len(o.Key)+len(o.JSON)) {
 		return
 	}
-	pd := pending{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
+	pd := message{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
 	if len(o.Key) > 0 {
 		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
 	}
 	pd.val = st.put(o.JSON)
-	st.pend = append(st.pend, pd)
+	st.msgs = append(st.msgs, pd)
 	if p.topicAlerts >= 0 && len(o.Alerts) > 0 {
 		alert := pd
 		alert.topic = p.topicAlerts
-		st.pend = append(st.pend, alert)
+		st.msgs = append(st.msgs, alert)
 	}
 }
 
@@ -543,7 +550,7 @@ func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, class uint8,
 }
 
 // deadLetterLimit is deadLetter with a bound on the escaped input (binary
-// input: on its base64). It returns the dead letter's index in st.pend, or
+// input: on its base64). It returns the dead letter's index in st.msgs, or
 // -1 when it was dropped.
 func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool, limit int) int {
 	// Reasons can quote the input: redact them like the input.
@@ -593,7 +600,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 	}
 	b = append(b, '}')
 	st.buf = b
-	st.pend = append(st.pend, pending{
+	st.msgs = append(st.msgs, message{
 		topic:  p.topicDLQ,
 		dlq:    true,
 		class:  class,
@@ -606,7 +613,7 @@ func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class u
 			{Key: "reason", Value: truncateUTF8([]byte(reason), maxReasonHeader)},
 		},
 	})
-	return len(st.pend) - 1
+	return len(st.msgs) - 1
 }
 
 // truncateUTF8 cuts s to at most n bytes without splitting a character.

@@ -66,7 +66,8 @@ type fakeSender struct {
 	closed bool
 }
 
-func (f *fakeSender) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
+func (f *fakeSender) WriteMessages(_ context.Context, b batch) error {
+	msgs := b.kafkaMessages()
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
@@ -118,8 +119,18 @@ func (f *fakeSender) count() int {
 // discard is a sender for benchmarks: it drops everything.
 type discard struct{}
 
-func (discard) WriteMessages(context.Context, ...kafka.Message) error { return nil }
-func (discard) Close() error                                          { return nil }
+func (discard) WriteMessages(context.Context, batch) error { return nil }
+func (discard) Close() error                               { return nil }
+
+// kafkaMessages is b as kafka-go's messages, aliasing b's bytes, for the
+// fakes to keep and the tests to read.
+func (b batch) kafkaMessages() []kafka.Message {
+	msgs := make([]kafka.Message, b.len())
+	for i := range msgs {
+		msgs[i] = kafka.Message{Topic: b.topic(i), Key: b.key(i), Value: b.value(i), Headers: b.headers(i), Time: b.time}
+	}
+	return msgs
+}
 
 func newTestPipeline(tb testing.TB, cfg conf.Config, s sender, opts ...option) (*Pipeline, *logSink) {
 	tb.Helper()

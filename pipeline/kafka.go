@@ -17,8 +17,9 @@ import (
 )
 
 // sender writes one flush's messages; the chunk producer in production,
-// fakes in tests and benchmarks (a *kafka.Writer fits too, except that it
-// reports a refusal for every message of a refused batch).
+// fakes in tests and benchmarks (and a *kafka.Writer behind an adapter,
+// for comparison, though it reports a refusal for every message of a
+// refused batch).
 //
 // WriteMessages returns nil when the broker acknowledged every message.
 // Otherwise it returns either a kafka.WriteErrors with one entry per
@@ -31,7 +32,7 @@ import (
 // The sender may read the messages until WriteMessages returns, and after
 // that only when the context expired first.
 type sender interface {
-	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+	WriteMessages(ctx context.Context, b batch) error
 	Close() error
 }
 

@@ -470,8 +470,8 @@ func TestRetryRedeliversSameResult(t *testing.T) {
 // kafka-go's batches do, to prove Flush hands over its own copies.
 type retainSender struct{ msgs []kafka.Message }
 
-func (r *retainSender) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
-	r.msgs = append(r.msgs, msgs...)
+func (r *retainSender) WriteMessages(_ context.Context, b batch) error {
+	r.msgs = append(r.msgs, b.kafkaMessages()...)
 	return nil
 }
 func (r *retainSender) Close() error { return nil }

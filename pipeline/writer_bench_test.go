@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -21,7 +22,7 @@ func newWriterPipeline(cfg conf.Config) (*Pipeline, error) {
 	if err != nil {
 		return nil, err
 	}
-	p.w = &kafka.Writer{
+	p.w = writerSender{&kafka.Writer{
 		Addr:            ks.addr,
 		Transport:       ks.transport,
 		Balancer:        &kafka.CRC32Balancer{},
@@ -37,15 +38,24 @@ func newWriterPipeline(cfg conf.Config) (*Pipeline, error) {
 		Compression:     ks.codec,
 
 		AllowAutoTopicCreation: true,
-	}
+	}}
 	return p, nil
 }
+
+// writerSender writes a flush's batch with a kafka.Writer.
+type writerSender struct{ w *kafka.Writer }
+
+func (ws writerSender) WriteMessages(ctx context.Context, b batch) error {
+	return ws.w.WriteMessages(ctx, b.kafkaMessages()...)
+}
+
+func (ws writerSender) Close() error { return ws.w.Close() }
 
 // writerClosed closes what newWriterPipeline opened.
 func writerClosed(p *Pipeline) error {
 	err := p.Close()
-	if w, ok := p.w.(*kafka.Writer); ok {
-		if t, ok := w.Transport.(*kafka.Transport); ok {
+	if ws, ok := p.w.(writerSender); ok {
+		if t, ok := ws.w.Transport.(*kafka.Transport); ok {
 			t.CloseIdleConnections()
 		}
 	}
