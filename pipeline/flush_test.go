@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -272,4 +273,43 @@ func TestHugeFlushReleasesMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(chunk)
 	runtime.KeepAlive(st)
+}
+
+// kafkaMessages is b as kafka-go's messages, aliasing b's bytes, for the
+// fakes to keep and the tests to read.
+func (b batch) kafkaMessages() []kafka.Message {
+	msgs := make([]kafka.Message, b.len())
+	for i := range msgs {
+		msgs[i] = kafka.Message{Topic: b.topic(i), Key: b.key(i), Value: b.value(i), Headers: b.headers(i), Time: b.time}
+	}
+	return msgs
+}
+
+// retainSender keeps the messages it was given without copying, like
+// kafka-go's batches do, to prove Flush hands over its own copies.
+type retainSender struct{ msgs []kafka.Message }
+
+func (r *retainSender) WriteMessages(_ context.Context, b batch) error {
+	r.msgs = append(r.msgs, b.kafkaMessages()...)
+	return nil
+}
+
+func (r *retainSender) Close() error { return nil }
+
+func TestDoesNotRetainChunk(t *testing.T) {
+	s := &retainSender{}
+	p, _ := newTestPipeline(t, testConfig(), s, withNormalize(fakeNormalize))
+	chunk := kafkatest.NewChunk().Line(t0, "log", "keep me").Line(t0, "log", "bad one").Line(t0, "x", "y").Bytes()
+	if st := p.Flush(chunk, "tag"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
+	}
+	clear(chunk)
+	for _, m := range s.msgs {
+		if !json.Valid(m.Value) || bytes.Contains(m.Value, []byte{0}) {
+			t.Errorf("message changed with the chunk: %q", m.Value)
+		}
+	}
+	if !bytes.Contains(s.msgs[0].Value, []byte("keep me")) || string(s.msgs[0].Key) != "keep" {
+		t.Errorf("first message %q key %q", s.msgs[0].Value, s.msgs[0].Key)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/plain"
@@ -239,4 +240,34 @@ func permanent(err error) bool {
 		}
 	}
 	return false
+}
+
+// refusal tells whether the broker refused the records themselves: a
+// request of one record that fails so holds a record that can never be
+// written as it is.
+func refusal(err error) bool {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidRecord:
+			return true
+		}
+	}
+	var tooLarge kafka.MessageTooLargeError
+	return errors.As(err, &tooLarge)
+}
+
+// staleMetadata tells whether an error means the cached routing (partition
+// count, leaders) may be out of date.
+func staleMetadata(err error) bool {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable,
+			kafka.BrokerNotAvailable, kafka.FencedLeaderEpoch:
+			return true
+		}
+	}
+	return errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) ||
+		errors.Is(err, protocol.ErrNoLeader)
 }

@@ -16,15 +16,6 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Record is one input for FlushRecords: Line is the raw text (an
-// access-log line or a CloudTrail JSON document), as if found under the
-// first Log_Key; a record without one is dead-lettered as empty. Time zero
-// means now.
-type Record struct {
-	Time time.Time
-	Line []byte
-}
-
 type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.Source, recordRegion []byte, emit func(*normalize.Output))
 
 // Pipeline is one configured output: it normalizes records and writes them
@@ -209,16 +200,6 @@ func (p *Pipeline) topicID(name string) int {
 	}
 	p.topics = append(p.topics, name)
 	return len(p.topics) - 1
-}
-
-func (p *Pipeline) topicFor(src normalize.Source) int {
-	switch src {
-	case normalize.SourceS3Access:
-		return p.topicS3
-	case normalize.SourceCloudTrail:
-		return p.topicCT
-	}
-	return p.topicDef
 }
 
 func (p *Pipeline) metricsLoop(every time.Duration) {
@@ -415,4 +396,40 @@ func (p *Pipeline) countNormalizer(st *flushState, before normalize.Stats) {
 				digests, truncateUTF8(redact.Append(nil, []byte(st.tag)), maxTagBytes), suppressedNote(n)))
 		}
 	}
+}
+
+// retrySet remembers the chunks answered FLB_RETRY (by a hash of content
+// and tag) until they come back. It is bounded: when Fluent Bit gives up
+// on many chunks (Retry_Limit), the set is emptied when full, and a
+// forgotten chunk's retry counts as new input.
+type retrySet struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	m    map[uint64]struct{}
+}
+
+const maxRetryMemory = 8192
+
+func newRetrySet() *retrySet {
+	return &retrySet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})}
+}
+
+// seen reports whether sum was added and not yet seen, and forgets it.
+func (r *retrySet) seen(sum uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[sum]; !ok {
+		return false
+	}
+	delete(r.m, sum)
+	return true
+}
+
+func (r *retrySet) add(sum uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.m) >= maxRetryMemory {
+		clear(r.m)
+	}
+	r.m[sum] = struct{}{}
 }

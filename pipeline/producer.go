@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/protocol"
 	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 )
 
@@ -479,36 +478,6 @@ func (pr *chunkProducer) Close() error {
 		pr.transport.CloseIdleConnections()
 	}
 	return nil
-}
-
-// refusal tells whether the broker refused the records themselves: a
-// request of one record that fails so holds a record that can never be
-// written as it is.
-func refusal(err error) bool {
-	var kerr kafka.Error
-	if errors.As(err, &kerr) {
-		switch kerr {
-		case kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidRecord:
-			return true
-		}
-	}
-	var tooLarge kafka.MessageTooLargeError
-	return errors.As(err, &tooLarge)
-}
-
-// staleMetadata tells whether an error means the cached routing (partition
-// count, leaders) may be out of date.
-func staleMetadata(err error) bool {
-	var kerr kafka.Error
-	if errors.As(err, &kerr) {
-		switch kerr {
-		case kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable,
-			kafka.BrokerNotAvailable, kafka.FencedLeaderEpoch:
-			return true
-		}
-	}
-	return errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) ||
-		errors.Is(err, protocol.ErrNoLeader)
 }
 
 // backoff is the wait before attempt (1, 2, ...): exponential from

@@ -9,14 +9,30 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// minimalInputBytes bounds the input a minimal dead letter carries: the
-// last resort for a record whose full dead letter was refused as well.
-const minimalInputBytes = 1024
-
-// refusedMsg is a message of one write that the broker refused on its own.
-type refusedMsg struct {
-	i   int // index in the write's messages
-	err error
+// writePiece writes the queued messages, waiting for every acknowledgment
+// within Write_Timeout, then counts them and empties the arena for the
+// next piece. A failure is kept in st.err.
+func (p *Pipeline) writePiece(st *flushState) {
+	if n := len(st.msgs); n > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
+		err := p.deliver(ctx, st, st.batch(0))
+		expired := ctx.Err() != nil
+		cancel()
+		if err != nil {
+			if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+				// Requests may still be encoding these messages: never
+				// reuse them or their bytes.
+				st.buf, st.msgs = nil, nil
+			}
+			st.err, st.failedN = err, n
+			return
+		}
+		st.delivered += n
+	}
+	st.commit(p)
+	st.buf, st.msgs = st.buf[:0], st.msgs[:0]
+	st.dropped, st.refused = 0, 0
+	st.pieces++
 }
 
 // deliver writes b, the messages of st.msgs, and returns nil once the
@@ -68,6 +84,12 @@ func (p *Pipeline) deliver(ctx context.Context, st *flushState, b batch) error {
 		}
 	}
 	return nil
+}
+
+// refusedMsg is a message of one write that the broker refused on its own.
+type refusedMsg struct {
+	i   int // index in the write's messages
+	err error
 }
 
 // refusals finds the messages of a failed write that the broker refused on
@@ -161,6 +183,10 @@ func (p *Pipeline) replaceRefused(st *flushState, i int, cause error) {
 	}
 }
 
+// minimalInputBytes bounds the input a minimal dead letter carries: the
+// last resort for a record whose full dead letter was refused as well.
+const minimalInputBytes = 1024
+
 // refusalReason is a dead letter's reason, and its class, for a message
 // of size bytes that the broker refused with err.
 func refusalReason(err error, what string, size int) (string, uint8) {
@@ -193,4 +219,35 @@ func headerValue(hs []kafka.Header, key string) string {
 		}
 	}
 	return ""
+}
+
+// commit adds a delivered piece's outcome to the pipeline's counters.
+func (st *flushState) commit(p *Pipeline) {
+	var dlq, bytesOut int64
+	for i := range st.msgs {
+		pd := &st.msgs[i]
+		if pd.refused {
+			continue
+		}
+		bytesOut += int64(max(pd.key.n, 0) + pd.val.n)
+		if pd.dlq {
+			dlq++
+			p.c.deadByClass[pd.class].Add(1)
+		} else {
+			p.c.out[pd.topic].Add(1)
+			if pd.topic != p.topicAlerts {
+				p.c.normalized[pd.src].Add(1)
+			}
+		}
+	}
+	for c, n := range st.droppedBy {
+		if n > 0 {
+			p.c.droppedByClass[c].Add(n)
+		}
+	}
+	st.droppedBy = [len(dlqClasses)]int64{}
+	p.c.deadLettered.Add(dlq)
+	p.c.bytesOut.Add(bytesOut)
+	p.c.dropped.Add(st.dropped)
+	p.c.refused.Add(st.refused)
 }
