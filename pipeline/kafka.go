@@ -37,14 +37,6 @@ type sender interface {
 	Close() error
 }
 
-// Defaults for zero values in a Config that did not come through
-// conf.Default (tests, embedders).
-const (
-	defaultBatchSize    = 1000
-	defaultBatchBytes   = 1 << 20
-	defaultWriteTimeout = 10 * time.Second
-)
-
 // kafkaAcks is conf's Required_Acks in kafka-go's terms.
 func kafkaAcks(a conf.Acks) kafka.RequiredAcks {
 	switch a {
@@ -133,9 +125,10 @@ type kafkaSettings struct {
 	batchBytes int
 }
 
-// newKafkaSettings checks the Kafka keys and builds the Transport: one
-// connection pool per cluster, shared by every topic, whose metadata
-// cache covers the pipeline's topics only.
+// newKafkaSettings checks the Kafka keys of cfg (with defaults, see
+// withDefaults) and builds the Transport: one connection pool per
+// cluster, shared by every topic, whose metadata cache covers the
+// pipeline's topics only.
 func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	var ks kafkaSettings
 	if len(cfg.Brokers) == 0 {
@@ -151,11 +144,11 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	if err != nil {
 		return ks, err
 	}
-	ks.timeout = orDuration(cfg.WriteTimeout, defaultWriteTimeout)
-	ks.batchSize = orInt(cfg.BatchSize, defaultBatchSize)
-	ks.batchBytes = orInt(cfg.BatchBytes, defaultBatchBytes)
+	ks.timeout = cfg.WriteTimeout
+	ks.batchSize = cfg.BatchSize
+	ks.batchBytes = cfg.BatchBytes
 	ks.addr = kafka.TCP(cfg.Brokers...)
-	d := &brokerDialer{tls: tc, mech: mech, clientID: orString(cfg.ClientID, "awsaudit"), timeout: min(ks.timeout/2, 10*time.Second)}
+	d := &brokerDialer{tls: tc, mech: mech, clientID: cfg.ClientID, timeout: min(ks.timeout/2, 10*time.Second)}
 	ks.transport = &kafka.Transport{
 		ClientID:    d.clientID,
 		DialTimeout: d.timeout,
@@ -182,20 +175,6 @@ func newProducer(ks kafkaSettings, log Logger) *chunkProducer {
 		Timeout: ks.timeout,
 	}
 	return newChunkProducer(client, ks.transport, ks.acks, ks.codec, ks.batchSize, ks.batchBytes, log)
-}
-
-func orInt(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
-}
-
-func orDuration(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 func orString(v, def string) string {

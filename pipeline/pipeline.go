@@ -68,14 +68,15 @@ type Pipeline struct {
 }
 
 // New builds a pipeline from a configuration conf has already validated.
-// Zero values of the batch and timeout settings get kafka-friendly
-// defaults. It does not contact the brokers.
+// Zero values of the batch, timeout, client ID and log key settings get
+// conf.Default's. It does not contact the brokers.
 func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 	return open(cfg, log)
 }
 
 // open is New with options.
 func open(cfg conf.Config, log Logger, opts ...option) (*Pipeline, error) {
+	cfg = withDefaults(cfg)
 	p, err := newPipeline(cfg, log, nil, opts...)
 	if err != nil {
 		return nil, err
@@ -98,6 +99,29 @@ func redactingLogger(log Logger) Logger {
 	}
 }
 
+// withDefaults gives the settings a Config that did not come through
+// conf.Parse or conf.Default (tests, embedders) leaves zero
+// conf.Default's values.
+func withDefaults(cfg conf.Config) conf.Config {
+	def := conf.Default()
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = def.BatchSize
+	}
+	if cfg.BatchBytes <= 0 {
+		cfg.BatchBytes = def.BatchBytes
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = def.WriteTimeout
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = def.ClientID
+	}
+	if len(cfg.LogKeys) == 0 {
+		cfg.LogKeys = def.LogKeys
+	}
+	return cfg
+}
+
 // option adjusts a pipeline as it is built: the tests give it a
 // normalizer that misbehaves on purpose, or smaller pieces, this way.
 type option func(*Pipeline)
@@ -105,6 +129,7 @@ type option func(*Pipeline)
 // newPipeline wires everything but the Kafka writer, so tests and
 // benchmarks can pass their own sender.
 func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeline, error) {
+	cfg = withDefaults(cfg)
 	if log == nil {
 		log = func(Level, string) {}
 	} else {
@@ -130,21 +155,17 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 			Format:        cfg.OutputFormat,
 		},
 		normalizeFn:  (*normalize.Normalizer).Normalize,
-		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
+		writeTimeout: cfg.WriteTimeout,
 		brokers:      strings.Join(cfg.Brokers, ","),
 		dropLog:      rateLimiter{interval: 10 * time.Second},
 		digestLog:    rateLimiter{interval: time.Minute},
 		writeLog:     rateLimiter{interval: 10 * time.Second},
 		refuseLog:    rateLimiter{interval: 10 * time.Second},
 	}
-	keys := cfg.LogKeys
-	if len(keys) == 0 {
-		keys = []string{"log", "message"}
-	}
-	for _, k := range keys {
+	for _, k := range cfg.LogKeys {
 		p.logKeys = append(p.logKeys, []byte(k))
 	}
-	p.logKeyMsg = strings.Join(keys, ", ")
+	p.logKeyMsg = strings.Join(cfg.LogKeys, ", ")
 	if cfg.RegionKey != "" {
 		p.regionKey = []byte(cfg.RegionKey)
 	}
@@ -173,8 +194,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 
 	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message
 	// above it outright, and the broker counts batch overhead on top.
-	batchBytes := orInt(cfg.BatchBytes, defaultBatchBytes)
-	p.maxMsg = max(batchBytes-512, 1024)
+	p.maxMsg = max(cfg.BatchBytes-512, 1024)
 	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
 	p.pieceBytes = pieceBytes
 
