@@ -56,28 +56,24 @@ func (c Config) shown() []shownField {
 
 // String shows every field, with the SASL password masked.
 func (c Config) String() string {
-	var b strings.Builder
-	b.WriteString("conf.Config{")
-	for i, f := range c.shown() {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(f.name)
-		b.WriteString(": ")
-		switch v := f.value.(type) {
+	return c.list(": ", func(v any) string {
+		switch v.(type) {
 		case string, []string:
-			fmt.Fprintf(&b, "%q", v)
-		default:
-			fmt.Fprintf(&b, "%v", v)
+			return fmt.Sprintf("%q", v)
 		}
-	}
-	b.WriteString("}")
-	return b.String()
+		return fmt.Sprint(v)
+	})
 }
 
 // GoString serves %#v, again without the password: Go syntax for each
 // field, as %#v writes a struct.
 func (c Config) GoString() string {
+	return c.list(":", func(v any) string { return fmt.Sprintf("%#v", v) })
+}
+
+// list writes "conf.Config{Name<sep>value, ...}" with each shown value
+// written by value.
+func (c Config) list(sep string, value func(any) string) string {
 	var b strings.Builder
 	b.WriteString("conf.Config{")
 	for i, f := range c.shown() {
@@ -85,8 +81,8 @@ func (c Config) GoString() string {
 			b.WriteString(", ")
 		}
 		b.WriteString(f.name)
-		b.WriteString(":")
-		fmt.Fprintf(&b, "%#v", f.value)
+		b.WriteString(sep)
+		b.WriteString(value(f.value))
 	}
 	b.WriteString("}")
 	return b.String()

@@ -269,6 +269,21 @@ func TestKafkaRetryAfterFault(t *testing.T) {
 	}
 }
 
+// flushMixed flushes mixedChunk(1) through p and wants it delivered,
+// every normalized record in topicMain; it returns the chunk. The logs
+// explain a failure.
+func flushMixed(t *testing.T, p *Pipeline, logs *logSink, c *kafkatest.Cluster) []byte {
+	t.Helper()
+	chunk, wantOut, _ := mixedChunk(1)
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("Flush = %v\n%s", st, logs.all())
+	}
+	if n := len(c.Consume(t, topicMain)); n != wantOut {
+		t.Errorf("%d normalized, want %d", n, wantOut)
+	}
+	return chunk
+}
+
 // distinctOut is how many different normalized values mixedChunk yields:
 // records of different rounds differ only in the Fluent Bit time, which
 // the unified record does not carry.
@@ -387,14 +402,8 @@ func TestKafkaSASL(t *testing.T) {
 			}
 			cfg := kafkaConfig(c)
 			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = conf.Mechanism(mech), "shipper", "s3cret-pass"
-			p, _ := newKafkaPipeline(t, cfg)
-			chunk, wantOut, _ := mixedChunk(1)
-			if st := p.Flush(chunk, "t"); st != StatusOK {
-				t.Fatalf("Flush = %v", st)
-			}
-			if n := len(c.Consume(t, topicMain)); n != wantOut {
-				t.Errorf("%d normalized, want %d", n, wantOut)
-			}
+			p, logs := newKafkaPipeline(t, cfg)
+			chunk := flushMixed(t, p, logs, c)
 
 			cfg.SASLPassword = "wrong"
 			cfg.WriteTimeout = 2 * time.Second
@@ -448,14 +457,8 @@ func TestKafkaTLS(t *testing.T) {
 
 	cfg := kafkaConfig(c)
 	cfg.TLS, cfg.TLSVerify, cfg.TLSCAFile = true, true, caFile
-	p, _ := newKafkaPipeline(t, cfg)
-	chunk, wantOut, _ := mixedChunk(1)
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v", st)
-	}
-	if n := len(c.Consume(t, topicMain)); n != wantOut {
-		t.Errorf("%d normalized, want %d", n, wantOut)
-	}
+	p, logs := newKafkaPipeline(t, cfg)
+	chunk := flushMixed(t, p, logs, c)
 
 	// Without the CA the broker's certificate is not trusted: retry, not OK.
 	cfg.TLSCAFile = ""
@@ -646,13 +649,7 @@ func TestKafkaMSKIAM(t *testing.T) {
 	cfg := kafkaConfig(c)
 	cfg.SASLMechanism, cfg.AWSRegion = "AWS_MSK_IAM", region
 	p, logs := newKafkaPipeline(t, cfg)
-	chunk, wantOut, _ := mixedChunk(1)
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v\n%s", st, logs.all())
-	}
-	if n := len(c.Consume(t, topicMain)); n != wantOut {
-		t.Errorf("%d normalized, want %d", n, wantOut)
-	}
+	chunk := flushMixed(t, p, logs, c)
 	mu.Lock()
 	if authenticated == 0 || refused != 0 {
 		t.Errorf("%d connections authenticated, %d refused; want every one authenticated", authenticated, refused)

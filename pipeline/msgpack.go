@@ -236,25 +236,18 @@ func (r *mpReader) value(v *val) error {
 			v.typ = int8(t)
 			v.data, err = r.next(n)
 		}
-	case kindArray:
-		switch c {
-		case 0xdc:
-			v.n, err = r.length(2, 1)
-		case 0xdd:
-			v.n, err = r.length(4, 1)
-		default:
-			if v.n = int(c & 0x0f); v.n > r.remaining() {
-				err = errShort
-			}
+	case kindArray, kindMap:
+		per := 1 // values an element takes: a map's are pairs
+		if v.kind == kindMap {
+			per = 2
 		}
-	case kindMap:
 		switch c {
-		case 0xde:
-			v.n, err = r.length(2, 2)
-		case 0xdf:
-			v.n, err = r.length(4, 2)
-		default:
-			if v.n = int(c & 0x0f); 2*v.n > r.remaining() {
+		case 0xdc, 0xde: // array16, map16
+			v.n, err = r.length(2, per)
+		case 0xdd, 0xdf: // array32, map32
+			v.n, err = r.length(4, per)
+		default: // fixarray, fixmap
+			if v.n = int(c & 0x0f); per*v.n > r.remaining() {
 				err = errShort
 			}
 		}

@@ -33,16 +33,14 @@ type Pipeline struct {
 	logKeyMsg   string // for the "no log key" reason
 	regionKey   []byte
 
-	topics   []string // topic id -> name
-	topicS3  int
-	topicCT  int
-	topicDef int
+	topics []string // topic id -> name
+	// routes is where a normalized record goes, by normalize.Source;
+	// SourceAuto's is for an Output without a source, which normalize
+	// does not emit.
+	routes   [3]route
 	topicDLQ int // -1: dead-lettering off
 	// topicAlerts also receives every record with an alert; -1: off.
 	topicAlerts int
-	// headers are the Kafka headers of a record, by source; they name the
-	// payload's format (unified schema version or OCSF version).
-	headersS3, headersCT, headersUnknown []kafka.Header
 
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
@@ -173,11 +171,14 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 	if cfg.Topic == "" && (cfg.TopicS3Access == "" || cfg.TopicCloudTrail == "") {
 		return nil, errors.New("pipeline: no topic for some source (set Topic or both per-source topics)")
 	}
-	p.topicS3 = p.topicID(orString(cfg.TopicS3Access, cfg.Topic))
-	p.topicCT = p.topicID(orString(cfg.TopicCloudTrail, cfg.Topic))
-	p.topicDef = p.topicS3 // only for an Output without a source, which normalize does not emit
+	s3 := &p.routes[normalize.SourceS3Access]
+	ct := &p.routes[normalize.SourceCloudTrail]
+	def := &p.routes[normalize.SourceAuto]
+	s3.topic = p.topicID(orString(cfg.TopicS3Access, cfg.Topic))
+	ct.topic = p.topicID(orString(cfg.TopicCloudTrail, cfg.Topic))
+	def.topic = s3.topic
 	if cfg.Topic != "" {
-		p.topicDef = p.topicID(cfg.Topic)
+		def.topic = p.topicID(cfg.Topic)
 	}
 	p.topicDLQ = -1
 	if cfg.DLQTopic != "" {
@@ -187,9 +188,9 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 	if cfg.TopicAlerts != "" {
 		p.topicAlerts = p.topicID(cfg.TopicAlerts)
 	}
-	p.headersS3 = recordHeaders("s3_access", cfg.OutputFormat)
-	p.headersCT = recordHeaders("cloudtrail", cfg.OutputFormat)
-	p.headersUnknown = recordHeaders(sourceUnknown, cfg.OutputFormat)
+	s3.headers = recordHeaders("s3_access", cfg.OutputFormat)
+	ct.headers = recordHeaders("cloudtrail", cfg.OutputFormat)
+	def.headers = recordHeaders(sourceUnknown, cfg.OutputFormat)
 	p.c.out = make([]atomic.Int64, len(p.topics))
 
 	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message
@@ -363,8 +364,8 @@ func (p *Pipeline) Stats() Stats {
 		Refused:      p.c.refused.Load(),
 		BytesOut:     p.c.bytesOut.Load(),
 	}
-	for _, i := range []int{p.topicDef, p.topicS3, p.topicCT} {
-		s.RecordsOut[p.topics[i]] = p.c.out[i].Load()
+	for _, r := range p.routes {
+		s.RecordsOut[p.topics[r.topic]] = p.c.out[r.topic].Load()
 	}
 	s.Normalized = map[string]int64{
 		normalize.SourceS3Access.String():   p.c.normalized[normalize.SourceS3Access].Load(),

@@ -146,7 +146,8 @@ func (st *flushState) emit(o *normalize.Output) {
 		p.deadLetter(st, o.Source, classEmpty, reasonEmptyOut, o.Input, false)
 		return
 	}
-	hdr := p.headersFor(o.Source)
+	rt := &p.routes[o.Source]
+	hdr := rt.headers
 	if len(o.Alerts) > 0 {
 		// A header lets consumers route on alerts without parsing JSON.
 		hdr = append(hdr[:len(hdr):len(hdr)], kafka.Header{Key: "alerts", Value: []byte(strings.Join(o.Alerts, ","))})
@@ -162,7 +163,7 @@ func (st *flushState) emit(o *normalize.Output) {
 	if !p.room(st, len(o.Key)+len(o.JSON)) {
 		return
 	}
-	pd := message{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
+	pd := message{topic: rt.topic, src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
 	if len(o.Key) > 0 {
 		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
 	}
@@ -179,30 +180,15 @@ func (st *flushState) emit(o *normalize.Output) {
 // and headers.
 const msgOverhead = 64
 
-// topicFor is the topic of a normalized record of src.
-func (p *Pipeline) topicFor(src normalize.Source) int {
-	switch src {
-	case normalize.SourceS3Access:
-		return p.topicS3
-	case normalize.SourceCloudTrail:
-		return p.topicCT
-	}
-	return p.topicDef
+// route is where a normalized record of one source goes: its topic and
+// headers. The headers are shared by every message of the pipeline (the
+// producer only reads them).
+type route struct {
+	topic   int
+	headers []kafka.Header
 }
 
-// headersFor is the headers of a normalized record of s.
-func (p *Pipeline) headersFor(s normalize.Source) []kafka.Header {
-	switch s {
-	case normalize.SourceS3Access:
-		return p.headersS3
-	case normalize.SourceCloudTrail:
-		return p.headersCT
-	}
-	return p.headersUnknown
-}
-
-// recordHeaders are the headers of a record of one source, shared by
-// every message of the pipeline (the producer only reads them): source and
+// recordHeaders are the headers of a record of one source: source and
 // schema_version for the unified record; for OCSF, format and
 // ocsf_version instead, since the unified schema version would not
 // describe the payload.

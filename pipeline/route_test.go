@@ -310,13 +310,7 @@ func TestFlushRecords(t *testing.T) {
 	if st := p.FlushRecords(recs, "cli"); st != StatusOK {
 		t.Fatalf("FlushRecords = %v", st)
 	}
-	if s.count() != 3 {
-		t.Fatalf("%d messages for 3 records", s.count())
-	}
-	m := s.msgs
-	if m[0].Topic != topicS3 || m[1].Topic != topicDLQ || m[2].Topic != topicDLQ {
-		t.Errorf("topics %v %v %v", m[0].Topic, m[1].Topic, m[2].Topic)
-	}
+	m := wantTopics(t, s, topicS3, topicDLQ, topicDLQ)
 	if d := decodeDLQ(t, m[1].Value); d.Input != "bad x" {
 		t.Errorf("rejected line input %q", d.Input)
 	}
@@ -329,6 +323,20 @@ func TestFlushRecords(t *testing.T) {
 	if st := p.FlushRecords(nil, "cli"); st != StatusOK {
 		t.Errorf("empty FlushRecords = %v", st)
 	}
+}
+
+// wantTopics wants one message per topic, in order, and returns them.
+func wantTopics(t *testing.T, s *fakeSender, topics ...string) []kafka.Message {
+	t.Helper()
+	if s.count() != len(topics) {
+		t.Fatalf("%d messages for %d records", s.count(), len(topics))
+	}
+	for i, m := range s.msgs {
+		if m.Topic != topics[i] {
+			t.Errorf("message %d to %s, want %s", i, m.Topic, topics[i])
+		}
+	}
+	return s.msgs
 }
 
 // TestRecordFields: a record given as fields (what FlushRecords took as a
@@ -344,13 +352,7 @@ func TestRecordFields(t *testing.T) {
 	if st := p.Flush(chunk, "cli"); st != StatusOK {
 		t.Fatalf("Flush = %v", st)
 	}
-	if s.count() != 3 {
-		t.Fatalf("%d messages for 3 records", s.count())
-	}
-	m := s.msgs
-	if m[0].Topic != topicCT || m[1].Topic != topicS3 || m[2].Topic != topicDLQ {
-		t.Errorf("topics %v %v %v", m[0].Topic, m[1].Topic, m[2].Topic)
-	}
+	m := wantTopics(t, s, topicCT, topicS3, topicDLQ)
 	if !bytes.Contains(m[0].Value, []byte(`"region":"us-west-2"`)) ||
 		!bytes.Contains(m[0].Value, []byte(`{\"aws_region\":\"us-west-2\",\"eventName\":\"GetObject\",\"eventVersion\":\"1.08\"}`)) {
 		t.Errorf("fields record %s", m[0].Value)
