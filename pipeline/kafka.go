@@ -125,11 +125,11 @@ type kafkaSettings struct {
 	batchBytes int
 }
 
-// newKafkaSettings checks the Kafka keys of cfg (with defaults, see
-// withDefaults) and builds the Transport: one connection pool per
-// cluster, shared by every topic, whose metadata cache covers the
-// pipeline's topics only.
+// newKafkaSettings checks the Kafka keys and builds the Transport: one
+// connection pool per cluster, shared by every topic, whose metadata
+// cache covers the pipeline's topics only.
 func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
+	cfg = withDefaults(cfg)
 	var ks kafkaSettings
 	if len(cfg.Brokers) == 0 {
 		return ks, errors.New("no brokers")

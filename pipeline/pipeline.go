@@ -74,7 +74,6 @@ func New(cfg conf.Config, log Logger) (*Pipeline, error) {
 
 // open is New with options.
 func open(cfg conf.Config, log Logger, opts ...option) (*Pipeline, error) {
-	cfg = withDefaults(cfg)
 	p, err := newPipeline(cfg, log, nil, opts...)
 	if err != nil {
 		return nil, err
