@@ -76,18 +76,18 @@ func TestDefaults(t *testing.T) {
 		Brokers:         []string{"kafka-1:9092", "kafka-2:9092"},
 		Topic:           "aws.audit.normalized",
 		DLQTopic:        "aws.audit.dlq",
-		Source:          "auto",
+		Source:          normalize.SourceAuto,
 		LogKeys:         []string{"log", "message"},
 		Redact:          true,
 		MessageKey:      "bucket.name",
-		Compression:     "none",
-		RequiredAcks:    "all",
+		Compression:     CodecNone,
+		RequiredAcks:    AcksAll,
 		BatchSize:       1000,
 		BatchBytes:      1048576,
 		WriteTimeout:    10 * time.Second,
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
-		OutputFormat:    "unified",
+		OutputFormat:    normalize.FormatUnified,
 		Rules:           normalize.DefaultRulesConfig(),
 		TLSVerify:       true,
 	}
@@ -116,9 +116,9 @@ func TestParseKeys(t *testing.T) {
 		{"dlq false", map[string]string{"DLQ_Topic": "false"}, func(c *Config) { c.DLQTopic = "" }},
 		{"dlq none", map[string]string{"DLQ_Topic": "None"}, func(c *Config) { c.DLQTopic = "" }},
 		{"dlq no", map[string]string{"DLQ_Topic": "no"}, func(c *Config) { c.DLQTopic = "" }},
-		{"source s3_access", map[string]string{"Source": "s3_access"}, func(c *Config) { c.Source = "s3_access" }},
-		{"source S3 alias", map[string]string{"Source": "S3"}, func(c *Config) { c.Source = "s3_access" }},
-		{"source cloudtrail", map[string]string{"Source": "CloudTrail"}, func(c *Config) { c.Source = "cloudtrail" }},
+		{"source s3_access", map[string]string{"Source": "s3_access"}, func(c *Config) { c.Source = normalize.SourceS3Access }},
+		{"source S3 alias", map[string]string{"Source": "S3"}, func(c *Config) { c.Source = normalize.SourceS3Access }},
+		{"source cloudtrail", map[string]string{"Source": "CloudTrail"}, func(c *Config) { c.Source = normalize.SourceCloudTrail }},
 		{"source auto", map[string]string{"Source": "AUTO"}, func(c *Config) {}},
 		{"log key", map[string]string{"Log_Key": "line"}, func(c *Config) { c.LogKeys = []string{"line"} }},
 		{"log key list", map[string]string{"Log_Key": "msg, log"}, func(c *Config) { c.LogKeys = []string{"msg", "log"} }},
@@ -142,18 +142,18 @@ func TestParseKeys(t *testing.T) {
 		{"message key single", map[string]string{"Message_Key": "action"}, func(c *Config) { c.MessageKey = "action" }},
 		{"message key none", map[string]string{"Message_Key": "none"}, func(c *Config) { c.MessageKey = "" }},
 		{"message key Off", map[string]string{"Message_Key": "Off"}, func(c *Config) { c.MessageKey = "" }},
-		{"compression gzip", map[string]string{"Compression": "gzip"}, func(c *Config) { c.Compression = "gzip" }},
+		{"compression gzip", map[string]string{"Compression": "gzip"}, func(c *Config) { c.Compression = CodecGzip }},
 		{"msk iam", map[string]string{"SASL_Mechanism": "aws_msk_iam", "AWS_Region": "eu-west-1"}, func(c *Config) {
-			c.SASLMechanism, c.AWSRegion = "AWS_MSK_IAM", "eu-west-1"
+			c.SASLMechanism, c.AWSRegion = MechanismAWSMSKIAM, "eu-west-1"
 		}},
-		{"compression snappy", map[string]string{"Compression": "snappy"}, func(c *Config) { c.Compression = "snappy" }},
-		{"compression lz4", map[string]string{"Compression": "lz4"}, func(c *Config) { c.Compression = "lz4" }},
-		{"compression ZSTD", map[string]string{"Compression": "ZSTD"}, func(c *Config) { c.Compression = "zstd" }},
+		{"compression snappy", map[string]string{"Compression": "snappy"}, func(c *Config) { c.Compression = CodecSnappy }},
+		{"compression lz4", map[string]string{"Compression": "lz4"}, func(c *Config) { c.Compression = CodecLz4 }},
+		{"compression ZSTD", map[string]string{"Compression": "ZSTD"}, func(c *Config) { c.Compression = CodecZstd }},
 		{"compression none", map[string]string{"Compression": "none"}, func(c *Config) {}},
-		{"acks one", map[string]string{"Required_Acks": "one"}, func(c *Config) { c.RequiredAcks = "one" }},
-		{"acks 1", map[string]string{"Required_Acks": "1"}, func(c *Config) { c.RequiredAcks = "one" }},
-		{"acks none", map[string]string{"Required_Acks": "None"}, func(c *Config) { c.RequiredAcks = "none" }},
-		{"acks 0", map[string]string{"Required_Acks": "0"}, func(c *Config) { c.RequiredAcks = "none" }},
+		{"acks one", map[string]string{"Required_Acks": "one"}, func(c *Config) { c.RequiredAcks = AcksOne }},
+		{"acks 1", map[string]string{"Required_Acks": "1"}, func(c *Config) { c.RequiredAcks = AcksOne }},
+		{"acks none", map[string]string{"Required_Acks": "None"}, func(c *Config) { c.RequiredAcks = AcksNone }},
+		{"acks 0", map[string]string{"Required_Acks": "0"}, func(c *Config) { c.RequiredAcks = AcksNone }},
 		{"acks -1", map[string]string{"Required_Acks": "-1"}, func(c *Config) {}},
 		{"acks ALL", map[string]string{"Required_Acks": "ALL"}, func(c *Config) {}},
 		{"batch size", map[string]string{"Batch_Size": "1"}, func(c *Config) { c.BatchSize = 1 }},
@@ -174,13 +174,13 @@ func TestParseKeys(t *testing.T) {
 		}},
 		{"tls off explicitly", map[string]string{"Kafka.TLS": "off"}, func(c *Config) {}},
 		{"sasl plain", map[string]string{"SASL_Mechanism": "plain", "SASL_Username": "u", "SASL_Password": "p"}, func(c *Config) {
-			c.SASLMechanism, c.SASLUsername, c.SASLPassword = "PLAIN", "u", "p"
+			c.SASLMechanism, c.SASLUsername, c.SASLPassword = MechanismPlain, "u", "p"
 		}},
 		{"sasl scram-sha-256", map[string]string{"SASL_Mechanism": "scram-sha-256", "SASL_Username": "u", "SASL_Password": "p"}, func(c *Config) {
-			c.SASLMechanism, c.SASLUsername, c.SASLPassword = "SCRAM-SHA-256", "u", "p"
+			c.SASLMechanism, c.SASLUsername, c.SASLPassword = MechanismSCRAMSHA256, "u", "p"
 		}},
 		{"sasl password kept verbatim", map[string]string{"SASL_Mechanism": "SCRAM-SHA-512", "SASL_Username": "u", "SASL_Password": " p w "}, func(c *Config) {
-			c.SASLMechanism, c.SASLUsername, c.SASLPassword = "SCRAM-SHA-512", "u", " p w "
+			c.SASLMechanism, c.SASLUsername, c.SASLPassword = MechanismSCRAMSHA512, "u", " p w "
 		}},
 	}
 	for _, tt := range tests {
@@ -347,7 +347,7 @@ func TestFromMapCaseInsensitive(t *testing.T) {
 		t.Fatal(err)
 	}
 	if c.Topic != "t1" || c.TopicS3Access != "s3" || c.TopicCloudTrail != "ct" ||
-		!c.TLS || c.TLSVerify || c.SASLMechanism != "PLAIN" || c.SASLUsername != "u" ||
+		!c.TLS || c.TLSVerify || c.SASLMechanism != MechanismPlain || c.SASLUsername != "u" ||
 		c.SASLPassword != "p" || c.BatchSize != 7 || !slices.Equal(c.Brokers, []string{"a:9092"}) {
 		t.Errorf("case-insensitive lookup failed: %v", c)
 	}

@@ -2,9 +2,12 @@
 // Parse, Keys) and of the awsaudit_s3 input (S3Input, ParseS3Input,
 // S3InputKeys): the structs, their defaults, parsing of Fluent Bit
 // properties (case-insensitive keys) and validation that reports every
-// problem at once. Example Fluent Bit configurations live in
-// conf/examples; KEYS.md and KEYS_S3_INPUT.md document every property and
-// are generated from Keys and S3InputKeys (a test fails when they drift).
+// problem at once. A Config holds typed settings (normalize.Source and
+// normalize.Format, Codec, Acks, Mechanism, durations), parsed here once
+// and used as they are; printed, each reads as its property is spelled.
+// Example Fluent Bit configurations live in conf/examples; KEYS.md and
+// KEYS_S3_INPUT.md document every property and are generated from Keys
+// and S3InputKeys (a test fails when they drift).
 // The detection rules file (Rules_File) is YAML, loaded by LoadRules over
 // the built-in rules; rules.example.yaml spells out every default.
 //

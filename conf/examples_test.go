@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsaudit/awsaudit/normalize"
 	"gopkg.in/yaml.v3"
 )
 
@@ -303,27 +304,27 @@ func TestExamples(t *testing.T) {
 	// What the brief asks of each example, beyond validating.
 	expect := map[string]func(t *testing.T, c Config, out map[string]string){
 		"s3-access-tail": func(t *testing.T, c Config, _ map[string]string) {
-			if c.Source != SourceS3Access {
+			if c.Source != normalize.SourceS3Access {
 				t.Errorf("Source = %s", c.Source)
 			}
 		},
 		"cloudtrail-files": func(t *testing.T, c Config, _ map[string]string) {
-			if c.Source != SourceCloudTrail {
+			if c.Source != normalize.SourceCloudTrail {
 				t.Errorf("Source = %s", c.Source)
 			}
 		},
 		"s3-sqs-to-kafka": func(t *testing.T, c Config, out map[string]string) {
 			props := FromMap(out)
 			workers, err := strconv.Atoi(props("Workers"))
-			if c.Source != SourceAuto || err != nil || workers < 1 ||
+			if c.Source != normalize.SourceAuto || err != nil || workers < 1 ||
 				!slices.Contains([]string{"no_limits", "false"}, strings.ToLower(props("Retry_Limit"))) {
 				t.Errorf("want Source auto, Workers >= 1 and an unlimited Retry_Limit: %v %v", c, out)
 			}
 		},
 		"both-per-source-topics": func(t *testing.T, c Config, out map[string]string) {
-			if c.Source != SourceAuto || c.TopicS3Access == "" || c.TopicCloudTrail == "" ||
+			if c.Source != normalize.SourceAuto || c.TopicS3Access == "" || c.TopicCloudTrail == "" ||
 				c.TopicS3Access == c.TopicCloudTrail || !c.TLS || !c.TLSVerify ||
-				!strings.HasPrefix(c.SASLMechanism, "SCRAM-") || c.Compression != "zstd" ||
+				!strings.HasPrefix(string(c.SASLMechanism), "SCRAM-") || c.Compression != CodecZstd ||
 				FromMap(out)("Workers") != "2" {
 				t.Errorf("not the per-source SASL/TLS/zstd/2-worker example: %v", c)
 			}
@@ -470,8 +471,8 @@ func deliveryProblems(cfg fbConfig) []string {
 				bad("input %s: skip_long_lines %s drops long lines before the plugin sees them", in["tag"], v)
 			}
 			want, what := minCloudTrailLine, "a CloudTrail file"
-			if src := o["source"]; src == SourceS3Access ||
-				(src != SourceCloudTrail && strings.Contains(in["tag"], SourceS3Access)) {
+			if src := o["source"]; src == "s3_access" ||
+				(src != "cloudtrail" && strings.Contains(in["tag"], "s3_access")) {
 				want, what = minAccessLogLine, "an access-log line"
 			}
 			if n, ok := fbSize(in["buffer_max_size"]); !ok || n < want {

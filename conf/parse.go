@@ -94,18 +94,7 @@ func Parse(get func(key string) string) (Config, error) {
 		}
 	}
 
-	if v := p.str(keySource); v != "" {
-		switch strings.ToLower(v) {
-		case "auto":
-			c.Source = SourceAuto
-		case "s3_access", "s3", "s3access": // normalize.ParseSource's aliases
-			c.Source = SourceS3Access
-		case "cloudtrail":
-			c.Source = SourceCloudTrail
-		default:
-			p.fail(keySource, "%q is not one of auto, s3_access, cloudtrail", v)
-		}
-	}
+	c.Source = oneOf(p, keySource, c.Source, normalize.ParseSource, "auto, s3_access, cloudtrail")
 
 	if v := p.str(keyLogKey); v != "" {
 		if keys := splitList(v); len(keys) > 0 {
@@ -139,12 +128,12 @@ func Parse(get func(key string) string) (Config, error) {
 		}
 	}
 
-	c.Compression = p.oneOf(keyCompression, c.Compression, map[string]string{
-		"none": "none", "gzip": "gzip", "snappy": "snappy", "lz4": "lz4", "zstd": "zstd",
-	}, "none, gzip, snappy, lz4, zstd")
-	c.RequiredAcks = p.oneOf(keyRequiredAcks, c.RequiredAcks, map[string]string{
-		"all": "all", "-1": "all", "one": "one", "1": "one", "none": "none", "0": "none",
-	}, "all, one, none (or -1, 1, 0)")
+	c.Compression = oneOf(p, keyCompression, c.Compression, spellings[Codec]{
+		"none": CodecNone, "gzip": CodecGzip, "snappy": CodecSnappy, "lz4": CodecLz4, "zstd": CodecZstd,
+	}.parse, "none, gzip, snappy, lz4, zstd")
+	c.RequiredAcks = oneOf(p, keyRequiredAcks, c.RequiredAcks, spellings[Acks]{
+		"all": AcksAll, "-1": AcksAll, "one": AcksOne, "1": AcksOne, "none": AcksNone, "0": AcksNone,
+	}.parse, "all, one, none (or -1, 1, 0)")
 
 	c.BatchSize = p.integer(keyBatchSize, c.BatchSize, 1, 1000000)
 	c.BatchBytes = p.integer(keyBatchBytes, c.BatchBytes, 1, 104857600)
@@ -160,9 +149,7 @@ func Parse(get func(key string) string) (Config, error) {
 		c.ClientID = v
 	}
 
-	c.OutputFormat = p.oneOf(keyFormat, c.OutputFormat, map[string]string{
-		"unified": FormatUnified, "ocsf": FormatOCSF,
-	}, "unified, ocsf")
+	c.OutputFormat = oneOf(p, keyFormat, c.OutputFormat, normalize.ParseFormat, "unified, ocsf")
 	p.rules(&c)
 
 	p.tls(&c)
@@ -301,16 +288,30 @@ func (p *parser) boolean(key string, def bool) bool {
 	return b
 }
 
-func (p *parser) oneOf(key, def string, allowed map[string]string, want string) string {
+// oneOf reads a key whose value is one of a few spellings, with parse;
+// want lists them for the error.
+func oneOf[T any](p *parser, key string, def T, parse func(string) (T, error), want string) T {
 	v := p.str(key)
 	if v == "" {
 		return def
 	}
-	if canon, ok := allowed[strings.ToLower(v)]; ok {
-		return canon
+	t, err := parse(v)
+	if err != nil {
+		p.fail(key, "%q is not one of %s", v, want)
+		return def
 	}
-	p.fail(key, "%q is not one of %s", v, want)
-	return def
+	return t
+}
+
+// spellings are the values of a setting by their spelling in lower case.
+type spellings[T any] map[string]T
+
+func (m spellings[T]) parse(s string) (T, error) {
+	t, ok := m[strings.ToLower(s)]
+	if !ok {
+		return t, errors.New("unknown")
+	}
+	return t, nil
 }
 
 func (p *parser) integer(key string, def, lo, hi int) int {
@@ -457,7 +458,7 @@ func (p *parser) sasl(c *Config) {
 	c.SASLUsername = p.str(keySASLUsername)
 	// The password is taken verbatim: spaces may be part of it.
 	c.AWSRegion = p.str(keyAWSRegion)
-	if c.AWSRegion != "" && !strings.EqualFold(mech, "AWS_MSK_IAM") {
+	if c.AWSRegion != "" && !strings.EqualFold(mech, string(MechanismAWSMSKIAM)) {
 		p.fail(keyAWSRegion, "is set but %s is not AWS_MSK_IAM", keySASLMechanism)
 	}
 	if mech == "" {
@@ -469,10 +470,10 @@ func (p *parser) sasl(c *Config) {
 		}
 		return
 	}
-	switch up := strings.ToUpper(mech); up {
-	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+	switch up := Mechanism(strings.ToUpper(mech)); up {
+	case MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512:
 		c.SASLMechanism = up
-	case "AWS_MSK_IAM":
+	case MechanismAWSMSKIAM:
 		c.SASLMechanism = up
 		// The AWS credential chain signs: a user name or password here is
 		// a configuration mistake, not a credential to use.

@@ -8,55 +8,84 @@ import (
 	"reflect"
 	"strings"
 	"time"
+
+	"github.com/awsaudit/awsaudit/normalize"
 )
 
 // mask stands in for a set password wherever a Config is shown.
 const mask = "*****"
 
-// plainConfig has Config's fields but none of its methods, so fmt, json and
-// reflection can walk it without recursing into the masking methods below.
-type plainConfig Config
-
-// masked returns the fields with the password replaced; every printing path
-// goes through it so none can forget the password.
-func (c Config) masked() plainConfig {
-	p := plainConfig(c)
-	if p.SASLPassword == "" {
-		p.SASLPassword = "(empty)"
-	} else {
-		p.SASLPassword = mask
-	}
-	return p
+// shownField is one field of a Config as every printing path shows it.
+type shownField struct {
+	name  string
+	value any
 }
 
-// String shows every field, with the SASL password masked. Fields are found
-// by reflection so a field added later is printed without touching this.
-func (c Config) String() string {
-	v := reflect.ValueOf(c.masked())
+// shown returns the fields with the password replaced and each typed
+// setting as the string a user writes in the property, so that a printed
+// Config reads like its configuration. Every printing path goes through
+// it so none can forget the password. Fields are found by reflection so a
+// field added later is printed without touching this.
+func (c Config) shown() []shownField {
+	if c.SASLPassword == "" {
+		c.SASLPassword = "(empty)"
+	} else {
+		c.SASLPassword = mask
+	}
+	v := reflect.ValueOf(c)
 	t := v.Type()
+	out := make([]shownField, t.NumField())
+	for i := range out {
+		val := v.Field(i).Interface()
+		switch s := val.(type) {
+		case normalize.Source:
+			val = s.String()
+		case normalize.Format:
+			val = s.String()
+		case Codec:
+			val = s.String()
+		case Acks:
+			val = s.String()
+		case Mechanism:
+			val = string(s)
+		}
+		out[i] = shownField{t.Field(i).Name, val}
+	}
+	return out
+}
+
+// String shows every field, with the SASL password masked.
+func (c Config) String() string {
+	return c.list(": ", func(v any) string {
+		switch v.(type) {
+		case string, []string:
+			return fmt.Sprintf("%q", v)
+		}
+		return fmt.Sprint(v)
+	})
+}
+
+// GoString serves %#v, again without the password: Go syntax for each
+// field, as %#v writes a struct.
+func (c Config) GoString() string {
+	return c.list(":", func(v any) string { return fmt.Sprintf("%#v", v) })
+}
+
+// list writes "conf.Config{Name<sep>value, ...}" with each shown value
+// written by value.
+func (c Config) list(sep string, value func(any) string) string {
 	var b strings.Builder
 	b.WriteString("conf.Config{")
-	for i := range t.NumField() {
+	for i, f := range c.shown() {
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(t.Field(i).Name)
-		b.WriteString(": ")
-		switch f := v.Field(i).Interface().(type) {
-		case string, []string:
-			fmt.Fprintf(&b, "%q", f)
-		default:
-			fmt.Fprintf(&b, "%v", f)
-		}
+		b.WriteString(f.name)
+		b.WriteString(sep)
+		b.WriteString(value(f.value))
 	}
 	b.WriteString("}")
 	return b.String()
-}
-
-// GoString serves %#v, again without the password.
-func (c Config) GoString() string {
-	s := fmt.Sprintf("%#v", c.masked())
-	return strings.Replace(s, "conf.plainConfig{", "conf.Config{", 1)
 }
 
 // Format routes every verb through String or GoString. Without it, verbs
@@ -75,11 +104,10 @@ func (c Config) Format(f fmt.State, verb rune) {
 // LogValue makes slog log the fields as a group, password masked, instead of
 // reflecting over the raw struct.
 func (c Config) LogValue() slog.Value {
-	v := reflect.ValueOf(c.masked())
-	t := v.Type()
-	attrs := make([]slog.Attr, 0, t.NumField())
-	for i := range t.NumField() {
-		attrs = append(attrs, slog.Any(t.Field(i).Name, v.Field(i).Interface()))
+	fields := c.shown()
+	attrs := make([]slog.Attr, 0, len(fields))
+	for _, f := range fields {
+		attrs = append(attrs, slog.Any(f.name, f.value))
 	}
 	return slog.GroupValue(attrs...)
 }
@@ -88,23 +116,21 @@ func (c Config) LogValue() slog.Value {
 // endpoint, a "show config" command) is just another way to print it. Fields
 // keep declaration order; durations read as "10s" rather than nanoseconds.
 func (c Config) MarshalJSON() ([]byte, error) {
-	v := reflect.ValueOf(c.masked())
-	t := v.Type()
 	b := []byte{'{'}
-	for i := range t.NumField() {
-		val := v.Field(i).Interface()
+	for i, f := range c.shown() {
+		val := f.value
 		if d, ok := val.(time.Duration); ok {
 			val = d.String()
 		}
 		enc, err := json.Marshal(val)
 		if err != nil {
-			return nil, fmt.Errorf("conf: marshal %s: %w", t.Field(i).Name, err)
+			return nil, fmt.Errorf("conf: marshal %s: %w", f.name, err)
 		}
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, '"')
-		b = append(b, t.Field(i).Name...)
+		b = append(b, f.name...)
 		b = append(b, '"', ':')
 		b = append(b, enc...)
 	}

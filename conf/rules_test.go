@@ -219,13 +219,10 @@ func TestParseRulesFileKey(t *testing.T) {
 }
 
 func TestParseFormatAndAlertsTopic(t *testing.T) {
-	for in, want := range map[string]string{"ocsf": "ocsf", "OCSF": "ocsf", "Unified": "unified"} {
+	for in, want := range map[string]normalize.Format{"ocsf": normalize.FormatOCSF, "OCSF": normalize.FormatOCSF, "Unified": normalize.FormatUnified} {
 		c, err := parseMap(map[string]string{"Format": in})
 		if err != nil || c.OutputFormat != want {
-			t.Errorf("Format %s: %q, %v", in, c.OutputFormat, err)
-		}
-		if _, err := normalize.ParseFormat(c.OutputFormat); err != nil {
-			t.Errorf("normalize cannot read %q: %v", c.OutputFormat, err)
+			t.Errorf("Format %s: %v, %v", in, c.OutputFormat, err)
 		}
 	}
 	if _, err := parseMap(map[string]string{"Format": "cef"}); err == nil || !strings.Contains(err.Error(), `Format: "cef" is not one of unified, ocsf`) {

@@ -1,5 +1,7 @@
 package pipeline
 
+import "time"
+
 // Status is the outcome of one flush, mapped by the plugin to FLB_OK,
 // FLB_RETRY and FLB_ERROR.
 type Status int
@@ -38,3 +40,12 @@ const (
 // Logger receives the pipeline's messages. The plugin routes them to Fluent
 // Bit's logger; the CLI to stderr. It must be safe for concurrent use.
 type Logger func(level Level, msg string)
+
+// Record is one input for FlushRecords: Line is the raw text (an
+// access-log line or a CloudTrail JSON document), as if found under the
+// first Log_Key; a record without one is dead-lettered as empty. Time zero
+// means now.
+type Record struct {
+	Time time.Time
+	Line []byte
+}

@@ -74,4 +74,30 @@
 // requests themselves whatever they carry (invalid topic, unsupported
 // compression or message format, invalid acks), where redelivery cannot
 // help and dead letters would be refused alike.
+//
+// Files, by job:
+//
+//   - pipeline.go: the Pipeline (New, Flush, FlushRecords, Stats, Close),
+//     the outcome of a flush and the memory of chunks answered FLB_RETRY;
+//     api.go: Status, Level, Logger and Record.
+//   - flush.go: the state of one flush and its pool: the arena, the one
+//     form of a message (message, handed to the sender as a batch) and the
+//     bound that cuts a flush into pieces.
+//   - msgpack.go: the zero-copy msgpack reader (one type switch, one
+//     decoder of the time extensions); transcode.go: msgpack to JSON.
+//   - route.go: one record: decoded, its source detected, normalized and
+//     its outputs queued as messages with their topic and headers; a
+//     panic dead-letters it.
+//   - deadletter.go: dead letters, their reasons and reason classes.
+//   - deliver.go: a piece written and acknowledged, records the broker
+//     refuses replaced, what was delivered counted.
+//   - producer.go: the chunk producer; kafka.go: the sender interface,
+//     the Kafka settings taken from conf.Config, the classes of Kafka
+//     errors; dial.go: TLS and SASL when a connection opens.
+//   - stats.go: counters, Stats and the log rate limiter.
+//
+// Tests sit in the _test.go file of the file they test; pipeline_test.go
+// also holds the fixtures the others share, kafka_test.go the tests
+// against an in-process broker (kfake, TLS and SASL included) and
+// bench_test.go the benchmarks.
 package pipeline

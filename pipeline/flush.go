@@ -1,38 +1,16 @@
 package pipeline
 
 import (
-	"bytes"
-	"context"
-	"encoding/base64"
-	"errors"
-	"fmt"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/awsaudit/awsaudit/normalize"
-	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Reasons a record is dead-lettered without reaching the normalizer.
+// Bounds on the memory of a flush.
 const (
-	reasonNoLogKey  = "record has no log key (%s) and no CloudTrail fields"
-	reasonMalformed = "malformed chunk at byte %d of %d: %v"
-	reasonBadRecord = "malformed record: %v"
-	reasonTooLarge  = "record too large: %d bytes (limit %d, from Batch_Bytes)"
-	reasonInternal  = "internal error: %v"
-	reasonEmpty     = "empty record"
-	reasonEmptyOut  = "normalizer emitted an empty record"
-	reasonBadFields = "cannot encode record fields: %v"
-	maxReasonBytes  = 1024
-	maxReasonHeader = 256
-	maxTagBytes     = 256
-	msgOverhead     = 64 // per-message bytes kafka-go counts besides key, value and headers
 	// A pooled state drops output buffers grown larger than this: a usual
 	// tail chunk (up to about 2 MB of lines) writes 4-6 MB, which stays
 	// (regrowing it every flush cost half the plugin's CPU inside Fluent
@@ -48,61 +26,29 @@ const (
 	pieceBytes = 8 << 20
 )
 
-var schemaVersion = []byte(strconv.Itoa(normalize.SchemaVersion))
-
-// sourceUnknown names the source of a dead letter whose source was never
-// determined (no log key, malformed chunk).
-const sourceUnknown = "unknown"
-
-func sourceName(s normalize.Source) string {
-	if s == normalize.SourceAuto {
-		return sourceUnknown
-	}
-	return s.String()
-}
-
-func (p *Pipeline) headersFor(s normalize.Source) []kafka.Header {
-	switch s {
-	case normalize.SourceS3Access:
-		return p.headersS3
-	case normalize.SourceCloudTrail:
-		return p.headersCT
-	}
-	return p.headersUnknown
-}
-
-// recordHeaders are the headers of a record of one source, shared by
-// every message of the pipeline (the producer only reads them): source and
-// schema_version for the unified record; for OCSF, format and
-// ocsf_version instead, since the unified schema version would not
-// describe the payload.
-func recordHeaders(source string, format normalize.Format) []kafka.Header {
-	if format == normalize.FormatOCSF {
-		return []kafka.Header{
-			{Key: "source", Value: []byte(source)},
-			{Key: "format", Value: []byte("ocsf")},
-			{Key: "ocsf_version", Value: []byte(normalize.OCSFVersion)},
-		}
-	}
-	return []kafka.Header{
-		{Key: "source", Value: []byte(source)},
-		{Key: "schema_version", Value: schemaVersion},
-	}
-}
-
 // span locates bytes in flushState.buf; n < 0 means nil.
 type span struct{ off, n int }
 
-// pending is a message whose bytes are in the arena; the kafka.Message is
-// built after the arena stops growing.
-type pending struct {
+// of is the bytes s locates in buf.
+func (s span) of(buf []byte) []byte {
+	if s.n < 0 {
+		return nil
+	}
+	return buf[s.off : s.off+s.n : s.off+s.n]
+}
+
+// message is a Kafka message of a flush, in the one form it has from the
+// normalizer's output to the producer's record reader: its key and value
+// are written once, into the arena, and located by spans (the arena may
+// still move as it grows), with what the flush must know about it.
+type message struct {
 	topic   int
 	dlq     bool
 	refused bool  // the broker refused it: replaced by a dead letter or dropped
 	stage   uint8 // stageRecord, or which replacement of a refused message
 	class   uint8 // a dead letter's reason class (class*, dlqClasses)
 	src     normalize.Source
-	orig    int32 // a replacement's refused message (index in pend)
+	orig    int32 // a replacement's refused message (index in msgs)
 	key     span
 	val     span
 	headers []kafka.Header
@@ -118,7 +64,7 @@ const (
 )
 
 // size is the message's key, value and header bytes.
-func (pd *pending) size() int {
+func (pd *message) size() int {
 	n := max(pd.key.n, 0) + pd.val.n
 	for _, h := range pd.headers {
 		n += len(h.Key) + len(h.Value)
@@ -137,15 +83,11 @@ type flushState struct {
 	now    time.Time
 	evTime time.Time // time of the record being processed
 
-	buf  []byte // arena: every key and value of this flush
-	pend []pending
-	msgs []kafka.Message
+	buf  []byte    // arena: every key and value of this flush
+	msgs []message // queued since the last piece
 
 	tmp []byte // JSON of the record being processed
 	red []byte // redaction scratch
-
-	encBuf bytes.Buffer
-	enc    *msgpack.Encoder
 
 	in      int64
 	dropped int64 // since the last piece
@@ -162,8 +104,6 @@ type flushState struct {
 func (p *Pipeline) newState() *flushState {
 	st := &flushState{p: p, n: normalize.New(p.nopts)}
 	st.emitFn = st.emit
-	st.enc = msgpack.NewEncoder(&st.encBuf)
-	st.enc.SetSortMapKeys(true)
 	return st
 }
 
@@ -171,7 +111,7 @@ func (st *flushState) reset(tag string) {
 	st.tag = tag
 	st.now = time.Now()
 	st.buf = st.buf[:0]
-	st.pend = st.pend[:0]
+	st.msgs = st.msgs[:0]
 	st.in, st.dropped, st.refused = 0, 0, 0
 	st.droppedBy = [len(dlqClasses)]int64{}
 	st.pieces, st.delivered, st.err, st.failedN = 0, 0, nil, 0
@@ -189,15 +129,10 @@ func (st *flushState) trim() {
 	// Drop references into the arena and to headers, past len too: an
 	// earlier piece may have used more.
 	clear(st.msgs[:cap(st.msgs)])
-	st.msgs = st.msgs[:0]
-	clear(st.pend[:cap(st.pend)])
 	st.tag = ""
 	st.err = nil
-	if cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) > maxRetainedBytes {
+	if cap(st.msgs)*int(unsafe.Sizeof(message{})) > maxRetainedBytes {
 		st.msgs = nil
-	}
-	if cap(st.pend)*int(unsafe.Sizeof(pending{})) > maxRetainedBytes {
-		st.pend = nil
 	}
 	if cap(st.buf) > maxRetainedBytes {
 		st.buf = nil
@@ -208,16 +143,13 @@ func (st *flushState) trim() {
 	if cap(st.red) > maxRetainedBytes {
 		st.red = nil
 	}
-	if st.encBuf.Cap() > maxRetainedBytes {
-		st.encBuf = bytes.Buffer{}
-	}
 	st.n.Trim(maxRetainedNormalizer)
 }
 
 // retainedBytes is the capacity st keeps between flushes.
 func (st *flushState) retainedBytes() int {
-	return cap(st.buf) + cap(st.tmp) + cap(st.red) + st.encBuf.Cap() +
-		cap(st.msgs)*int(unsafe.Sizeof(kafka.Message{})) + cap(st.pend)*int(unsafe.Sizeof(pending{})) +
+	return cap(st.buf) + cap(st.tmp) + cap(st.red) +
+		cap(st.msgs)*int(unsafe.Sizeof(message{})) +
 		st.n.RetainedBytes()
 }
 
@@ -227,32 +159,34 @@ func (st *flushState) put(b []byte) span {
 	return span{off, len(b)}
 }
 
-func (st *flushState) bytesOf(s span) []byte {
-	if s.n < 0 {
-		return nil
-	}
-	return st.buf[s.off : s.off+s.n : s.off+s.n]
+// batch is messages handed to a sender: msgs, the arena their keys and
+// values are in and the topic names their topic ids index.
+type batch struct {
+	topics []string
+	buf    []byte
+	msgs   []message
+	// time is every message's timestamp: ingestion time, not the event's,
+	// since old events (a backfill) would otherwise be deleted by time
+	// retention at once or be refused by brokers that bound timestamp skew.
+	time time.Time
 }
 
-// messages builds the kafka messages of st.pend[from:] once every byte is
-// in the arena, so none of them points into a buffer that a later append
-// moved.
-func (st *flushState) messages(from int) []kafka.Message {
-	st.msgs = st.msgs[:0]
-	for i := from; i < len(st.pend); i++ {
-		pd := &st.pend[i]
-		st.msgs = append(st.msgs, kafka.Message{
-			Topic:   st.p.topics[pd.topic],
-			Key:     st.bytesOf(pd.key),
-			Value:   st.bytesOf(pd.val),
-			Headers: pd.headers,
-			// Ingestion time, not the event's: old events (a backfill)
-			// would otherwise be deleted by time retention at once or be
-			// refused by brokers that bound timestamp skew.
-			Time: st.now,
-		})
-	}
-	return st.msgs
+func (b batch) len() int                     { return len(b.msgs) }
+func (b batch) topic(i int) string           { return b.topics[b.msgs[i].topic] }
+func (b batch) key(i int) []byte             { return b.msgs[i].key.of(b.buf) }
+func (b batch) value(i int) []byte           { return b.msgs[i].val.of(b.buf) }
+func (b batch) headers(i int) []kafka.Header { return b.msgs[i].headers }
+
+// one is the batch of message i alone.
+func (b batch) one(i int) batch {
+	b.msgs = b.msgs[i : i+1 : i+1]
+	return b
+}
+
+// batch is st.msgs[from:] for the sender. It is taken once every byte is
+// in the arena: a later append may move the arena.
+func (st *flushState) batch(from int) batch {
+	return batch{topics: st.p.topics, buf: st.buf, msgs: st.msgs[from:], time: st.now}
 }
 
 // room makes room for a message of about n bytes: when it would take the
@@ -264,391 +198,6 @@ func (p *Pipeline) room(st *flushState, n int) bool {
 		p.writePiece(st)
 	}
 	return st.err == nil
-}
-
-// writePiece writes the queued messages, waiting for every acknowledgment
-// within Write_Timeout, then counts them and empties the arena for the
-// next piece. A failure is kept in st.err.
-func (p *Pipeline) writePiece(st *flushState) {
-	if msgs := st.messages(0); len(msgs) > 0 {
-		ctx, cancel := context.WithTimeout(context.Background(), p.writeTimeout)
-		err := p.deliver(ctx, st, msgs)
-		expired := ctx.Err() != nil
-		cancel()
-		if err != nil {
-			if expired || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				// Requests may still be encoding these bytes: never reuse them.
-				st.buf, st.msgs = nil, nil
-			}
-			st.err, st.failedN = err, len(msgs)
-			return
-		}
-		st.delivered += len(msgs)
-	}
-	st.commit(p)
-	st.buf, st.pend = st.buf[:0], st.pend[:0]
-	st.dropped, st.refused = 0, 0
-	st.pieces++
-}
-
-// commit adds a delivered piece's outcome to the pipeline's counters.
-func (st *flushState) commit(p *Pipeline) {
-	var dlq, bytesOut int64
-	for i := range st.pend {
-		pd := &st.pend[i]
-		if pd.refused {
-			continue
-		}
-		bytesOut += int64(max(pd.key.n, 0) + pd.val.n)
-		if pd.dlq {
-			dlq++
-			p.c.deadByClass[pd.class].Add(1)
-		} else {
-			p.c.out[pd.topic].Add(1)
-			if pd.topic != p.topicAlerts {
-				p.c.normalized[pd.src].Add(1)
-			}
-		}
-	}
-	for c, n := range st.droppedBy {
-		if n > 0 {
-			p.c.droppedByClass[c].Add(n)
-		}
-	}
-	st.droppedBy = [len(dlqClasses)]int64{}
-	p.c.deadLettered.Add(dlq)
-	p.c.bytesOut.Add(bytesOut)
-	p.c.dropped.Add(st.dropped)
-	p.c.refused.Add(st.refused)
-}
-
-type mark struct{ buf, pend, pieces int }
-
-// guard runs fn for one record; a panic undoes what fn added and
-// dead-letters the record instead, so one bad record cannot take the
-// chunk (or Fluent Bit) down. What fn added to a piece already written
-// stays delivered: the dead letter then duplicates part of it.
-func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
-	m := mark{len(st.buf), len(st.pend), st.pieces}
-	dropped := st.dropped
-	defer func() {
-		v := recover()
-		if v == nil {
-			return
-		}
-		// The normalizer may be mid-way through its buffers: replace it.
-		st.n = normalize.New(p.nopts)
-		if st.err != nil {
-			return // a piece failed: the chunk is retried whole
-		}
-		if st.pieces != m.pieces {
-			// Everything queued since the last piece is this record's.
-			m.buf, m.pend, dropped = 0, 0, 0
-		}
-		st.buf, st.pend, st.dropped = st.buf[:m.buf], st.pend[:m.pend], dropped
-		if binary {
-			if js, ok := safeTranscode(input); ok {
-				input, binary = js, false
-			}
-		}
-		p.deadLetter(st, normalize.SourceAuto, classInternal, fmt.Sprintf(reasonInternal, v), input, binary)
-	}()
-	fn()
-}
-
-// safeTranscode turns a record body into JSON for a dead letter, if that
-// works (it runs after a panic, so it must not panic itself).
-func safeTranscode(body []byte) (js []byte, ok bool) {
-	defer func() {
-		if recover() != nil {
-			js, ok = nil, false
-		}
-	}()
-	js, err := transcodeMap(nil, body)
-	return js, err == nil
-}
-
-// decodeChunk processes every event of a chunk; an undecodable rest is one
-// dead letter.
-func (p *Pipeline) decodeChunk(st *flushState, data []byte) {
-	r := mpReader{b: data}
-	for r.off < len(data) && st.err == nil {
-		start := r.off
-		ev, err := r.nextEvent()
-		st.in++
-		if err != nil {
-			st.evTime = st.now
-			p.deadLetter(st, normalize.SourceAuto, classMalformedChunk,
-				fmt.Sprintf(reasonMalformed, start, len(data), err), data[start:], true)
-			return
-		}
-		st.evTime = ev.time
-		p.guard(st, ev.body, true, func() { p.routeBody(st, ev.body) })
-	}
-}
-
-// processRecord handles one FlushRecords input.
-func (p *Pipeline) processRecord(st *flushState, rec *Record) {
-	st.in++
-	st.evTime = rec.Time
-	if st.evTime.IsZero() {
-		st.evTime = st.now
-	}
-	switch {
-	case rec.Line != nil:
-		p.guard(st, rec.Line, false, func() {
-			p.normalizeFn(st.n, rec.Line, p.hint, nil, st.emitFn)
-		})
-	case rec.Fields != nil:
-		st.encBuf.Reset()
-		if err := st.enc.Encode(rec.Fields); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadFields, err),
-				fmt.Appendf(nil, "%v", rec.Fields), false)
-			return
-		}
-		body := st.encBuf.Bytes()
-		p.guard(st, body, true, func() { p.routeBody(st, body) })
-	default:
-		p.deadLetter(st, normalize.SourceAuto, classEmpty, reasonEmpty, nil, false)
-	}
-}
-
-// strValue decodes a str/bin value from its raw msgpack bytes.
-func strValue(raw []byte) []byte {
-	r := mpReader{b: raw}
-	s, _ := r.str()
-	return s
-}
-
-// routeBody detects what a record is and hands it to the normalizer: a
-// line under a log key (the configured source hint applies), a record that
-// already carries CloudTrail fields or a CloudTrail envelope (transcoded to
-// JSON), or neither (dead letter).
-func (p *Pipeline) routeBody(st *flushState, body []byte) {
-	r := mpReader{b: body}
-	n, err := r.mapLen()
-	if err != nil {
-		p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-		return
-	}
-	best := len(p.logKeys) // index in LogKeys of the log key found so far
-	var logVal, region []byte
-	var cloudTrail, detailType, detail, messageType, logEvents bool
-	for range n {
-		kc, err := r.peek()
-		if err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-			return
-		}
-		var key []byte
-		if isStrCode(kc) {
-			key, err = r.str()
-		} else {
-			err = r.skip() // a non-string key is never one we look for
-		}
-		vstart := r.off
-		var vc byte
-		if err == nil {
-			vc, err = r.peek()
-		}
-		if err == nil {
-			err = r.skip()
-		}
-		if err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-			return
-		}
-		if key == nil {
-			continue
-		}
-		val := body[vstart:r.off]
-		isStr := isStrCode(vc)
-		for j := 0; j < best; j++ {
-			if bytes.Equal(key, p.logKeys[j]) {
-				if isStr || isMapCode(vc) {
-					best, logVal = j, val
-				}
-				break
-			}
-		}
-		if isStr && p.regionKey != nil && bytes.Equal(key, p.regionKey) {
-			region = strValue(val)
-		}
-		switch string(key) {
-		case "eventVersion", "eventSource", "eventName", "userIdentity", "Records",
-			// S3 access logs delivered to CloudWatch Logs are JSON too; the
-			// normalizer tells them from CloudTrail.
-			"schema_version_id", "bucket_arn":
-			cloudTrail = true
-		case "detail-type":
-			detailType = true
-		case "detail":
-			detail = true
-		case "messageType":
-			messageType = true
-		case "logEvents":
-			logEvents = true
-		}
-	}
-	switch {
-	case logVal != nil && isStrCode(logVal[0]):
-		p.normalizeFn(st.n, strValue(logVal), p.hint, region, st.emitFn)
-	case logVal != nil: // a map under the log key: its JSON is the document
-		if st.tmp, err = transcodeMap(st.tmp[:0], logVal); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-			return
-		}
-		p.normalizeFn(st.n, st.tmp, p.hint, region, st.emitFn)
-	case cloudTrail || detailType && detail || messageType && logEvents:
-		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
-			p.deadLetter(st, normalize.SourceCloudTrail, classMalformedRecord, fmt.Sprintf(reasonBadRecord, err), body, true)
-			return
-		}
-		p.normalizeFn(st.n, st.tmp, normalize.SourceCloudTrail, region, st.emitFn)
-	default:
-		reason := fmt.Sprintf(reasonNoLogKey, p.logKeyMsg)
-		if st.tmp, err = transcodeMap(st.tmp[:0], body); err != nil {
-			p.deadLetter(st, normalize.SourceAuto, classNoLogKey, reason, body, true)
-			return
-		}
-		p.deadLetter(st, normalize.SourceAuto, classNoLogKey, reason, st.tmp, false)
-	}
-}
-
-// emit receives the normalizer's outputs.
-func (st *flushState) emit(o *normalize.Output) {
-	p := st.p
-	if o.Err != nil {
-		p.deadLetter(st, o.Source, classUnparsable, o.Err.Error(), o.Input, false)
-		return
-	}
-	if len(o.JSON) == 0 {
-		p.deadLetter(st, o.Source, classEmpty, reasonEmptyOut, o.Input, false)
-		return
-	}
-	hdr := p.headersFor(o.Source)
-	if len(o.Alerts) > 0 {
-		// A header lets consumers route on alerts without parsing JSON.
-		hdr = append(hdr[:len(hdr):len(hdr)], kafka.Header{Key: "alerts", Value: []byte(strings.Join(o.Alerts, ","))})
-	}
-	size := len(o.Key) + len(o.JSON) + msgOverhead
-	for _, h := range hdr {
-		size += len(h.Key) + len(h.Value)
-	}
-	if size > p.maxMsg {
-		p.deadLetter(st, o.Source, classTooLarge, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
-		return
-	}
-	if !p.room(st, len(o.Key)+len(o.JSON)) {
-		return
-	}
-	pd := pending{topic: p.topicFor(o.Source), src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
-	if len(o.Key) > 0 {
-		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
-	}
-	pd.val = st.put(o.JSON)
-	st.pend = append(st.pend, pd)
-	if p.topicAlerts >= 0 && len(o.Alerts) > 0 {
-		alert := pd
-		alert.topic = p.topicAlerts
-		st.pend = append(st.pend, alert)
-	}
-}
-
-// deadLetter queues a DLQ message for one rejected input, or counts it as
-// dropped when dead-lettering is off. The value is a JSON object:
-//
-//	{"reason": "...", "tag": "...", "time": "<event time, RFC 3339>",
-//	 "source": "s3_access|cloudtrail|unknown", "input": "<redacted text>"}
-//
-// plus "input_encoding":"base64" when input is binary (a malformed chunk
-// tail or an undecodable record) and "input_truncated":true with
-// "input_size" (bytes before truncation) when input was cut to fit.
-func (p *Pipeline) deadLetter(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool) {
-	// About the most a dead letter takes: escaped reason and tag, the
-	// bounded input, the other fields.
-	if !p.room(st, 6*(maxReasonBytes+maxTagBytes)+p.dlqInputLimit+256) {
-		return
-	}
-	p.deadLetterLimit(st, src, class, reason, input, binary, p.dlqInputLimit)
-}
-
-// deadLetterLimit is deadLetter with a bound on the escaped input (binary
-// input: on its base64). It returns the dead letter's index in st.pend, or
-// -1 when it was dropped.
-func (p *Pipeline) deadLetterLimit(st *flushState, src normalize.Source, class uint8, reason string, input []byte, binary bool, limit int) int {
-	// Reasons can quote the input: redact them like the input.
-	st.red = redact.Append(st.red[:0], []byte(reason))
-	reason = string(truncateUTF8(st.red, maxReasonBytes))
-	if p.topicDLQ < 0 {
-		st.dropped++
-		st.droppedBy[class]++
-		if ok, n := p.dropLog.allow(time.Now()); ok {
-			p.log(LevelWarn, "dropping a rejected record (no DLQ topic): "+
-				string(truncateUTF8([]byte(reason), 200))+suppressedNote(n))
-		}
-		return -1
-	}
-	b := st.buf
-	off := len(b)
-	b = append(b, `{"reason":`...)
-	b = appendJSONString(b, []byte(reason))
-	b = append(b, `,"tag":`...)
-	// The tag can come from input too (a file name), so it is masked alike.
-	st.red = redact.Append(st.red[:0], []byte(st.tag))
-	b = appendJSONString(b, truncateUTF8(st.red, maxTagBytes))
-	b = append(b, `,"time":"`...)
-	b = st.evTime.UTC().AppendFormat(b, time.RFC3339Nano)
-	b = append(b, `","source":"`...)
-	b = append(b, sourceName(src)...)
-	b = append(b, `","input":`...)
-	var cut bool
-	if binary {
-		// Binary bytes still hold text (a malformed chunk's tail carries
-		// whole log lines), so they are redacted before encoding too.
-		st.red = redact.Append(st.red[:0], input)
-		raw := st.red
-		if lim := limit / 4 * 3; len(raw) > lim {
-			raw, cut = raw[:lim], true
-		}
-		b = append(b, '"')
-		b = base64.StdEncoding.AppendEncode(b, raw)
-		b = append(b, `","input_encoding":"base64"`...)
-	} else {
-		st.red = redact.Append(st.red[:0], input)
-		b, cut = appendJSONStringLimit(b, st.red, limit)
-	}
-	if cut {
-		b = append(b, `,"input_truncated":true,"input_size":`...)
-		b = strconv.AppendInt(b, int64(len(input)), 10)
-	}
-	b = append(b, '}')
-	st.buf = b
-	st.pend = append(st.pend, pending{
-		topic:  p.topicDLQ,
-		dlq:    true,
-		class:  class,
-		src:    src,
-		key:    span{n: -1},
-		val:    span{off, len(b) - off},
-		evTime: st.evTime,
-		headers: []kafka.Header{
-			{Key: "source", Value: []byte(sourceName(src))},
-			{Key: "reason", Value: truncateUTF8([]byte(reason), maxReasonHeader)},
-		},
-	})
-	return len(st.pend) - 1
-}
-
-// truncateUTF8 cuts s to at most n bytes without splitting a character.
-func truncateUTF8(s []byte, n int) []byte {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }
 
 // statePool keeps flush states between flushes. Not a sync.Pool: that

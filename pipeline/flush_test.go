@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
@@ -78,8 +79,7 @@ func TestHugeRecordsInPieces(t *testing.T) {
 				sizes = append(sizes, n)
 				return nil
 			}}
-			p, _ := newTestPipeline(t, testConfig(), fs)
-			p.pieceBytes = piece
+			p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(piece))
 			if st := p.Flush(chunk, "ct"); st != StatusOK {
 				t.Fatalf("status %v", st)
 			}
@@ -125,8 +125,7 @@ func TestHugeRecordsPieceFails(t *testing.T) {
 				}
 				return nil
 			}
-			p, logs := newTestPipeline(t, testConfig(), fs)
-			p.pieceBytes = 64 << 10
+			p, logs := newTestPipeline(t, testConfig(), fs, withPieceBytes(64<<10))
 			if st := p.Flush(chunk, "ct"); st != tc.want {
 				t.Fatalf("status %v, want %v", st, tc.want)
 			}
@@ -186,9 +185,7 @@ func beforeManyAnd(last string) []byte {
 // other records are not disturbed.
 func TestPieceThenPanic(t *testing.T) {
 	fs := &fakeSender{}
-	p, _ := newTestPipeline(t, testConfig(), fs)
-	p.pieceBytes = 4 << 10
-	p.normalizeFn = manyThenPanic
+	p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(4<<10), withNormalize(manyThenPanic))
 	if st := p.Flush(beforeManyAnd("after"), "t"); st != StatusOK {
 		t.Fatalf("status %v", st)
 	}
@@ -226,9 +223,7 @@ func TestPieceThenPanic(t *testing.T) {
 func TestPieceTimesOutThenPanic(t *testing.T) {
 	fs := &fakeSender{}
 	fs.fail = func([]kafka.Message) error { return context.DeadlineExceeded }
-	p, _ := newTestPipeline(t, testConfig(), fs)
-	p.pieceBytes = 4 << 10
-	p.normalizeFn = manyThenPanic
+	p, _ := newTestPipeline(t, testConfig(), fs, withPieceBytes(4<<10), withNormalize(manyThenPanic))
 	if st := p.Flush(beforeManyAnd("never read"), "t"); st != StatusRetry {
 		t.Fatalf("status %v", st)
 	}
@@ -278,4 +273,43 @@ func TestHugeFlushReleasesMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(chunk)
 	runtime.KeepAlive(st)
+}
+
+// kafkaMessages is b as kafka-go's messages, aliasing b's bytes, for the
+// fakes to keep and the tests to read.
+func (b batch) kafkaMessages() []kafka.Message {
+	msgs := make([]kafka.Message, b.len())
+	for i := range msgs {
+		msgs[i] = kafka.Message{Topic: b.topic(i), Key: b.key(i), Value: b.value(i), Headers: b.headers(i), Time: b.time}
+	}
+	return msgs
+}
+
+// retainSender keeps the messages it was given without copying, like
+// kafka-go's batches do, to prove Flush hands over its own copies.
+type retainSender struct{ msgs []kafka.Message }
+
+func (r *retainSender) WriteMessages(_ context.Context, b batch) error {
+	r.msgs = append(r.msgs, b.kafkaMessages()...)
+	return nil
+}
+
+func (r *retainSender) Close() error { return nil }
+
+func TestDoesNotRetainChunk(t *testing.T) {
+	s := &retainSender{}
+	p, _ := newTestPipeline(t, testConfig(), s, withNormalize(fakeNormalize))
+	chunk := kafkatest.NewChunk().Line(t0, "log", "keep me").Line(t0, "log", "bad one").Line(t0, "x", "y").Bytes()
+	if st := p.Flush(chunk, "tag"); st != StatusOK {
+		t.Fatalf("Flush = %v", st)
+	}
+	clear(chunk)
+	for _, m := range s.msgs {
+		if !json.Valid(m.Value) || bytes.Contains(m.Value, []byte{0}) {
+			t.Errorf("message changed with the chunk: %q", m.Value)
+		}
+	}
+	if !bytes.Contains(s.msgs[0].Value, []byte("keep me")) || string(s.msgs[0].Key) != "keep" {
+		t.Errorf("first message %q key %q", s.msgs[0].Value, s.msgs[0].Key)
+	}
 }

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/segmentio/kafka-go"
+	"github.com/segmentio/kafka-go/protocol"
 	"github.com/segmentio/kafka-go/sasl"
 	"github.com/segmentio/kafka-go/sasl/aws_msk_iam_v2"
 	"github.com/segmentio/kafka-go/sasl/plain"
@@ -18,8 +18,9 @@ import (
 )
 
 // sender writes one flush's messages; the chunk producer in production,
-// fakes in tests and benchmarks (a *kafka.Writer fits too, except that it
-// reports a refusal for every message of a refused batch).
+// fakes in tests and benchmarks (and a *kafka.Writer behind an adapter,
+// for comparison, though it reports a refusal for every message of a
+// refused batch).
 //
 // WriteMessages returns nil when the broker acknowledged every message.
 // Otherwise it returns either a kafka.WriteErrors with one entry per
@@ -32,69 +33,60 @@ import (
 // The sender may read the messages until WriteMessages returns, and after
 // that only when the context expired first.
 type sender interface {
-	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+	WriteMessages(ctx context.Context, b batch) error
 	Close() error
 }
 
-// Defaults for zero values in a Config that did not come through
-// conf.Default (tests, embedders).
-const (
-	defaultBatchSize    = 1000
-	defaultBatchBytes   = 1 << 20
-	defaultWriteTimeout = 10 * time.Second
-)
-
-func requiredAcks(s string) (kafka.RequiredAcks, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "all", "-1":
-		return kafka.RequireAll, nil
-	case "one", "1":
-		return kafka.RequireOne, nil
-	case "none", "0":
-		return kafka.RequireNone, nil
+// kafkaAcks is conf's Required_Acks in kafka-go's terms.
+func kafkaAcks(a conf.Acks) kafka.RequiredAcks {
+	switch a {
+	case conf.AcksOne:
+		return kafka.RequireOne
+	case conf.AcksNone:
+		return kafka.RequireNone
 	}
-	return 0, fmt.Errorf("unknown required acks %q (want all, one or none)", s)
+	return kafka.RequireAll
 }
 
-func compression(s string) (kafka.Compression, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "", "none":
-		return 0, nil
-	case "gzip":
-		return kafka.Gzip, nil
-	case "snappy":
-		return kafka.Snappy, nil
-	case "lz4":
-		return kafka.Lz4, nil
-	case "zstd":
-		return kafka.Zstd, nil
+// kafkaCodec is conf's Compression in kafka-go's terms.
+func kafkaCodec(c conf.Codec) kafka.Compression {
+	switch c {
+	case conf.CodecGzip:
+		return kafka.Gzip
+	case conf.CodecSnappy:
+		return kafka.Snappy
+	case conf.CodecLz4:
+		return kafka.Lz4
+	case conf.CodecZstd:
+		return kafka.Zstd
 	}
-	return 0, fmt.Errorf("unknown compression %q (want none, gzip, snappy, lz4 or zstd)", s)
+	return 0 // none
 }
 
 func saslMechanism(cfg conf.Config) (sasl.Mechanism, error) {
-	switch strings.ToUpper(strings.TrimSpace(cfg.SASLMechanism)) {
-	case "":
+	switch cfg.SASLMechanism {
+	case conf.MechanismNone:
 		return nil, nil
-	case "PLAIN":
+	case conf.MechanismPlain:
 		return plain.Mechanism{Username: cfg.SASLUsername, Password: cfg.SASLPassword}, nil
-	case "SCRAM-SHA-256":
+	case conf.MechanismSCRAMSHA256:
 		m, err := scram.Mechanism(scram.SHA256, cfg.SASLUsername, cfg.SASLPassword)
 		if err != nil {
 			return nil, fmt.Errorf("sasl scram-sha-256: %w", err)
 		}
 		return m, nil
-	case "SCRAM-SHA-512":
+	case conf.MechanismSCRAMSHA512:
 		m, err := scram.Mechanism(scram.SHA512, cfg.SASLUsername, cfg.SASLPassword)
 		if err != nil {
 			return nil, fmt.Errorf("sasl scram-sha-512: %w", err)
 		}
 		return m, nil
-	case "AWS_MSK_IAM":
+	case conf.MechanismAWSMSKIAM:
 		return mskIAM(cfg)
 	}
-	// Never echo credentials: name the mechanism only.
-	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", cfg.SASLMechanism)
+	// Only a Config that did not come through conf.Parse gets here. Never
+	// echo credentials: name the mechanism only.
+	return nil, fmt.Errorf("unknown sasl mechanism %q (want PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or AWS_MSK_IAM)", string(cfg.SASLMechanism))
 }
 
 // mskIAM is Amazon MSK's IAM access control: each connection signs a
@@ -137,17 +129,13 @@ type kafkaSettings struct {
 // connection pool per cluster, shared by every topic, whose metadata
 // cache covers the pipeline's topics only.
 func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
+	cfg = withDefaults(cfg)
 	var ks kafkaSettings
 	if len(cfg.Brokers) == 0 {
 		return ks, errors.New("no brokers")
 	}
-	var err error
-	if ks.acks, err = requiredAcks(cfg.RequiredAcks); err != nil {
-		return ks, err
-	}
-	if ks.codec, err = compression(cfg.Compression); err != nil {
-		return ks, err
-	}
+	ks.acks = kafkaAcks(cfg.RequiredAcks)
+	ks.codec = kafkaCodec(cfg.Compression)
 	tc, err := cfg.TLSConfig() // nil when TLS is off
 	if err != nil {
 		return ks, fmt.Errorf("tls: %w", err)
@@ -156,11 +144,11 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	if err != nil {
 		return ks, err
 	}
-	ks.timeout = orDuration(cfg.WriteTimeout, defaultWriteTimeout)
-	ks.batchSize = orInt(cfg.BatchSize, defaultBatchSize)
-	ks.batchBytes = orInt(cfg.BatchBytes, defaultBatchBytes)
+	ks.timeout = cfg.WriteTimeout
+	ks.batchSize = cfg.BatchSize
+	ks.batchBytes = cfg.BatchBytes
 	ks.addr = kafka.TCP(cfg.Brokers...)
-	d := &brokerDialer{tls: tc, mech: mech, clientID: orString(cfg.ClientID, "awsaudit"), timeout: min(ks.timeout/2, 10*time.Second)}
+	d := &brokerDialer{tls: tc, mech: mech, clientID: cfg.ClientID, timeout: min(ks.timeout/2, 10*time.Second)}
 	ks.transport = &kafka.Transport{
 		ClientID:    d.clientID,
 		DialTimeout: d.timeout,
@@ -187,20 +175,6 @@ func newProducer(ks kafkaSettings, log Logger) *chunkProducer {
 		Timeout: ks.timeout,
 	}
 	return newChunkProducer(client, ks.transport, ks.acks, ks.codec, ks.batchSize, ks.batchBytes, log)
-}
-
-func orInt(v, def int) int {
-	if v > 0 {
-		return v
-	}
-	return def
-}
-
-func orDuration(v, def time.Duration) time.Duration {
-	if v > 0 {
-		return v
-	}
-	return def
 }
 
 func orString(v, def string) string {
@@ -245,4 +219,34 @@ func permanent(err error) bool {
 		}
 	}
 	return false
+}
+
+// refusal tells whether the broker refused the records themselves: a
+// request of one record that fails so holds a record that can never be
+// written as it is.
+func refusal(err error) bool {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidRecord:
+			return true
+		}
+	}
+	var tooLarge kafka.MessageTooLargeError
+	return errors.As(err, &tooLarge)
+}
+
+// staleMetadata tells whether an error means the cached routing (partition
+// count, leaders) may be out of date.
+func staleMetadata(err error) bool {
+	var kerr kafka.Error
+	if errors.As(err, &kerr) {
+		switch kerr {
+		case kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable,
+			kafka.BrokerNotAvailable, kafka.FencedLeaderEpoch:
+			return true
+		}
+	}
+	return errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) ||
+		errors.Is(err, protocol.ErrNoLeader)
 }

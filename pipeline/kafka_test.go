@@ -63,10 +63,10 @@ func kafkaConfig(c *kafkatest.Cluster) conf.Config {
 	return cfg
 }
 
-func newKafkaPipeline(t *testing.T, cfg conf.Config) (*Pipeline, *logSink) {
+func newKafkaPipeline(t *testing.T, cfg conf.Config, opts ...option) (*Pipeline, *logSink) {
 	t.Helper()
 	logs := &logSink{}
-	p, err := New(cfg, logs.log)
+	p, err := open(cfg, logs.log, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -269,6 +269,21 @@ func TestKafkaRetryAfterFault(t *testing.T) {
 	}
 }
 
+// flushMixed flushes mixedChunk(1) through p and wants it delivered,
+// every normalized record in topicMain; it returns the chunk. The logs
+// explain a failure.
+func flushMixed(t *testing.T, p *Pipeline, logs *logSink, c *kafkatest.Cluster) []byte {
+	t.Helper()
+	chunk, wantOut, _ := mixedChunk(1)
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("Flush = %v\n%s", st, logs.all())
+	}
+	if n := len(c.Consume(t, topicMain)); n != wantOut {
+		t.Errorf("%d normalized, want %d", n, wantOut)
+	}
+	return chunk
+}
+
 // distinctOut is how many different normalized values mixedChunk yields:
 // records of different rounds differ only in the Fluent Bit time, which
 // the unified record does not carry.
@@ -342,9 +357,9 @@ func TestKafkaConcurrentFlush(t *testing.T) {
 func TestKafkaSettings(t *testing.T) {
 	c := kafkatest.New(t, 2, topicMain, topicDLQ)
 	total := 0
-	for _, codec := range []string{"none", "gzip", "snappy", "lz4", "zstd"} {
-		for _, acks := range []string{"all", "one", "none"} {
-			t.Run(codec+"/"+acks, func(t *testing.T) {
+	for _, codec := range []conf.Codec{conf.CodecNone, conf.CodecGzip, conf.CodecSnappy, conf.CodecLz4, conf.CodecZstd} {
+		for _, acks := range []conf.Acks{conf.AcksAll, conf.AcksOne, conf.AcksNone} {
+			t.Run(codec.String()+"/"+acks.String(), func(t *testing.T) {
 				cfg := kafkaConfig(c)
 				cfg.Compression, cfg.RequiredAcks = codec, acks
 				p, _ := newKafkaPipeline(t, cfg)
@@ -386,15 +401,9 @@ func TestKafkaSASL(t *testing.T) {
 				}
 			}
 			cfg := kafkaConfig(c)
-			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = mech, "shipper", "s3cret-pass"
-			p, _ := newKafkaPipeline(t, cfg)
-			chunk, wantOut, _ := mixedChunk(1)
-			if st := p.Flush(chunk, "t"); st != StatusOK {
-				t.Fatalf("Flush = %v", st)
-			}
-			if n := len(c.Consume(t, topicMain)); n != wantOut {
-				t.Errorf("%d normalized, want %d", n, wantOut)
-			}
+			cfg.SASLMechanism, cfg.SASLUsername, cfg.SASLPassword = conf.Mechanism(mech), "shipper", "s3cret-pass"
+			p, logs := newKafkaPipeline(t, cfg)
+			chunk := flushMixed(t, p, logs, c)
 
 			cfg.SASLPassword = "wrong"
 			cfg.WriteTimeout = 2 * time.Second
@@ -448,14 +457,8 @@ func TestKafkaTLS(t *testing.T) {
 
 	cfg := kafkaConfig(c)
 	cfg.TLS, cfg.TLSVerify, cfg.TLSCAFile = true, true, caFile
-	p, _ := newKafkaPipeline(t, cfg)
-	chunk, wantOut, _ := mixedChunk(1)
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v", st)
-	}
-	if n := len(c.Consume(t, topicMain)); n != wantOut {
-		t.Errorf("%d normalized, want %d", n, wantOut)
-	}
+	p, logs := newKafkaPipeline(t, cfg)
+	chunk := flushMixed(t, p, logs, c)
 
 	// Without the CA the broker's certificate is not trusted: retry, not OK.
 	cfg.TLSCAFile = ""
@@ -543,8 +546,8 @@ func TestKafkaTooLargeEverywhere(t *testing.T) {
 func TestKafkaAlertsAndOCSF(t *testing.T) {
 	const topicAlerts = "t.alerts"
 	anonymous := `79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be open [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 63DAF67A2BC0B6C3 REST.GET.OBJECT k "GET /k HTTP/1.1" 403 AccessDenied 243 - 8 - "-" "curl/8.5.0" -`
-	for _, format := range []string{"unified", "ocsf"} {
-		t.Run(format, func(t *testing.T) {
+	for _, format := range []normalize.Format{normalize.FormatUnified, normalize.FormatOCSF} {
+		t.Run(format.String(), func(t *testing.T) {
 			c := kafkatest.New(t, 1, topicMain, topicDLQ, topicAlerts)
 			cfg := kafkaConfig(c)
 			cfg.TopicAlerts = topicAlerts
@@ -571,7 +574,7 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 				t.Errorf("the alert record differs from the record it repeats:\n%s", a.Value)
 			}
 			switch format {
-			case "ocsf":
+			case normalize.FormatOCSF:
 				if a.Headers["format"] != "ocsf" || a.Headers["ocsf_version"] != normalize.OCSFVersion || a.Headers["schema_version"] != "" {
 					t.Errorf("OCSF headers %v", a.Headers)
 				}
@@ -646,13 +649,7 @@ func TestKafkaMSKIAM(t *testing.T) {
 	cfg := kafkaConfig(c)
 	cfg.SASLMechanism, cfg.AWSRegion = "AWS_MSK_IAM", region
 	p, logs := newKafkaPipeline(t, cfg)
-	chunk, wantOut, _ := mixedChunk(1)
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v\n%s", st, logs.all())
-	}
-	if n := len(c.Consume(t, topicMain)); n != wantOut {
-		t.Errorf("%d normalized, want %d", n, wantOut)
-	}
+	chunk := flushMixed(t, p, logs, c)
 	mu.Lock()
 	if authenticated == 0 || refused != 0 {
 		t.Errorf("%d connections authenticated, %d refused; want every one authenticated", authenticated, refused)

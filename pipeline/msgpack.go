@@ -9,11 +9,16 @@ import (
 )
 
 // A small zero-copy msgpack reader over one chunk. It is used instead of
-// msgpack/v5's Decoder on the hot path because strings must alias the chunk
-// (no per-value allocation), because a malformed tail must be located at an
-// exact byte offset to dead-letter it, and because every read is bounds
-// checked so hostile input can only produce an error, never a panic. The
-// tests check it against chunks encoded by msgpack/v5.
+// msgpack/v5's Decoder (or fluent-bit-go's, which copies and reflects) on
+// the hot path because strings must alias the chunk (no per-value
+// allocation), because a malformed tail must be located at an exact byte
+// offset to dead-letter it, and because every read is bounds checked so
+// hostile input can only produce an error, never a panic. The tests check
+// it against chunks encoded by msgpack/v5.
+//
+// kinds classifies a value by its first byte and value decodes one: every
+// other read (strings, numbers, timestamps, skipping, the transcoder)
+// goes through these two.
 
 var (
 	errShort   = errors.New("truncated msgpack")
@@ -23,6 +28,87 @@ var (
 // maxDepth bounds nesting in the transcoder: the JSON we produce must stay
 // parseable by ordinary decoders, and recursion must stay bounded.
 const maxDepth = 100
+
+// kind is what a msgpack value is.
+type kind uint8
+
+const (
+	kindReserved kind = iota // 0xc1, never used
+	kindNil
+	kindBool
+	kindUint // positive fixint, uint 8..64
+	kindInt  // negative fixint, int 8..64
+	kindFloat
+	kindStr // str or bin: Fluent Bit sends strings as either
+	kindExt
+	kindArray
+	kindMap
+)
+
+// kinds is the kind of a value by its first byte.
+var kinds = func() (t [256]kind) {
+	for i := range t {
+		c := byte(i)
+		switch {
+		case c <= 0x7f || c >= 0xcc && c <= 0xcf:
+			t[i] = kindUint
+		case c >= 0xe0 || c >= 0xd0 && c <= 0xd3:
+			t[i] = kindInt
+		case c <= 0x8f || c == 0xde || c == 0xdf:
+			t[i] = kindMap
+		case c <= 0x9f || c == 0xdc || c == 0xdd:
+			t[i] = kindArray
+		case c <= 0xbf || c >= 0xc4 && c <= 0xc6 || c >= 0xd9 && c <= 0xdb:
+			t[i] = kindStr
+		case c == 0xc0:
+			t[i] = kindNil
+		case c == 0xc2 || c == 0xc3:
+			t[i] = kindBool
+		case c == 0xca || c == 0xcb:
+			t[i] = kindFloat
+		case c >= 0xc7 && c <= 0xc9 || c >= 0xd4 && c <= 0xd8:
+			t[i] = kindExt
+		}
+	}
+	return t
+}()
+
+// val is one decoded value; a container only by its header (its n
+// elements follow).
+type val struct {
+	kind kind
+	code byte // the first byte, for messages
+	typ  int8 // ext type
+	// n is an array's or a map's length, a float's bit size.
+	n int
+	// u is a bool (0 or 1), a uint, an int's two's complement or a float's
+	// float64 bits (a float32 is widened, which is exact).
+	u uint64
+	// data is a str's or bin's bytes, an ext's data: aliasing the input.
+	data []byte
+}
+
+// items is the number of values a container header announces.
+func (v *val) items() int {
+	switch v.kind {
+	case kindArray:
+		return v.n
+	case kindMap:
+		return 2 * v.n
+	}
+	return 0
+}
+
+// number is an int, uint or float as float64 (timestamps only).
+func (v *val) number() float64 {
+	switch v.kind {
+	case kindUint:
+		return float64(v.u)
+	case kindInt:
+		return float64(int64(v.u))
+	}
+	return math.Float64frombits(v.u)
+}
 
 type mpReader struct {
 	b   []byte
@@ -77,161 +163,98 @@ func (r *mpReader) length(n, minItemSize int) (int, error) {
 	return int(v), nil
 }
 
-// arrayLen reads an array header.
-func (r *mpReader) arrayLen() (int, error) {
+// value reads one value into v: a scalar whole, a container's header
+// only. (Filled in place: returning a val by value cost a slow copy per
+// value.)
+func (r *mpReader) value(v *val) error {
 	c, err := r.peek()
 	if err != nil {
-		return 0, err
+		*v = val{}
+		return err
 	}
-	switch {
-	case c >= 0x90 && c <= 0x9f:
-		r.off++
-		n := int(c & 0x0f)
-		if n > r.remaining() {
-			return 0, errShort
+	r.off++
+	*v = val{kind: kinds[c], code: c}
+	switch v.kind {
+	case kindNil:
+	case kindBool:
+		v.u = uint64(c & 1)
+	case kindUint:
+		if c <= 0x7f {
+			v.u = uint64(c)
+		} else {
+			v.u, err = r.uint(1 << (c - 0xcc))
 		}
-		return n, nil
-	case c == 0xdc:
-		r.off++
-		return r.length(2, 1)
-	case c == 0xdd:
-		r.off++
-		return r.length(4, 1)
-	}
-	return 0, fmt.Errorf("%w: want array, got 0x%02x", errInvalid, c)
-}
-
-// mapLen reads a map header.
-func (r *mpReader) mapLen() (int, error) {
-	c, err := r.peek()
-	if err != nil {
-		return 0, err
-	}
-	switch {
-	case c >= 0x80 && c <= 0x8f:
-		r.off++
-		n := int(c & 0x0f)
-		if 2*n > r.remaining() {
-			return 0, errShort
+	case kindInt:
+		if c >= 0xe0 {
+			v.u = uint64(int64(int8(c)))
+		} else {
+			n := 1 << (c - 0xd0)
+			v.u, err = r.uint(n)
+			v.u = uint64(signExtend(v.u, n))
 		}
-		return n, nil
-	case c == 0xde:
-		r.off++
-		return r.length(2, 2)
-	case c == 0xdf:
-		r.off++
-		return r.length(4, 2)
-	}
-	return 0, fmt.Errorf("%w: want map, got 0x%02x", errInvalid, c)
-}
-
-func isMapCode(c byte) bool   { return c >= 0x80 && c <= 0x8f || c == 0xde || c == 0xdf }
-func isArrayCode(c byte) bool { return c >= 0x90 && c <= 0x9f || c == 0xdc || c == 0xdd }
-
-// isStrCode tells str and bin apart from everything else: Fluent Bit sends
-// strings as either.
-func isStrCode(c byte) bool {
-	return c >= 0xa0 && c <= 0xbf || c >= 0xc4 && c <= 0xc6 || c >= 0xd9 && c <= 0xdb
-}
-
-// str reads a str or bin value and returns it aliasing the chunk.
-func (r *mpReader) str() ([]byte, error) {
-	c, err := r.peek()
-	if err != nil {
-		return nil, err
-	}
-	var n int
-	switch {
-	case c >= 0xa0 && c <= 0xbf:
-		r.off++
-		n = int(c & 0x1f)
-	case c == 0xd9 || c == 0xc4:
-		r.off++
-		n, err = r.length(1, 1)
-	case c == 0xda || c == 0xc5:
-		r.off++
-		n, err = r.length(2, 1)
-	case c == 0xdb || c == 0xc6:
-		r.off++
-		n, err = r.length(4, 1)
+	case kindFloat:
+		if c == 0xca {
+			v.n = 32
+			v.u, err = r.uint(4)
+			v.u = math.Float64bits(float64(math.Float32frombits(uint32(v.u))))
+		} else {
+			v.n = 64
+			v.u, err = r.uint(8)
+		}
+	case kindStr:
+		var n int
+		switch {
+		case c <= 0xbf:
+			n = int(c & 0x1f)
+		case c == 0xd9 || c == 0xc4:
+			n, err = r.length(1, 1)
+		case c == 0xda || c == 0xc5:
+			n, err = r.length(2, 1)
+		default: // 0xdb, 0xc6
+			n, err = r.length(4, 1)
+		}
+		if err == nil {
+			v.data, err = r.next(n)
+		}
+	case kindExt:
+		var n int
+		switch c {
+		case 0xc7:
+			n, err = r.length(1, 1)
+		case 0xc8:
+			n, err = r.length(2, 1)
+		case 0xc9:
+			n, err = r.length(4, 1)
+		default: // fixext 1..16
+			n = 1 << (c - 0xd4)
+		}
+		var t uint64
+		if err == nil {
+			t, err = r.uint(1)
+		}
+		if err == nil {
+			v.typ = int8(t)
+			v.data, err = r.next(n)
+		}
+	case kindArray, kindMap:
+		per := 1 // values an element takes: a map's are pairs
+		if v.kind == kindMap {
+			per = 2
+		}
+		switch c {
+		case 0xdc, 0xde: // array16, map16
+			v.n, err = r.length(2, per)
+		case 0xdd, 0xdf: // array32, map32
+			v.n, err = r.length(4, per)
+		default: // fixarray, fixmap
+			if v.n = int(c & 0x0f); per*v.n > r.remaining() {
+				err = errShort
+			}
+		}
 	default:
-		return nil, fmt.Errorf("%w: want string, got 0x%02x", errInvalid, c)
+		err = fmt.Errorf("%w: reserved code 0x%02x", errInvalid, c)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return r.next(n)
-}
-
-// extHeader reads an ext header (after checking the code is one) and
-// returns its type and data.
-func (r *mpReader) ext() (int8, []byte, error) {
-	c, err := r.peek()
-	if err != nil {
-		return 0, nil, err
-	}
-	var n int
-	switch c {
-	case 0xd4, 0xd5, 0xd6, 0xd7, 0xd8:
-		r.off++
-		n = 1 << (c - 0xd4)
-	case 0xc7:
-		r.off++
-		n, err = r.length(1, 1)
-	case 0xc8:
-		r.off++
-		n, err = r.length(2, 1)
-	case 0xc9:
-		r.off++
-		n, err = r.length(4, 1)
-	default:
-		return 0, nil, fmt.Errorf("%w: want ext, got 0x%02x", errInvalid, c)
-	}
-	if err != nil {
-		return 0, nil, err
-	}
-	t, err := r.uint(1)
-	if err != nil {
-		return 0, nil, err
-	}
-	data, err := r.next(n)
-	return int8(t), data, err
-}
-
-func isExtCode(c byte) bool { return c >= 0xd4 && c <= 0xd8 || c >= 0xc7 && c <= 0xc9 }
-
-// number reads any msgpack integer or float as float64 (timestamps only).
-func (r *mpReader) number() (float64, bool, error) {
-	c, err := r.peek()
-	if err != nil {
-		return 0, false, err
-	}
-	switch {
-	case c <= 0x7f:
-		r.off++
-		return float64(c), true, nil
-	case c >= 0xe0:
-		r.off++
-		return float64(int8(c)), true, nil
-	case c >= 0xcc && c <= 0xcf: // uint 8..64
-		r.off++
-		v, err := r.uint(1 << (c - 0xcc))
-		return float64(v), true, err
-	case c >= 0xd0 && c <= 0xd3: // int 8..64
-		r.off++
-		n := 1 << (c - 0xd0)
-		v, err := r.uint(n)
-		return float64(signExtend(v, n)), true, err
-	case c == 0xca:
-		r.off++
-		v, err := r.uint(4)
-		return float64(math.Float32frombits(uint32(v))), true, err
-	case c == 0xcb:
-		r.off++
-		v, err := r.uint(8)
-		return math.Float64frombits(v), true, err
-	}
-	return 0, false, nil
+	return err
 }
 
 func signExtend(v uint64, n int) int64 {
@@ -239,15 +262,65 @@ func signExtend(v uint64, n int) int64 {
 	return int64(v<<shift) >> shift
 }
 
-// eventTime decodes Fluent Bit's EventTime ext (type 0: big-endian uint32
-// seconds then uint32 nanoseconds).
-func eventTime(typ int8, data []byte) (time.Time, error) {
-	if typ != 0 || len(data) != 8 {
-		return time.Time{}, fmt.Errorf("%w: timestamp ext type %d with %d bytes", errInvalid, typ, len(data))
+// container reads the header of a value of kind want (kindArray or
+// kindMap) and returns its length; what names the kind in a message.
+func (r *mpReader) container(want kind, what string) (int, error) {
+	c, err := r.peek()
+	if err != nil {
+		return 0, err
 	}
-	sec := binary.BigEndian.Uint32(data[:4])
-	nsec := binary.BigEndian.Uint32(data[4:])
-	return time.Unix(int64(sec), int64(nsec)).UTC(), nil
+	if kinds[c] != want {
+		return 0, fmt.Errorf("%w: want %s, got 0x%02x", errInvalid, what, c)
+	}
+	var v val
+	err = r.value(&v)
+	return v.n, err
+}
+
+func (r *mpReader) arrayLen() (int, error) { return r.container(kindArray, "array") }
+func (r *mpReader) mapLen() (int, error)   { return r.container(kindMap, "map") }
+
+// skipItems steps over n complete values. It is iterative: the count of
+// values still to skip grows with each container header, and each value
+// takes at least one byte, so the loop is bounded by the input.
+func (r *mpReader) skipItems(n int) error {
+	var v val
+	for pending := n; pending > 0; pending-- {
+		if pending > r.remaining() {
+			return errShort
+		}
+		if err := r.value(&v); err != nil {
+			return err
+		}
+		pending += v.items()
+	}
+	return nil
+}
+
+// skip steps over one complete value of any type.
+func (r *mpReader) skip() error { return r.skipItems(1) }
+
+// timeExt decodes the two time extensions a record can carry: Fluent
+// Bit's EventTime (type 0: big-endian uint32 seconds then uint32
+// nanoseconds) and msgpack's own timestamp (type -1, which msgpack/v5
+// writes for time.Time).
+func timeExt(typ int8, data []byte) (time.Time, bool) {
+	switch {
+	case typ == 0 && len(data) == 8:
+		sec := binary.BigEndian.Uint32(data[:4])
+		nsec := binary.BigEndian.Uint32(data[4:])
+		return time.Unix(int64(sec), int64(nsec)).UTC(), true
+	case typ == -1 && len(data) == 4:
+		return time.Unix(int64(binary.BigEndian.Uint32(data)), 0).UTC(), true
+	case typ == -1 && len(data) == 8:
+		v := binary.BigEndian.Uint64(data)
+		return time.Unix(int64(v&(1<<34-1)), int64(v>>34)).UTC(), true
+	case typ == -1 && len(data) == 12:
+		nsec := binary.BigEndian.Uint32(data[:4])
+		sec := int64(binary.BigEndian.Uint64(data[4:]))
+		return time.Unix(sec, int64(nsec)).UTC(), true
+	}
+	return time.Time{}, false
 }
 
 // timestamp reads an event timestamp: int, float or EventTime ext.
@@ -256,20 +329,23 @@ func (r *mpReader) timestamp() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if isExtCode(c) {
-		typ, data, err := r.ext()
-		if err != nil {
-			return time.Time{}, err
-		}
-		return eventTime(typ, data)
-	}
-	f, ok, err := r.number()
-	if err != nil {
-		return time.Time{}, err
-	}
-	if !ok {
+	switch kinds[c] {
+	case kindExt, kindUint, kindInt, kindFloat:
+	default:
 		return time.Time{}, fmt.Errorf("%w: timestamp of type 0x%02x", errInvalid, c)
 	}
+	var v val
+	if err := r.value(&v); err != nil {
+		return time.Time{}, err
+	}
+	if v.kind == kindExt {
+		// Only Fluent Bit's own form is an event time.
+		if t, ok := timeExt(v.typ, v.data); ok && v.typ == 0 {
+			return t, nil
+		}
+		return time.Time{}, fmt.Errorf("%w: timestamp ext type %d with %d bytes", errInvalid, v.typ, len(v.data))
+	}
+	f := v.number()
 	if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > 1<<40 {
 		return time.Time{}, fmt.Errorf("%w: timestamp %v out of range", errInvalid, f)
 	}
@@ -277,68 +353,6 @@ func (r *mpReader) timestamp() (time.Time, error) {
 	// rather than invent nanoseconds.
 	sec, frac := math.Modf(f)
 	return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1e3).UTC(), nil
-}
-
-// skip steps over one complete value of any type. It is iterative: the
-// count of values still to skip grows with each container header, and each
-// value takes at least one byte, so the loop is bounded by the input.
-func (r *mpReader) skip() error {
-	for pending := 1; pending > 0; pending-- {
-		if pending > r.remaining() {
-			return errShort
-		}
-		c, err := r.peek()
-		if err != nil {
-			return err
-		}
-		switch {
-		case c <= 0x7f || c >= 0xe0 || c == 0xc0 || c == 0xc2 || c == 0xc3:
-			r.off++
-		case isMapCode(c):
-			n, err := r.mapLen()
-			if err != nil {
-				return err
-			}
-			pending += 2 * n
-		case isArrayCode(c):
-			n, err := r.arrayLen()
-			if err != nil {
-				return err
-			}
-			pending += n
-		case isStrCode(c):
-			if _, err := r.str(); err != nil {
-				return err
-			}
-		case isExtCode(c):
-			if _, _, err := r.ext(); err != nil {
-				return err
-			}
-		case c >= 0xcc && c <= 0xcf:
-			r.off++
-			if _, err := r.next(1 << (c - 0xcc)); err != nil {
-				return err
-			}
-		case c >= 0xd0 && c <= 0xd3:
-			r.off++
-			if _, err := r.next(1 << (c - 0xd0)); err != nil {
-				return err
-			}
-		case c == 0xca:
-			r.off++
-			if _, err := r.next(4); err != nil {
-				return err
-			}
-		case c == 0xcb:
-			r.off++
-			if _, err := r.next(8); err != nil {
-				return err
-			}
-		default: // 0xc1 is never used
-			return fmt.Errorf("%w: reserved code 0x%02x", errInvalid, c)
-		}
-	}
-	return nil
 }
 
 // event is one decoded Fluent Bit event: its time and its record map as raw
@@ -364,7 +378,7 @@ func (r *mpReader) nextEvent() (event, error) {
 	if err != nil {
 		return ev, err
 	}
-	if isArrayCode(c) { // [ts, metadata]
+	if kinds[c] == kindArray { // [ts, metadata]
 		m, err := r.arrayLen()
 		if err != nil {
 			return ev, err
@@ -386,7 +400,7 @@ func (r *mpReader) nextEvent() (event, error) {
 	if c, err = r.peek(); err != nil {
 		return ev, err
 	}
-	if !isMapCode(c) {
+	if kinds[c] != kindMap {
 		return ev, fmt.Errorf("%w: event record of type 0x%02x, want map", errInvalid, c)
 	}
 	start := r.off

@@ -16,18 +16,6 @@ import (
 	"github.com/segmentio/kafka-go"
 )
 
-// Record is one already-decoded input for FlushRecords. Line wins when set:
-// it is the raw text (an access-log line or a CloudTrail JSON document), as
-// if found under the first Log_Key. Otherwise Fields is the record's map,
-// treated exactly like a decoded Fluent Bit record (log keys, Region_Key,
-// CloudTrail fields, envelopes); its keys are taken in sorted order. Time
-// zero means now.
-type Record struct {
-	Time   time.Time
-	Line   []byte
-	Fields map[string]any
-}
-
 type normalizeFunc func(n *normalize.Normalizer, input []byte, hint normalize.Source, recordRegion []byte, emit func(*normalize.Output))
 
 // Pipeline is one configured output: it normalizes records and writes them
@@ -40,26 +28,24 @@ type Pipeline struct {
 
 	hint        normalize.Source
 	nopts       normalize.Options
-	normalizeFn normalizeFunc // (*normalize.Normalizer).Normalize; tests inject faults
+	normalizeFn normalizeFunc // (*normalize.Normalizer).Normalize but in tests
 	logKeys     [][]byte
 	logKeyMsg   string // for the "no log key" reason
 	regionKey   []byte
 
-	topics   []string // topic id -> name
-	topicS3  int
-	topicCT  int
-	topicDef int
+	topics []string // topic id -> name
+	// routes is where a normalized record goes, by normalize.Source;
+	// SourceAuto's is for an Output without a source, which normalize
+	// does not emit.
+	routes   [3]route
 	topicDLQ int // -1: dead-lettering off
 	// topicAlerts also receives every record with an alert; -1: off.
 	topicAlerts int
-	// headers are the Kafka headers of a record, by source; they name the
-	// payload's format (unified schema version or OCSF version).
-	headersS3, headersCT, headersUnknown []kafka.Header
 
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
 	dlqInputLimit int    // bound on the escaped input in a DLQ message
-	pieceBytes    int    // pieceBytes; tests lower it
+	pieceBytes    int    // the constant pieceBytes but in tests
 	writeTimeout  time.Duration
 
 	states statePool
@@ -80,10 +66,15 @@ type Pipeline struct {
 }
 
 // New builds a pipeline from a configuration conf has already validated.
-// Zero values of the batch and timeout settings get kafka-friendly
-// defaults. It does not contact the brokers.
+// Zero values of the batch, timeout, client ID and log key settings get
+// conf.Default's. It does not contact the brokers.
 func New(cfg conf.Config, log Logger) (*Pipeline, error) {
-	p, err := newPipeline(cfg, log, nil)
+	return open(cfg, log)
+}
+
+// open is New with options.
+func open(cfg conf.Config, log Logger, opts ...option) (*Pipeline, error) {
+	p, err := newPipeline(cfg, log, nil, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -105,21 +96,41 @@ func redactingLogger(log Logger) Logger {
 	}
 }
 
+// withDefaults gives the settings a Config that did not come through
+// conf.Parse or conf.Default (tests, embedders) leaves zero
+// conf.Default's values.
+func withDefaults(cfg conf.Config) conf.Config {
+	def := conf.Default()
+	if cfg.BatchSize <= 0 {
+		cfg.BatchSize = def.BatchSize
+	}
+	if cfg.BatchBytes <= 0 {
+		cfg.BatchBytes = def.BatchBytes
+	}
+	if cfg.WriteTimeout <= 0 {
+		cfg.WriteTimeout = def.WriteTimeout
+	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = def.ClientID
+	}
+	if len(cfg.LogKeys) == 0 {
+		cfg.LogKeys = def.LogKeys
+	}
+	return cfg
+}
+
+// option adjusts a pipeline as it is built: the tests give it a
+// normalizer that misbehaves on purpose, or smaller pieces, this way.
+type option func(*Pipeline)
+
 // newPipeline wires everything but the Kafka writer, so tests and
 // benchmarks can pass their own sender.
-func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
+func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeline, error) {
+	cfg = withDefaults(cfg)
 	if log == nil {
 		log = func(Level, string) {}
 	} else {
 		log = redactingLogger(log)
-	}
-	hint, err := normalize.ParseSource(cfg.Source)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
-	}
-	format, err := normalize.ParseFormat(cfg.OutputFormat)
-	if err != nil {
-		return nil, fmt.Errorf("pipeline: %w", err)
 	}
 	// One rule set per instance, shared by its normalizers: the rate
 	// window of access_denied counts across the instance's flushes.
@@ -131,31 +142,27 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 		retries: newRetrySet(),
 		log:     log,
 		w:       w,
-		hint:    hint,
+		hint:    cfg.Source,
 		nopts: normalize.Options{
 			DefaultRegion: cfg.DefaultRegion,
 			Redact:        cfg.Redact,
 			IncludeRaw:    cfg.IncludeRaw,
 			KeyPath:       cfg.MessageKey,
 			Rules:         rules,
-			Format:        format,
+			Format:        cfg.OutputFormat,
 		},
 		normalizeFn:  (*normalize.Normalizer).Normalize,
-		writeTimeout: orDuration(cfg.WriteTimeout, defaultWriteTimeout),
+		writeTimeout: cfg.WriteTimeout,
 		brokers:      strings.Join(cfg.Brokers, ","),
 		dropLog:      rateLimiter{interval: 10 * time.Second},
 		digestLog:    rateLimiter{interval: time.Minute},
 		writeLog:     rateLimiter{interval: 10 * time.Second},
 		refuseLog:    rateLimiter{interval: 10 * time.Second},
 	}
-	keys := cfg.LogKeys
-	if len(keys) == 0 {
-		keys = []string{"log", "message"}
-	}
-	for _, k := range keys {
+	for _, k := range cfg.LogKeys {
 		p.logKeys = append(p.logKeys, []byte(k))
 	}
-	p.logKeyMsg = strings.Join(keys, ", ")
+	p.logKeyMsg = strings.Join(cfg.LogKeys, ", ")
 	if cfg.RegionKey != "" {
 		p.regionKey = []byte(cfg.RegionKey)
 	}
@@ -163,11 +170,14 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if cfg.Topic == "" && (cfg.TopicS3Access == "" || cfg.TopicCloudTrail == "") {
 		return nil, errors.New("pipeline: no topic for some source (set Topic or both per-source topics)")
 	}
-	p.topicS3 = p.topicID(orString(cfg.TopicS3Access, cfg.Topic))
-	p.topicCT = p.topicID(orString(cfg.TopicCloudTrail, cfg.Topic))
-	p.topicDef = p.topicS3 // only for an Output without a source, which normalize does not emit
+	s3 := &p.routes[normalize.SourceS3Access]
+	ct := &p.routes[normalize.SourceCloudTrail]
+	def := &p.routes[normalize.SourceAuto]
+	s3.topic = p.topicID(orString(cfg.TopicS3Access, cfg.Topic))
+	ct.topic = p.topicID(orString(cfg.TopicCloudTrail, cfg.Topic))
+	def.topic = s3.topic
 	if cfg.Topic != "" {
-		p.topicDef = p.topicID(cfg.Topic)
+		def.topic = p.topicID(cfg.Topic)
 	}
 	p.topicDLQ = -1
 	if cfg.DLQTopic != "" {
@@ -177,19 +187,21 @@ func newPipeline(cfg conf.Config, log Logger, w sender) (*Pipeline, error) {
 	if cfg.TopicAlerts != "" {
 		p.topicAlerts = p.topicID(cfg.TopicAlerts)
 	}
-	p.headersS3 = recordHeaders("s3_access", format)
-	p.headersCT = recordHeaders("cloudtrail", format)
-	p.headersUnknown = recordHeaders(sourceUnknown, format)
+	s3.headers = recordHeaders("s3_access", cfg.OutputFormat)
+	ct.headers = recordHeaders("cloudtrail", cfg.OutputFormat)
+	def.headers = recordHeaders(sourceUnknown, cfg.OutputFormat)
 	p.c.out = make([]atomic.Int64, len(p.topics))
 
 	// Keep a safety margin under Batch_Bytes: kafka-go refuses a message
 	// above it outright, and the broker counts batch overhead on top.
-	batchBytes := orInt(cfg.BatchBytes, defaultBatchBytes)
-	p.maxMsg = max(batchBytes-512, 1024)
+	p.maxMsg = max(cfg.BatchBytes-512, 1024)
 	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
 	p.pieceBytes = pieceBytes
 
 	p.states.new = p.newState
+	for _, o := range opts {
+		o(p)
+	}
 
 	if cfg.MetricsInterval > 0 {
 		p.stopMetrics = make(chan struct{})
@@ -208,16 +220,6 @@ func (p *Pipeline) topicID(name string) int {
 	}
 	p.topics = append(p.topics, name)
 	return len(p.topics) - 1
-}
-
-func (p *Pipeline) topicFor(src normalize.Source) int {
-	switch src {
-	case normalize.SourceS3Access:
-		return p.topicS3
-	case normalize.SourceCloudTrail:
-		return p.topicCT
-	}
-	return p.topicDef
 }
 
 func (p *Pipeline) metricsLoop(every time.Duration) {
@@ -361,8 +363,8 @@ func (p *Pipeline) Stats() Stats {
 		Refused:      p.c.refused.Load(),
 		BytesOut:     p.c.bytesOut.Load(),
 	}
-	for _, i := range []int{p.topicDef, p.topicS3, p.topicCT} {
-		s.RecordsOut[p.topics[i]] = p.c.out[i].Load()
+	for _, r := range p.routes {
+		s.RecordsOut[p.topics[r.topic]] = p.c.out[r.topic].Load()
 	}
 	s.Normalized = map[string]int64{
 		normalize.SourceS3Access.String():   p.c.normalized[normalize.SourceS3Access].Load(),
@@ -414,4 +416,40 @@ func (p *Pipeline) countNormalizer(st *flushState, before normalize.Stats) {
 				digests, truncateUTF8(redact.Append(nil, []byte(st.tag)), maxTagBytes), suppressedNote(n)))
 		}
 	}
+}
+
+// retrySet remembers the chunks answered FLB_RETRY (by a hash of content
+// and tag) until they come back. It is bounded: when Fluent Bit gives up
+// on many chunks (Retry_Limit), the set is emptied when full, and a
+// forgotten chunk's retry counts as new input.
+type retrySet struct {
+	seed maphash.Seed
+	mu   sync.Mutex
+	m    map[uint64]struct{}
+}
+
+const maxRetryMemory = 8192
+
+func newRetrySet() *retrySet {
+	return &retrySet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})}
+}
+
+// seen reports whether sum was added and not yet seen, and forgets it.
+func (r *retrySet) seen(sum uint64) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.m[sum]; !ok {
+		return false
+	}
+	delete(r.m, sum)
+	return true
+}
+
+func (r *retrySet) add(sum uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.m) >= maxRetryMemory {
+		clear(r.m)
+	}
+	r.m[sum] = struct{}{}
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/protocol"
 	metadataAPI "github.com/segmentio/kafka-go/protocol/metadata"
 )
 
@@ -138,11 +137,11 @@ type tpKey struct {
 	partition int
 }
 
-// WriteMessages delivers msgs; see chunkProducer. It keeps no reference to
-// msgs once it returned, unless ctx expired first (requests may still be
-// encoding them).
-func (pr *chunkProducer) WriteMessages(ctx context.Context, msgs ...kafka.Message) error {
-	if len(msgs) == 0 {
+// WriteMessages delivers b; see chunkProducer. It keeps no reference to
+// b once it returned, unless ctx expired first (requests may still be
+// encoding it).
+func (pr *chunkProducer) WriteMessages(ctx context.Context, b batch) error {
+	if b.len() == 0 {
 		return nil
 	}
 	pr.mu.Lock()
@@ -153,8 +152,8 @@ func (pr *chunkProducer) WriteMessages(ctx context.Context, msgs ...kafka.Messag
 	}
 
 	var names []string
-	for i := range msgs {
-		t := msgs[i].Topic
+	for i := range b.len() {
+		t := b.topic(i)
 		if t == "" {
 			return errors.New("message without a topic")
 		}
@@ -170,32 +169,33 @@ func (pr *chunkProducer) WriteMessages(ctx context.Context, msgs ...kafka.Messag
 
 	lanes := make([]*lane, 0, 8)
 	byKey := make(map[tpKey]*lane, 8)
-	for i := range msgs {
-		m := &msgs[i]
-		p := pr.balancer.Balance(*m, parts[m.Topic]...)
-		k := tpKey{m.Topic, p}
+	for i := range b.len() {
+		t := b.topic(i)
+		// The balancer reads the key only.
+		p := pr.balancer.Balance(kafka.Message{Key: b.key(i)}, parts[t]...)
+		k := tpKey{t, p}
 		l := byKey[k]
 		if l == nil {
-			l = &lane{topic: m.Topic, partition: p}
+			l = &lane{topic: t, partition: p}
 			byKey[k] = l
 			lanes = append(lanes, l)
 		}
 		l.idx = append(l.idx, int32(i))
 	}
 	for _, l := range lanes {
-		l.reqs = pr.split(msgs, l.idx)
+		l.reqs = pr.split(b, l.idx)
 	}
 
-	errs := make(kafka.WriteErrors, len(msgs))
+	errs := make(kafka.WriteErrors, b.len())
 	for i := range errs {
 		errs[i] = errNotSent
 	}
 	if len(lanes) == 1 {
-		pr.runLane(ctx, lanes[0], msgs, errs)
+		pr.runLane(ctx, lanes[0], b, errs)
 	} else {
 		var wg sync.WaitGroup
 		for _, l := range lanes {
-			wg.Go(func() { pr.runLane(ctx, l, msgs, errs) })
+			wg.Go(func() { pr.runLane(ctx, l, b, errs) })
 		}
 		wg.Wait()
 	}
@@ -209,11 +209,11 @@ func (pr *chunkProducer) WriteMessages(ctx context.Context, msgs ...kafka.Messag
 
 // split cuts a lane's messages into requests of at most batchSize messages
 // and batchBytes bytes (a message larger than batchBytes goes alone).
-func (pr *chunkProducer) split(msgs []kafka.Message, idx []int32) [][]int32 {
+func (pr *chunkProducer) split(b batch, idx []int32) [][]int32 {
 	var reqs [][]int32
 	start, n := 0, recordBatchOverhead
 	for j, i := range idx {
-		size := recordSize(&msgs[i])
+		size := recordSize(b, int(i))
 		if j > start && (j-start >= pr.batchSize || n+size > pr.batchBytes) {
 			reqs = append(reqs, idx[start:j:j])
 			start, n = j, recordBatchOverhead
@@ -223,10 +223,10 @@ func (pr *chunkProducer) split(msgs []kafka.Message, idx []int32) [][]int32 {
 	return append(reqs, idx[start:len(idx):len(idx)])
 }
 
-// recordSize bounds the bytes a message takes in a record batch.
-func recordSize(m *kafka.Message) int {
-	n := len(m.Key) + len(m.Value) + recordOverhead
-	for _, h := range m.Headers {
+// recordSize bounds the bytes message i takes in a record batch.
+func recordSize(b batch, i int) int {
+	n := len(b.key(i)) + len(b.value(i)) + recordOverhead
+	for _, h := range b.headers(i) {
 		n += len(h.Key) + len(h.Value) + 10
 	}
 	return n
@@ -236,9 +236,9 @@ func recordSize(m *kafka.Message) int {
 // for good the lane stops (its later messages stay errNotSent, reported
 // with the failure), so a partition never receives a later part of the
 // chunk before an earlier one that Fluent Bit will redeliver.
-func (pr *chunkProducer) runLane(ctx context.Context, l *lane, msgs []kafka.Message, errs kafka.WriteErrors) {
+func (pr *chunkProducer) runLane(ctx context.Context, l *lane, b batch, errs kafka.WriteErrors) {
 	for k, req := range l.reqs {
-		err := pr.send(ctx, l.topic, l.partition, msgs, req, errs)
+		err := pr.send(ctx, l.topic, l.partition, b, req, errs)
 		if err == nil {
 			continue
 		}
@@ -255,7 +255,7 @@ func (pr *chunkProducer) runLane(ctx context.Context, l *lane, msgs []kafka.Mess
 // send writes one request, retrying retriable errors; a refused request of
 // several records is split in halves. It records each message's outcome
 // in errs and returns the error that stopped it, if any.
-func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, msgs []kafka.Message, idx []int32, errs kafka.WriteErrors) error {
+func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, b batch, idx []int32, errs kafka.WriteErrors) error {
 	var err error
 	for attempt := range requestAttempts {
 		if attempt > 0 {
@@ -264,7 +264,7 @@ func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, 
 			}
 		}
 		sent := time.Now()
-		err = pr.produce(ctx, topic, partition, msgs, idx)
+		err = pr.produce(ctx, topic, partition, b, idx)
 		if err == nil {
 			for _, i := range idx {
 				errs[i] = nil
@@ -278,7 +278,7 @@ func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, 
 				errs[idx[0]] = err
 				return nil
 			}
-			return pr.bisect(ctx, topic, partition, msgs, idx, errs, err)
+			return pr.bisect(ctx, topic, partition, b, idx, errs, err)
 		}
 		if permanent(err) || ctx.Err() != nil {
 			break
@@ -297,15 +297,15 @@ func (pr *chunkProducer) send(ctx context.Context, topic string, partition int, 
 // bisect sends the halves of a refused request in order until each refused
 // record stands alone. When no single record is refused, the batch itself
 // was over the broker's limit: Batch_Bytes is set too high.
-func (pr *chunkProducer) bisect(ctx context.Context, topic string, partition int, msgs []kafka.Message, idx []int32, errs kafka.WriteErrors, cause error) error {
+func (pr *chunkProducer) bisect(ctx context.Context, topic string, partition int, b batch, idx []int32, errs kafka.WriteErrors, cause error) error {
 	h := len(idx) / 2
-	if err := pr.send(ctx, topic, partition, msgs, idx[:h:h], errs); err != nil {
+	if err := pr.send(ctx, topic, partition, b, idx[:h:h], errs); err != nil {
 		for _, i := range idx[h:] {
 			errs[i] = err
 		}
 		return err
 	}
-	if err := pr.send(ctx, topic, partition, msgs, idx[h:], errs); err != nil {
+	if err := pr.send(ctx, topic, partition, b, idx[h:], errs); err != nil {
 		return err
 	}
 	for _, i := range idx {
@@ -316,7 +316,7 @@ func (pr *chunkProducer) bisect(ctx context.Context, topic string, partition int
 	if ok, n := pr.batchLog.allow(time.Now()); ok {
 		size := recordBatchOverhead
 		for _, i := range idx {
-			size += recordSize(&msgs[i])
+			size += recordSize(b, int(i))
 		}
 		pr.log(LevelWarn, fmt.Sprintf("the broker refused a request of %d records (about %d bytes) to %s (%v) but accepted each record: set Batch_Bytes below the topic's max.message.bytes%s",
 			len(idx), size, topic, cause, suppressedNote(n)))
@@ -324,7 +324,7 @@ func (pr *chunkProducer) bisect(ctx context.Context, topic string, partition int
 	return nil
 }
 
-func (pr *chunkProducer) produce(ctx context.Context, topic string, partition int, msgs []kafka.Message, idx []int32) error {
+func (pr *chunkProducer) produce(ctx context.Context, topic string, partition int, b batch, idx []int32) error {
 	select {
 	case pr.inflight <- struct{}{}:
 	case <-ctx.Done():
@@ -336,7 +336,7 @@ func (pr *chunkProducer) produce(ctx context.Context, topic string, partition in
 		Partition:    partition,
 		RequiredAcks: pr.acks,
 		Compression:  pr.codec,
-		Records:      &msgRecords{msgs: msgs, idx: idx},
+		Records:      &msgRecords{b: b, idx: idx},
 	})
 	if err != nil {
 		return err
@@ -480,36 +480,6 @@ func (pr *chunkProducer) Close() error {
 	return nil
 }
 
-// refusal tells whether the broker refused the records themselves: a
-// request of one record that fails so holds a record that can never be
-// written as it is.
-func refusal(err error) bool {
-	var kerr kafka.Error
-	if errors.As(err, &kerr) {
-		switch kerr {
-		case kafka.MessageSizeTooLarge, kafka.RecordListTooLarge, kafka.InvalidRecord:
-			return true
-		}
-	}
-	var tooLarge kafka.MessageTooLargeError
-	return errors.As(err, &tooLarge)
-}
-
-// staleMetadata tells whether an error means the cached routing (partition
-// count, leaders) may be out of date.
-func staleMetadata(err error) bool {
-	var kerr kafka.Error
-	if errors.As(err, &kerr) {
-		switch kerr {
-		case kafka.UnknownTopicOrPartition, kafka.NotLeaderForPartition, kafka.LeaderNotAvailable,
-			kafka.BrokerNotAvailable, kafka.FencedLeaderEpoch:
-			return true
-		}
-	}
-	return errors.Is(err, protocol.ErrNoTopic) || errors.Is(err, protocol.ErrNoPartition) ||
-		errors.Is(err, protocol.ErrNoLeader)
-}
-
 // backoff is the wait before attempt (1, 2, ...): exponential from
 // requestBackoffMin, capped at requestBackoffMax, with jitter.
 func backoff(attempt int) time.Duration {
@@ -531,10 +501,10 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// msgRecords reads the messages msgs[idx[...]] as kafka records without
-// copying them (like kafka.Writer's own record reader).
+// msgRecords reads the messages idx[...] of b as kafka records without
+// copying their bytes out of the arena.
 type msgRecords struct {
-	msgs []kafka.Message
+	b    batch
 	idx  []int32
 	next int
 	rec  kafka.Record
@@ -546,15 +516,15 @@ func (r *msgRecords) ReadRecord() (*kafka.Record, error) {
 	if r.next >= len(r.idx) {
 		return nil, io.EOF
 	}
-	m := &r.msgs[r.idx[r.next]]
+	i := int(r.idx[r.next])
 	r.next++
-	r.rec = kafka.Record{Time: m.Time, Headers: m.Headers}
-	if m.Key != nil {
-		r.key.Reset(m.Key)
+	r.rec = kafka.Record{Time: r.b.time, Headers: r.b.headers(i)}
+	if k := r.b.key(i); k != nil {
+		r.key.Reset(k)
 		r.rec.Key = &r.key
 	}
-	if m.Value != nil {
-		r.val.Reset(m.Value)
+	if v := r.b.value(i); v != nil {
+		r.val.Reset(v)
 		r.rec.Value = &r.val
 	}
 	return &r.rec, nil

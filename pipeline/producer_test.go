@@ -36,9 +36,7 @@ func sizedCluster(t *testing.T, mainMax, dlqMax int) *kafkatest.Cluster {
 // normalizer, whose output is predictable in size.
 func fakeKafkaPipeline(t *testing.T, cfg conf.Config) (*Pipeline, *logSink) {
 	t.Helper()
-	p, logs := newKafkaPipeline(t, cfg)
-	p.normalizeFn = fakeNormalize
-	return p, logs
+	return newKafkaPipeline(t, cfg, withNormalize(fakeNormalize))
 }
 
 // TestKafkaRecordTooLarge: a record larger than the topic accepts is
@@ -402,8 +400,11 @@ func TestKafkaAckLost(t *testing.T) {
 }
 
 func TestProducerSplit(t *testing.T) {
-	msg := func(n int) kafka.Message { return kafka.Message{Value: make([]byte, n)} }
-	msgs := []kafka.Message{msg(100), msg(100), msg(5000), msg(100), msg(100), msg(100)}
+	var msgs batch
+	for _, n := range []int{100, 100, 5000, 100, 100, 100} {
+		msgs.msgs = append(msgs.msgs, message{key: span{n: -1}, val: span{len(msgs.buf), n}})
+		msgs.buf = append(msgs.buf, make([]byte, n)...)
+	}
 	idx := []int32{0, 1, 2, 3, 4, 5}
 	pr := &chunkProducer{batchSize: 2, batchBytes: 1 << 20}
 	if got := fmt.Sprint(pr.split(msgs, idx)); got != "[[0 1] [2 3] [4 5]]" {

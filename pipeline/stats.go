@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"hash/maphash"
 	"sort"
 	"strconv"
 	"strings"
@@ -116,31 +115,6 @@ type counters struct {
 	digestFiles    atomic.Int64
 }
 
-// Reason classes of dead letters and drops: each call that dead-letters a
-// record says why in a few words a metric label can carry (the full
-// reason is in the dead letter). The order is dlqClasses'.
-const (
-	classUnparsable      uint8 = iota // the normalizer rejected it: not a valid access-log line or CloudTrail record
-	classNoLogKey                     // a Fluent Bit record without the log key or CloudTrail fields
-	classMalformedChunk               // the chunk's msgpack ended or broke mid-record
-	classMalformedRecord              // the record's msgpack could not be read or re-encoded
-	classEmpty                        // nothing to normalize, or nothing came out
-	classTooLarge                     // larger than Batch_Bytes or than the broker takes
-	classRefused                      // the broker refused it for another reason
-	classInternal                     // a recovered bug: the panic was logged
-)
-
-var dlqClasses = [...]string{
-	classUnparsable:      "unparsable",
-	classNoLogKey:        "no_log_key",
-	classMalformedChunk:  "malformed_chunk",
-	classMalformedRecord: "malformed_record",
-	classEmpty:           "empty",
-	classTooLarge:        "too_large",
-	classRefused:         "refused",
-	classInternal:        "internal",
-}
-
 // rateLimiter lets one message through per interval and counts the rest,
 // so a flood of rejects cannot flood Fluent Bit's log.
 type rateLimiter struct {
@@ -176,39 +150,3 @@ func NewRateLimiter(interval time.Duration) *RateLimiter {
 // Allow reports whether to log now and how many messages were suppressed
 // since the last one logged.
 func (l *RateLimiter) Allow(now time.Time) (bool, int) { return l.r.allow(now) }
-
-// retrySet remembers the chunks answered FLB_RETRY (by a hash of content
-// and tag) until they come back. It is bounded: when Fluent Bit gives up
-// on many chunks (Retry_Limit), the set is emptied when full, and a
-// forgotten chunk's retry counts as new input.
-type retrySet struct {
-	seed maphash.Seed
-	mu   sync.Mutex
-	m    map[uint64]struct{}
-}
-
-const maxRetryMemory = 8192
-
-func newRetrySet() *retrySet {
-	return &retrySet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})}
-}
-
-// seen reports whether sum was added and not yet seen, and forgets it.
-func (r *retrySet) seen(sum uint64) bool {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if _, ok := r.m[sum]; !ok {
-		return false
-	}
-	delete(r.m, sum)
-	return true
-}
-
-func (r *retrySet) add(sum uint64) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.m) >= maxRetryMemory {
-		clear(r.m)
-	}
-	r.m[sum] = struct{}{}
-}

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/test/kafkatest"
-	"github.com/segmentio/kafka-go"
 )
 
 func TestRateLimiter(t *testing.T) {
@@ -33,50 +32,6 @@ func TestRateLimiter(t *testing.T) {
 	}
 }
 
-// A broker's refusal is classed by its cause.
-func TestRefusalReasonClass(t *testing.T) {
-	for _, tc := range []struct {
-		err   error
-		class string
-	}{
-		{kafka.MessageSizeTooLarge, "too_large"},
-		{kafka.RecordListTooLarge, "too_large"},
-		{kafka.MessageTooLargeError{}, "too_large"},
-		{kafka.InvalidMessage, "refused"},
-		{kafka.InvalidTopic, "refused"},
-	} {
-		reason, class := refusalReason(tc.err, "record", 9)
-		if dlqClasses[class] != tc.class || !strings.HasPrefix(reason, "record ") {
-			t.Errorf("refusalReason(%v) = %q, class %s; want class %s", tc.err, reason, dlqClasses[class], tc.class)
-		}
-	}
-}
-
-// Each way a record is dead-lettered counts under its own class, whatever
-// words the rejected input carries (a line quoting "too large" or
-// "refused by the broker" is still unparsable).
-func TestDeadLetterClasses(t *testing.T) {
-	s := &fakeSender{}
-	p, _ := newTestPipeline(t, testConfig(), s) // the real normalizer
-	chunk := kafkatest.NewChunk().
-		Line(t0, "log", "this line is too large to parse").
-		Line(t0, "log", "refused by the broker, says this line").
-		Add(kafkatest.Event{Time: t0, Fields: kafkatest.M("foo", "bar")}).
-		Raw([]byte{0xc1, 0xc1}).
-		Bytes()
-	if st := p.Flush(chunk, "t"); st != StatusOK {
-		t.Fatalf("Flush = %v", st)
-	}
-	got := p.Stats().DeadLetters
-	want := map[string]int64{"unparsable": 2, "no_log_key": 1, "malformed_chunk": 1}
-	for _, c := range dlqClasses {
-		if got[c] != want[c] {
-			t.Errorf("dead letters by class %v, want %v", got, want)
-			break
-		}
-	}
-}
-
 // A CloudTrail digest file is neither a record nor a dead letter: it is
 // counted and logged; an operation the table does not know is counted.
 func TestStatsDigestAndUnknownOperation(t *testing.T) {
@@ -98,5 +53,13 @@ func TestStatsDigestAndUnknownOperation(t *testing.T) {
 	}
 	if !strings.Contains(logs.all(), "skipped 1 CloudTrail digest file(s) (tag t)") {
 		t.Errorf("no log line for the digest file:\n%s", logs.all())
+	}
+}
+
+func TestStatsString(t *testing.T) {
+	s := Stats{RecordsIn: 3, RecordsOut: map[string]int64{"b": 2, "a": 1}, DeadLettered: 4, BytesOut: 9}
+	want := "records_in=3 records_out{a}=1 records_out{b}=2 dead_lettered=4 dropped=0 flushes_ok=0 flushes_retry=0 flushes_error=0 kafka_errors=0 bytes_out=9 refused=0"
+	if got := s.String(); got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

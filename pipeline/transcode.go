@@ -2,86 +2,56 @@ package pipeline
 
 import (
 	"encoding/base64"
-	"encoding/binary"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
 )
 
 // appendJSON transcodes one msgpack value at r into JSON appended to dst,
 // keeping map key order. str and bin both become JSON strings (invalid
-// UTF-8 is replaced by U+FFFD); the EventTime ext becomes an RFC 3339
-// string; other ext values become base64 strings; NaN and infinities, which
-// JSON cannot carry, become null.
+// UTF-8 is replaced by U+FFFD); a time ext becomes an RFC 3339 string;
+// other ext values become base64 strings; NaN and infinities, which JSON
+// cannot carry, become null.
 func appendJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	if depth > maxDepth {
 		return dst, fmt.Errorf("%w: nesting deeper than %d", errInvalid, maxDepth)
 	}
-	c, err := r.peek()
+	var v val
+	err := r.value(&v)
 	if err != nil {
 		return dst, err
 	}
-	switch {
-	case c <= 0x7f:
-		r.off++
-		return strconv.AppendUint(dst, uint64(c), 10), nil
-	case c >= 0xe0:
-		r.off++
-		return strconv.AppendInt(dst, int64(int8(c)), 10), nil
-	case c == 0xc0:
-		r.off++
+	switch v.kind {
+	case kindNil:
 		return append(dst, "null"...), nil
-	case c == 0xc2:
-		r.off++
-		return append(dst, "false"...), nil
-	case c == 0xc3:
-		r.off++
-		return append(dst, "true"...), nil
-	case c >= 0xcc && c <= 0xcf:
-		r.off++
-		v, err := r.uint(1 << (c - 0xcc))
-		return strconv.AppendUint(dst, v, 10), err
-	case c >= 0xd0 && c <= 0xd3:
-		r.off++
-		n := 1 << (c - 0xd0)
-		v, err := r.uint(n)
-		return strconv.AppendInt(dst, signExtend(v, n), 10), err
-	case c == 0xca:
-		r.off++
-		v, err := r.uint(4)
-		return appendFloat(dst, float64(math.Float32frombits(uint32(v))), 32), err
-	case c == 0xcb:
-		r.off++
-		v, err := r.uint(8)
-		return appendFloat(dst, math.Float64frombits(v), 64), err
-	case isStrCode(c):
-		s, err := r.str()
-		if err != nil {
-			return dst, err
+	case kindBool:
+		return strconv.AppendBool(dst, v.u == 1), nil
+	case kindUint:
+		return strconv.AppendUint(dst, v.u, 10), nil
+	case kindInt:
+		return strconv.AppendInt(dst, int64(v.u), 10), nil
+	case kindFloat:
+		f := math.Float64frombits(v.u)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return append(dst, "null"...), nil
 		}
-		return appendJSONString(dst, s), nil
-	case isExtCode(c):
-		typ, data, err := r.ext()
-		if err != nil {
-			return dst, err
-		}
-		if t, ok := extTime(typ, data); ok {
-			dst = append(dst, '"')
-			dst = t.AppendFormat(dst, time.RFC3339Nano)
-			return append(dst, '"'), nil
-		}
+		return strconv.AppendFloat(dst, f, 'g', -1, v.n), nil
+	case kindStr:
+		return jsonw.AppendString(dst, v.data), nil
+	case kindExt:
 		dst = append(dst, '"')
-		dst = base64.StdEncoding.AppendEncode(dst, data)
-		return append(dst, '"'), nil
-	case isArrayCode(c):
-		n, err := r.arrayLen()
-		if err != nil {
-			return dst, err
+		if t, ok := timeExt(v.typ, v.data); ok {
+			dst = t.AppendFormat(dst, time.RFC3339Nano)
+		} else {
+			dst = base64.StdEncoding.AppendEncode(dst, v.data)
 		}
+		return append(dst, '"'), nil
+	case kindArray:
 		dst = append(dst, '[')
-		for i := range n {
+		for i := range v.n {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -90,27 +60,22 @@ func appendJSON(dst []byte, r *mpReader, depth int) ([]byte, error) {
 			}
 		}
 		return append(dst, ']'), nil
-	case isMapCode(c):
-		n, err := r.mapLen()
-		if err != nil {
+	}
+	// kindMap: value reported every other kind (0xc1) as an error.
+	dst = append(dst, '{')
+	for i := range v.n {
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		if dst, err = appendJSONKey(dst, r, depth+1); err != nil {
 			return dst, err
 		}
-		dst = append(dst, '{')
-		for i := range n {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			if dst, err = appendJSONKey(dst, r, depth+1); err != nil {
-				return dst, err
-			}
-			dst = append(dst, ':')
-			if dst, err = appendJSON(dst, r, depth+1); err != nil {
-				return dst, err
-			}
+		dst = append(dst, ':')
+		if dst, err = appendJSON(dst, r, depth+1); err != nil {
+			return dst, err
 		}
-		return append(dst, '}'), nil
 	}
-	return dst, fmt.Errorf("%w: reserved code 0x%02x", errInvalid, c)
+	return append(dst, '}'), nil
 }
 
 // appendJSONKey writes a map key: JSON keys are strings, so a non-string
@@ -123,15 +88,15 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	if err != nil {
 		return dst, err
 	}
-	if isContainerCode(c) {
+	switch kinds[c] {
+	case kindArray, kindMap:
 		return dst, fmt.Errorf("%w: a map key is a map or an array", errInvalid)
-	}
-	if isStrCode(c) {
-		s, err := r.str()
-		if err != nil {
+	case kindStr:
+		var v val
+		if err := r.value(&v); err != nil {
 			return dst, err
 		}
-		return appendJSONString(dst, s), nil
+		return jsonw.AppendString(dst, v.data), nil
 	}
 	start := len(dst)
 	if dst, err = appendJSON(dst, r, depth); err != nil {
@@ -139,35 +104,7 @@ func appendJSONKey(dst []byte, r *mpReader, depth int) ([]byte, error) {
 	}
 	// Re-quote the scalar's text as a string.
 	text := append([]byte(nil), dst[start:]...)
-	return appendJSONString(dst[:start], text), nil
-}
-
-// extTime decodes the two time extensions a record can carry: Fluent Bit's
-// EventTime (type 0) and msgpack's own timestamp (type -1, which
-// msgpack/v5 writes for time.Time).
-func extTime(typ int8, data []byte) (time.Time, bool) {
-	switch {
-	case typ == 0 && len(data) == 8:
-		t, err := eventTime(typ, data)
-		return t, err == nil
-	case typ == -1 && len(data) == 4:
-		return time.Unix(int64(binary.BigEndian.Uint32(data)), 0).UTC(), true
-	case typ == -1 && len(data) == 8:
-		v := binary.BigEndian.Uint64(data)
-		return time.Unix(int64(v&(1<<34-1)), int64(v>>34)).UTC(), true
-	case typ == -1 && len(data) == 12:
-		nsec := binary.BigEndian.Uint32(data[:4])
-		sec := int64(binary.BigEndian.Uint64(data[4:]))
-		return time.Unix(sec, int64(nsec)).UTC(), true
-	}
-	return time.Time{}, false
-}
-
-func appendFloat(dst []byte, f float64, bits int) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(dst, "null"...)
-	}
-	return strconv.AppendFloat(dst, f, 'g', -1, bits)
+	return jsonw.AppendString(dst[:start], text), nil
 }
 
 // transcodeMap converts a whole msgpack map (one record body) to a JSON
@@ -179,90 +116,4 @@ func transcodeMap(dst, body []byte) ([]byte, error) {
 		err = fmt.Errorf("%w: %d trailing bytes", errInvalid, len(body)-r.off)
 	}
 	return out, err
-}
-
-const hexDigits = "0123456789abcdef"
-
-// jsonSafe marks the ASCII bytes a JSON string can carry unescaped.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-// appendJSONString appends s as a quoted JSON string with invalid UTF-8
-// replaced by U+FFFD, so the output is always valid JSON and valid UTF-8.
-func appendJSONString(dst, s []byte) []byte {
-	dst, _ = appendJSONStringLimit(dst, s, math.MaxInt)
-	return dst
-}
-
-// appendJSONStringLimit is appendJSONString that stops before the escaped
-// content would exceed limit bytes, on a character boundary. It reports
-// whether it had to cut.
-func appendJSONStringLimit(dst, s []byte, limit int) ([]byte, bool) {
-	dst = append(dst, '"')
-	budget := limit
-	start := 0
-	for i := 0; i < len(s); {
-		if c := s[i]; c < utf8.RuneSelf && jsonSafe[c] {
-			if budget == 0 {
-				return append(append(dst, s[start:i]...), '"'), true
-			}
-			budget--
-			i++
-			continue
-		}
-		dst = append(dst, s[start:i]...)
-		c := s[i]
-		if c < utf8.RuneSelf {
-			var esc []byte
-			switch c {
-			case '"':
-				esc = []byte(`\"`)
-			case '\\':
-				esc = []byte(`\\`)
-			case '\n':
-				esc = []byte(`\n`)
-			case '\r':
-				esc = []byte(`\r`)
-			case '\t':
-				esc = []byte(`\t`)
-			default:
-				esc = []byte{'\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf]}
-			}
-			if len(esc) > budget {
-				return append(dst, '"'), true
-			}
-			budget -= len(esc)
-			dst = append(dst, esc...)
-			i++
-			start = i
-			continue
-		}
-		rn, size := utf8.DecodeRune(s[i:])
-		var enc []byte
-		switch {
-		case rn == utf8.RuneError && size == 1:
-			enc = []byte(`\ufffd`)
-		case rn == '\u2028' || rn == '\u2029': // valid JSON, but not in JavaScript strings
-			enc = []byte{'\\', 'u', '2', '0', '2', hexDigits[rn&0xf]}
-		default:
-			enc = s[i : i+size]
-		}
-		if len(enc) > budget {
-			return append(dst, '"'), true
-		}
-		budget -= len(enc)
-		dst = append(dst, enc...)
-		i += size
-		start = i
-	}
-	return append(append(dst, s[start:]...), '"'), false
-}
-
-// isContainerCode tells msgpack maps and arrays from everything else.
-func isContainerCode(c byte) bool {
-	return c&0xe0 == 0x80 || (c >= 0xdc && c <= 0xdf) // fixmap, fixarray; array16/32, map16/32
 }

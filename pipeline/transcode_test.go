@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"testing"
 	"unicode/utf8"
 
@@ -138,34 +137,6 @@ func TestTranscodeErrors(t *testing.T) {
 				t.Errorf("err %v, want %v", err, tt.want)
 			}
 		})
-	}
-}
-
-func TestAppendJSONStringLimit(t *testing.T) {
-	tests := []struct {
-		in      string
-		limit   int
-		want    string
-		wantCut bool
-	}{
-		{"hello", 10, `"hello"`, false},
-		{"hello", 5, `"hello"`, false},
-		{"hello", 3, `"hel"`, true},
-		{"ab\ncd", 3, `"ab"`, true}, // the escape does not fit whole
-		{"ab\ncd", 4, `"ab\n"`, true},
-		{"é✓", 3, `"é"`, true}, // never half a character
-		{"\xff", 5, `""`, true},
-		{"\xff", 6, `"\ufffd"`, false},
-		{"", 0, `""`, false},
-	}
-	for _, tt := range tests {
-		got, cut := appendJSONStringLimit(nil, []byte(tt.in), tt.limit)
-		if string(got) != tt.want || cut != tt.wantCut {
-			t.Errorf("appendJSONStringLimit(%q, %d) = %s, %v; want %s, %v", tt.in, tt.limit, got, cut, tt.want, tt.wantCut)
-		}
-		if !strings.HasSuffix(string(got), `"`) || !json.Valid(got) {
-			t.Errorf("not a JSON string: %s", got)
-		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/conf"
+	"github.com/awsaudit/awsaudit/normalize"
 	"github.com/awsaudit/awsaudit/pipeline"
 )
 
@@ -138,7 +139,7 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	s := &shipper{p: p, tag: *tag, batchSize: *batch, retries: *retries, stderr: stderr, sleep: time.Sleep,
-		linesOnly: cfg.Source == conf.SourceS3Access}
+		linesOnly: cfg.Source == normalize.SourceS3Access}
 
 	status := exitOK
 	files := fs.Args()

@@ -1,8 +1,12 @@
 package pipeline
 
 import (
+	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/awsaudit/awsaudit/test/kafkatest"
@@ -227,5 +231,175 @@ func TestRefusedAlways(t *testing.T) {
 				t.Errorf("logs:\n%s", logs.all())
 			}
 		})
+	}
+}
+
+// A broker's refusal is classed by its cause.
+func TestRefusalReasonClass(t *testing.T) {
+	for _, tc := range []struct {
+		err   error
+		class string
+	}{
+		{kafka.MessageSizeTooLarge, "too_large"},
+		{kafka.RecordListTooLarge, "too_large"},
+		{kafka.MessageTooLargeError{}, "too_large"},
+		{kafka.InvalidMessage, "refused"},
+		{kafka.InvalidTopic, "refused"},
+	} {
+		reason, class := refusalReason(tc.err, "record", 9)
+		if dlqClasses[class] != tc.class || !strings.HasPrefix(reason, "record ") {
+			t.Errorf("refusalReason(%v) = %q, class %s; want class %s", tc.err, reason, dlqClasses[class], tc.class)
+		}
+	}
+}
+
+// fakeSender keeps copies of what it was asked to write and fails on
+// demand; with a kafka.WriteErrors of one entry per message it keeps the
+// messages whose entry is nil (a partial failure).
+type fakeSender struct {
+	mu     sync.Mutex
+	msgs   []kafka.Message
+	calls  int
+	fail   func(msgs []kafka.Message) error
+	closed bool
+}
+
+func (f *fakeSender) WriteMessages(_ context.Context, b batch) error {
+	msgs := b.kafkaMessages()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	var err error
+	if f.fail != nil {
+		err = f.fail(msgs)
+	}
+	var werrs kafka.WriteErrors
+	partial := errors.As(err, &werrs) && len(werrs) == len(msgs)
+	if err != nil && !partial {
+		return err
+	}
+	for i, m := range msgs {
+		if partial && werrs[i] != nil {
+			continue // not delivered
+		}
+		m.Key = bytes.Clone(m.Key)
+		m.Value = bytes.Clone(m.Value)
+		f.msgs = append(f.msgs, m)
+	}
+	return err
+}
+
+func (f *fakeSender) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.closed = true
+	return nil
+}
+
+func (f *fakeSender) byTopic(topic string) []kafka.Message {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []kafka.Message
+	for _, m := range f.msgs {
+		if m.Topic == topic {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+func (f *fakeSender) count() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.msgs)
+}
+
+var errInjected = errors.New("injected")
+
+// TestWriteErrorClassification: failures that a redelivery may not meet
+// ask for a retry; failures of the request itself (not of single records,
+// see TestRefusedRecords) drop the chunk.
+func TestWriteErrorClassification(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want Status
+	}{
+		{"plain error", errInjected, StatusRetry},
+		{"deadline", context.DeadlineExceeded, StatusRetry},
+		{"wrapped deadline", fmt.Errorf("x: %w", context.DeadlineExceeded), StatusRetry},
+		{"not enough replicas", kafka.WriteErrors{kafka.NotEnoughReplicas, nil}, StatusRetry},
+		{"leader moved", kafka.NotLeaderForPartition, StatusRetry},
+		{"authorization (an operator can fix it)", kafka.TopicAuthorizationFailed, StatusRetry},
+		{"unknown topic (may be created)", kafka.UnknownTopicOrPartition, StatusRetry},
+		{"refused record and transient", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.NotEnoughReplicas}, StatusRetry},
+		{"refused record and permanent", kafka.WriteErrors{kafka.MessageSizeTooLarge, kafka.UnsupportedCompressionType}, StatusError},
+		{"not sent after a failure", kafka.WriteErrors{nil, fmt.Errorf("%w: %w", errNotSent, kafka.NotEnoughReplicas)}, StatusRetry},
+		{"invalid topic", kafka.InvalidTopic, StatusError},
+		{"unsupported message format", kafka.UnsupportedForMessageFormat, StatusError},
+		{"unsupported compression", kafka.WriteErrors{kafka.UnsupportedCompressionType}, StatusError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, s, logs := fakePipeline(t, testConfig())
+			s.fail = func([]kafka.Message) error { return tt.err }
+			chunk := kafkatest.NewChunk().Line(t0, "log", "a").Line(t0, "log", "bad").Bytes()
+			if got := p.Flush(chunk, "t"); got != tt.want {
+				t.Fatalf("Flush = %v, want %v", got, tt.want)
+			}
+			st := p.Stats()
+			if st.Out() != 0 || st.DeadLettered != 0 || st.KafkaErrors != 1 || st.RecordsIn != 2 {
+				t.Errorf("a failed flush moved outcome counters: %v", st)
+			}
+			if (tt.want == StatusRetry) != (st.FlushesRetry == 1) || (tt.want == StatusError) != (st.FlushesError == 1) {
+				t.Errorf("flush counters %v", st)
+			}
+			if want := map[Status]string{StatusRetry: "2 writing 2 messages failed", StatusError: "1 dropping a chunk of 2"}[tt.want]; !strings.Contains(logs.all(), want) {
+				t.Errorf("log %q, want %q", logs.all(), want)
+			}
+		})
+	}
+}
+
+// TestRetryRedeliversSameResult: a retried chunk produces the same
+// messages again (Fluent Bit redelivers it whole).
+func TestRetryRedeliversSameResult(t *testing.T) {
+	p, s, _ := fakePipeline(t, testConfig())
+	fail := true
+	s.fail = func([]kafka.Message) error {
+		if fail {
+			return kafka.WriteErrors{kafka.NotEnoughReplicas}
+		}
+		return nil
+	}
+	chunk := kafkatest.NewChunk().Line(t0, "log", "a").Line(t0, "log", "bad").Bytes()
+	if st := p.Flush(chunk, "t"); st != StatusRetry {
+		t.Fatalf("first Flush = %v", st)
+	}
+	fail = false
+	if st := p.Flush(chunk, "t"); st != StatusOK {
+		t.Fatalf("second Flush = %v", st)
+	}
+	if len(s.byTopic(topicMain)) != 1 || len(s.byTopic(topicDLQ)) != 1 {
+		t.Errorf("messages %v", s.msgs)
+	}
+	st := p.Stats()
+	// The redelivery is a retry, not new input.
+	if st.RecordsIn != 2 || st.ChunksRetried != 1 || st.Out() != 1 || st.DeadLettered != 1 || st.FlushesRetry != 1 || st.FlushesOK != 1 {
+		t.Errorf("stats %v, chunks retried %d", st, st.ChunksRetried)
+	}
+	var dead int64
+	for _, n := range st.DeadLetters {
+		dead += n
+	}
+	if dead != st.DeadLettered || st.DeadLetters["unparsable"] != 1 {
+		t.Errorf("dead letters by class %v, want the one unparsable record", st.DeadLetters)
+	}
+	// The same content under another tag, or flushed again after it
+	// succeeded, is new input.
+	p.Flush(chunk, "t")
+	p.Flush(chunk, "other")
+	if st := p.Stats(); st.RecordsIn != 6 || st.ChunksRetried != 1 {
+		t.Errorf("after two new flushes: records in %d, chunks retried %d; want 6, 1", st.RecordsIn, st.ChunksRetried)
 	}
 }
