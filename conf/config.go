@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 )
 
 // Config is one [OUTPUT] section of the awsaudit plugin (or the CLI's ship
@@ -42,8 +43,8 @@ type Config struct {
 	RulesFile string
 	// Rules are the detections: the built-in rules, those of RulesFile, or
 	// none (every rule disabled) with Rules_File off. Compile them once per
-	// instance with normalize.NewRules (nil when none is enabled).
-	Rules normalize.RulesConfig
+	// instance with detect.New (nil when none is enabled).
+	Rules detect.Config
 
 	TLS           bool
 	TLSCAFile     string
@@ -76,7 +77,7 @@ func Default() Config {
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
 		OutputFormat:    normalize.FormatUnified,
-		Rules:           normalize.DefaultRulesConfig(),
+		Rules:           detect.DefaultConfig(),
 		TLSVerify:       true,
 	}
 }

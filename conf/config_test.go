@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 )
 
 var update = flag.Bool("update", false, "rewrite KEYS.md from MarkdownTable()")
@@ -88,7 +89,7 @@ func TestDefaults(t *testing.T) {
 		ClientID:        "awsaudit",
 		MetricsInterval: 60 * time.Second,
 		OutputFormat:    normalize.FormatUnified,
-		Rules:           normalize.DefaultRulesConfig(),
+		Rules:           detect.DefaultConfig(),
 		TLSVerify:       true,
 	}
 	if !reflect.DeepEqual(got, want) {

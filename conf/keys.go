@@ -3,7 +3,7 @@ package conf
 import (
 	"strings"
 
-	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 )
 
 // Property names. Parse reads exactly these (plus the rejected legacyTLSKeys)
@@ -90,7 +90,7 @@ func Keys() []KeyDoc {
 		doc(keyRedact, "on", "Mask presigned-URL signatures and session tokens. Booleans accept on/off, true/false, yes/no, 1/0."),
 		doc(keyIncludeRaw, "off", "Add the original input to the record as `raw` (redacted when `Redact` is on)."),
 		doc(keyMessageKey, "bucket.name", "Dotted path into the normalized record whose value becomes the Kafka message key; `none` (or `off`) sends no key. Paths name unified-record fields whatever the `Format` and are checked against the schema at start-up (a typo names the nearest field); `correlation_id` keeps an access-log record and its CloudTrail twin in one partition."),
-		doc(keyFormat, "unified", "What records are written as: `unified` (the awsaudit record) or `ocsf` (OCSF "+normalize.OCSFVersion+" API Activity, class_uid 6003)."),
+		doc(keyFormat, "unified", "What records are written as: `unified` (the awsaudit record) or `ocsf` (OCSF "+ocsf.Version+" API Activity, class_uid 6003)."),
 		doc(keyRulesFile, "", "YAML file of detection rules (the `alerts` field); unset uses the built-in rules, `off` (or `false`, `none`, `no`) disables detections. Read and checked at start-up."),
 		doc(keyCompression, "none", "Kafka compression codec: `none`, `gzip`, `snappy`, `lz4` or `zstd`."),
 		doc(keyRequiredAcks, "all", "Acknowledgements to wait for: `all` (`-1`), `one` (`1`) or `none` (`0`)."),

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
+	"github.com/awsaudit/awsaudit/normalize/schema"
 )
 
 // KeyError is one problem with one property. Parse returns every KeyError it
@@ -121,7 +123,7 @@ func Parse(get func(key string) string) (Config, error) {
 		case slices.Contains(strings.Split(v, "."), ""):
 			p.fail(keyMessageKey, "%q has an empty path segment (want a dotted path such as bucket.name)", v)
 		default:
-			if ok, nearest := normalize.CheckFieldPath(v); !ok {
+			if ok, nearest := schema.CheckFieldPath(v); !ok {
 				p.fail(keyMessageKey, "%q is not a field of the normalized record (did you mean %s? none sends no key)", v, nearest)
 			}
 			c.MessageKey = v
@@ -521,12 +523,12 @@ func (p *parser) rules(c *Config) {
 // rules when it is empty, none when it is off (false, none, no), else the
 // file's. The plugin and the CLI (--rules) share it, so the same input
 // gives the same alerts in both.
-func RulesFor(v string) (normalize.RulesConfig, error) {
+func RulesFor(v string) (detect.Config, error) {
 	switch {
 	case v == "":
-		return normalize.DefaultRulesConfig(), nil
+		return detect.DefaultConfig(), nil
 	case isOff(v):
-		return normalize.RulesConfig{}, nil
+		return detect.Config{}, nil
 	}
 	return LoadRules(v)
 }

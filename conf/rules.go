@@ -8,7 +8,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"gopkg.in/yaml.v3"
 )
 
@@ -32,7 +32,7 @@ import (
 //	    writers: [role:DataWriter]
 //
 // A rule or setting the file leaves out keeps its built-in value
-// (normalize.DefaultRulesConfig), so a file only says what differs. Unknown
+// (detect.DefaultConfig), so a file only says what differs. Unknown
 // keys are errors, so a typo cannot silently leave a rule at its default.
 
 type rulesFile struct {
@@ -105,31 +105,31 @@ const maxRulesFile = 4 << 20
 // LoadRules reads a rules file: the built-in rules overlaid with what the
 // file sets, validated. Every problem is reported, joined with errors.Join,
 // each prefixed with the path (and the YAML line where known).
-func LoadRules(path string) (normalize.RulesConfig, error) {
+func LoadRules(path string) (detect.Config, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return normalize.RulesConfig{}, fmt.Errorf("cannot read rules file: %w", err)
+		return detect.Config{}, fmt.Errorf("cannot read rules file: %w", err)
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return normalize.RulesConfig{}, fmt.Errorf("%s is a directory, want a YAML rules file", path)
+		return detect.Config{}, fmt.Errorf("%s is a directory, want a YAML rules file", path)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRulesFile+1))
 	if err != nil {
-		return normalize.RulesConfig{}, fmt.Errorf("cannot read rules file: %w", err)
+		return detect.Config{}, fmt.Errorf("cannot read rules file: %w", err)
 	}
 	if len(data) > maxRulesFile {
-		return normalize.RulesConfig{}, fmt.Errorf("%s: larger than %d bytes", path, maxRulesFile)
+		return detect.Config{}, fmt.Errorf("%s: larger than %d bytes", path, maxRulesFile)
 	}
 	c, err := ParseRules(data)
 	if err != nil {
-		return normalize.RulesConfig{}, prefixErrors(path, err)
+		return detect.Config{}, prefixErrors(path, err)
 	}
 	return c, nil
 }
 
 // ParseRules reads the YAML of a rules file (see LoadRules).
-func ParseRules(data []byte) (normalize.RulesConfig, error) {
+func ParseRules(data []byte) (detect.Config, error) {
 	var file rulesFile
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
@@ -145,25 +145,25 @@ func ParseRules(data []byte) (normalize.RulesConfig, error) {
 				}
 				errs = append(errs, errors.New(e))
 			}
-			return normalize.RulesConfig{}, errors.Join(errs...)
+			return detect.Config{}, errors.Join(errs...)
 		}
-		return normalize.RulesConfig{}, err
+		return detect.Config{}, err
 	}
 	if file.Version != nil && *file.Version != 1 {
-		return normalize.RulesConfig{}, fmt.Errorf("version: %d is not a rules file version this awsaudit reads (1)", *file.Version)
+		return detect.Config{}, fmt.Errorf("version: %d is not a rules file version this awsaudit reads (1)", *file.Version)
 	}
 
-	c := normalize.DefaultRulesConfig()
+	c := detect.DefaultConfig()
 	var errs []error
 	fail := func(path, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("%s: %s", path, fmt.Sprintf(format, args...)))
 	}
-	rule := func(path string, y *ruleYAML, dst *normalize.RuleConfig) {
+	rule := func(path string, y *ruleYAML, dst *detect.RuleConfig) {
 		if y.Enabled != nil {
 			dst.Enabled = *y.Enabled
 		}
 		if y.Severity != nil {
-			s, err := normalize.ParseSeverity(*y.Severity)
+			s, err := detect.ParseSeverity(*y.Severity)
 			if err != nil {
 				fail(path+".severity", "%v", err)
 			}
@@ -232,7 +232,7 @@ func ParseRules(data []byte) (normalize.RulesConfig, error) {
 	if y := r.PresignedURL; y != nil {
 		rule("rules.presigned_url", y, &c.PresignedURL)
 	}
-	actionRule := func(path string, y *actionRuleYAML, dst *normalize.ActionRuleConfig) {
+	actionRule := func(path string, y *actionRuleYAML, dst *detect.ActionRuleConfig) {
 		rule(path, &y.ruleYAML, &dst.RuleConfig)
 		list(y.Actions, &dst.Actions)
 		if y.IncludeFailures != nil {
@@ -249,7 +249,7 @@ func ParseRules(data []byte) (normalize.RulesConfig, error) {
 		}
 	}
 	for _, b := range file.Buckets {
-		bc := normalize.BucketConfig{Name: b.Name, Requesters: append([]string{}, b.Requesters...), SourceRegions: b.SourceRegions}
+		bc := detect.BucketConfig{Name: b.Name, Requesters: append([]string{}, b.Requesters...), SourceRegions: b.SourceRegions}
 		if b.Writers != nil {
 			bc.Writers = append([]string{}, *b.Writers...)
 		}
@@ -260,7 +260,7 @@ func ParseRules(data []byte) (normalize.RulesConfig, error) {
 		errs = append(errs, err.(interface{ Unwrap() []error }).Unwrap()...)
 	}
 	if len(errs) > 0 {
-		return normalize.RulesConfig{}, errors.Join(errs...)
+		return detect.Config{}, errors.Join(errs...)
 	}
 	return c, nil
 }

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // TestRulesExample: the shipped example states every built-in default, so
@@ -21,8 +23,8 @@ func TestRulesExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := normalize.DefaultRulesConfig()
-	want.Buckets = []normalize.BucketConfig{
+	want := detect.DefaultConfig()
+	want.Buckets = []detect.BucketConfig{
 		{Name: "acme-reports", Requesters: []string{"role:DataReader", "arn:aws:iam::111122223333:user/ops-*", "service:*"},
 			Writers: []string{"role:DataWriter", "service:*"}},
 		{Name: "acme-public-*", Requesters: []string{"anonymous", "account:111122223333"}, Writers: []string{}},
@@ -35,14 +37,14 @@ func TestRulesExample(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("example:\n got %#v\nwant %#v", got, want)
 	}
-	if r, err := normalize.NewRules(got); err != nil || r == nil {
+	if r, err := detect.New(got); err != nil || r == nil {
 		t.Errorf("example does not compile: %v", err)
 	}
 	// The severities it writes are the built-in ones.
 	ex, _ := LoadRules("rules.example.yaml")
-	r, _ := normalize.NewRules(ex)
-	def, _ := normalize.NewRules(normalize.DefaultRulesConfig())
-	for a := normalize.Alert(0); a.String() != "Alert(9)"; a++ {
+	r, _ := detect.New(ex)
+	def, _ := detect.New(detect.DefaultConfig())
+	for a := record.Alert(0); a.String() != "Alert(9)"; a++ {
 		if r.Severity(a) != def.Severity(a) {
 			t.Errorf("%s: example severity %s, built-in %s", a, r.Severity(a), def.Severity(a))
 		}
@@ -53,41 +55,41 @@ func TestParseRules(t *testing.T) {
 	tests := []struct {
 		name string
 		yaml string
-		want func(c *normalize.RulesConfig)
+		want func(c *detect.Config)
 	}{
-		{"empty file", "", func(*normalize.RulesConfig) {}},
-		{"comments only", "# nothing\n", func(*normalize.RulesConfig) {}},
-		{"version only", "version: 1\n", func(*normalize.RulesConfig) {}},
-		{"rule off", "rules:\n  slow_request:\n    enabled: false\n", func(c *normalize.RulesConfig) { c.SlowRequest.Enabled = false }},
-		{"threshold", "rules:\n  slow_request: {threshold_ms: 250}\n", func(c *normalize.RulesConfig) { c.SlowRequest.ThresholdMS = 250 }},
-		{"severity", "rules:\n  presigned_url: {severity: HIGH}\n", func(c *normalize.RulesConfig) { c.PresignedURL.Severity = normalize.SeverityHigh }},
-		{"rate", "rules:\n  access_denied:\n    rate: {threshold: 3, window: 30s, by: [ip], max_keys: 500}\n", func(c *normalize.RulesConfig) {
+		{"empty file", "", func(*detect.Config) {}},
+		{"comments only", "# nothing\n", func(*detect.Config) {}},
+		{"version only", "version: 1\n", func(*detect.Config) {}},
+		{"rule off", "rules:\n  slow_request:\n    enabled: false\n", func(c *detect.Config) { c.SlowRequest.Enabled = false }},
+		{"threshold", "rules:\n  slow_request: {threshold_ms: 250}\n", func(c *detect.Config) { c.SlowRequest.ThresholdMS = 250 }},
+		{"severity", "rules:\n  presigned_url: {severity: HIGH}\n", func(c *detect.Config) { c.PresignedURL.Severity = detect.SeverityHigh }},
+		{"rate", "rules:\n  access_denied:\n    rate: {threshold: 3, window: 30s, by: [ip], max_keys: 500}\n", func(c *detect.Config) {
 			r := &c.AccessDenied.Rate
 			r.Threshold, r.Window, r.ByPrincipal, r.ByIP, r.MaxKeys = 3, 30*time.Second, false, true, 500
 		}},
-		{"rate window in seconds", "rules:\n  access_denied:\n    rate: {window: 90}\n", func(c *normalize.RulesConfig) { c.AccessDenied.Rate.Window = 90 * time.Second }},
-		{"rate off, access_denied on", "rules:\n  access_denied:\n    rate: {enabled: false}\n", func(c *normalize.RulesConfig) { c.AccessDenied.Rate.Enabled = false }},
-		{"error codes replaced", "rules:\n  access_denied: {error_codes: [AccessDenied]}\n", func(c *normalize.RulesConfig) {
+		{"rate window in seconds", "rules:\n  access_denied:\n    rate: {window: 90}\n", func(c *detect.Config) { c.AccessDenied.Rate.Window = 90 * time.Second }},
+		{"rate off, access_denied on", "rules:\n  access_denied:\n    rate: {enabled: false}\n", func(c *detect.Config) { c.AccessDenied.Rate.Enabled = false }},
+		{"error codes replaced", "rules:\n  access_denied: {error_codes: [AccessDenied]}\n", func(c *detect.Config) {
 			c.AccessDenied.ErrorCodes = []string{"AccessDenied"}
 		}},
-		{"write actions", "rules:\n  unexpected_write: {actions: [DeleteObject, DeleteObjects]}\n", func(c *normalize.RulesConfig) {
+		{"write actions", "rules:\n  unexpected_write: {actions: [DeleteObject, DeleteObjects]}\n", func(c *detect.Config) {
 			c.UnexpectedWrite.Actions = []string{"DeleteObject", "DeleteObjects"}
 		}},
-		{"public failures", "rules:\n  public_exposure_change: {include_failures: true}\n", func(c *normalize.RulesConfig) {
+		{"public failures", "rules:\n  public_exposure_change: {include_failures: true}\n", func(c *detect.Config) {
 			c.PublicExposureChange.IncludeFailures = true
 		}},
-		{"tampering without PutBucketLogging", "rules:\n  audit_tampering: {put_bucket_logging: false, actions: [StopLogging]}\n", func(c *normalize.RulesConfig) {
+		{"tampering without PutBucketLogging", "rules:\n  audit_tampering: {put_bucket_logging: false, actions: [StopLogging]}\n", func(c *detect.Config) {
 			c.AuditTampering.PutBucketLogging = false
 			c.AuditTampering.Actions = []string{"StopLogging"}
 		}},
-		{"bucket, writers absent", "buckets:\n  - name: a\n    requesters: [role:R]\n", func(c *normalize.RulesConfig) {
-			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}}}
+		{"bucket, writers absent", "buckets:\n  - name: a\n    requesters: [role:R]\n", func(c *detect.Config) {
+			c.Buckets = []detect.BucketConfig{{Name: "a", Requesters: []string{"role:R"}}}
 		}},
-		{"bucket source regions", "buckets:\n  - name: a\n    requesters: [role:R]\n    source_regions: [eu-west-1, us-*]\n", func(c *normalize.RulesConfig) {
-			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, SourceRegions: []string{"eu-west-1", "us-*"}}}
+		{"bucket source regions", "buckets:\n  - name: a\n    requesters: [role:R]\n    source_regions: [eu-west-1, us-*]\n", func(c *detect.Config) {
+			c.Buckets = []detect.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, SourceRegions: []string{"eu-west-1", "us-*"}}}
 		}},
-		{"bucket, writers empty", "buckets:\n  - name: a\n    requesters: [role:R]\n    writers: []\n", func(c *normalize.RulesConfig) {
-			c.Buckets = []normalize.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, Writers: []string{}}}
+		{"bucket, writers empty", "buckets:\n  - name: a\n    requesters: [role:R]\n    writers: []\n", func(c *detect.Config) {
+			c.Buckets = []detect.BucketConfig{{Name: "a", Requesters: []string{"role:R"}, Writers: []string{}}}
 		}},
 	}
 	for _, tt := range tests {
@@ -96,7 +98,7 @@ func TestParseRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := normalize.DefaultRulesConfig()
+			want := detect.DefaultConfig()
 			tt.want(&want)
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("\n got %#v\nwant %#v", got, want)
@@ -183,7 +185,7 @@ func TestParseRulesFileKey(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if r, err := normalize.NewRules(c.Rules); err != nil || r != nil || c.RulesFile != "" {
+		if r, err := detect.New(c.Rules); err != nil || r != nil || c.RulesFile != "" {
 			t.Errorf("Rules_File %s: rules %v (%v)", off, c.Rules, err)
 		}
 	}
@@ -192,7 +194,7 @@ func TestParseRulesFileKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(c.Rules, normalize.DefaultRulesConfig()) || c.RulesFile != "" {
+	if !reflect.DeepEqual(c.Rules, detect.DefaultConfig()) || c.RulesFile != "" {
 		t.Errorf("no Rules_File should give the built-in rules: %v", c.Rules)
 	}
 
@@ -280,7 +282,7 @@ func TestReadmeAlertExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := normalize.NewRules(rc)
+	r, err := detect.New(rc)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,8 @@ package normalize
 import (
 	"fmt"
 	"strings"
+
+	"github.com/awsaudit/awsaudit/normalize/detect"
 )
 
 // SchemaVersion is the version of the unified record this package writes.
@@ -23,8 +25,8 @@ type Options struct {
 	KeyPath string
 	// Rules are the detections evaluated on every record (the "alerts"
 	// field and Output.Alerts); nil evaluates none. Build them once per
-	// plugin instance with NewRules and share them between its Normalizers.
-	Rules *Rules
+	// plugin instance with detect.New and share them between its Normalizers.
+	Rules *detect.Rules
 	// Format selects what Output.JSON holds: the unified record (the
 	// default) or an OCSF API Activity event.
 	Format Format

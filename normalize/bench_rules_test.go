@@ -5,6 +5,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
@@ -30,16 +31,16 @@ func benchNormalizeOpts(b *testing.B, input string, opts Options) {
 // none, and every built-in rule on (the line's 21 ms turn-around time
 // fires slow_request, so the alert is also encoded). "defaults+buckets"
 // adds allow-lists, the costliest per-record rules.
-func benchRuleSets(b *testing.B) map[string]*Rules {
-	withBuckets := DefaultRulesConfig()
-	withBuckets.Buckets = []BucketConfig{
+func benchRuleSets(b *testing.B) map[string]*detect.Rules {
+	withBuckets := detect.DefaultConfig()
+	withBuckets.Buckets = []detect.BucketConfig{
 		{Name: "logs-*", Requesters: []string{"service:*"}},
 		{Name: "acme-docs", Requesters: []string{"arn:aws:iam::210987654321:role/Report*", "account:111122223333"},
 			Writers: []string{"role:Uploader"}},
 	}
-	sets := map[string]*Rules{"off": nil}
-	for name, cfg := range map[string]RulesConfig{"defaults": DefaultRulesConfig(), "defaults+buckets": withBuckets} {
-		r, err := NewRules(cfg)
+	sets := map[string]*detect.Rules{"off": nil}
+	for name, cfg := range map[string]detect.Config{"defaults": detect.DefaultConfig(), "defaults+buckets": withBuckets} {
+		r, err := detect.New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -96,11 +97,11 @@ func TestRulesOverheadBudget(t *testing.T) {
 	if os.Getenv("AWSAUDIT_PERF") != "1" || testing.Short() {
 		t.Skip("set AWSAUDIT_PERF=1 to check the rules overhead budget")
 	}
-	rules, err := NewRules(DefaultRulesConfig())
+	rules, err := detect.New(detect.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
-	run := func(r *Rules) float64 {
+	run := func(r *detect.Rules) float64 {
 		res := testing.Benchmark(func(b *testing.B) {
 			opts := DefaultOptions()
 			opts.Rules = r

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 )
 
@@ -87,8 +88,8 @@ func assertNoPlanted(t *testing.T, name string, outputs ...[]byte) {
 	}
 }
 
-func mustRules(c RulesConfig) *Rules {
-	r, err := NewRules(c)
+func mustRules(c detect.Config) *detect.Rules {
+	r, err := detect.New(c)
 	if err != nil {
 		panic(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/awsaudit/awsaudit/normalize/cloudtrail"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 )
 
 // ctRecordLines are the CloudTrail records of the testdata and samples
@@ -79,7 +80,7 @@ func outputsOf(t *testing.T, input []byte, keep int) ([]string, *Normalizer) {
 	t.Helper()
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
-	rules, err := NewRules(allRulesOn())
+	rules, err := detect.New(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
 )
 
@@ -49,7 +50,7 @@ func TestCloudWatchAccessLogTwins(t *testing.T) {
 	for _, tt := range twins {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := DefaultOptions()
-			opts.Rules = mustRules(DefaultRulesConfig())
+			opts.Rules = mustRules(detect.DefaultConfig())
 			var records [2]map[string]any
 			for i, in := range []string{tt.text, tt.json} {
 				rs := normalizeAll(New(opts), []byte(in), SourceAuto)
@@ -142,7 +143,7 @@ func FuzzCloudWatchAccessLog(f *testing.F) {
 	f.Add([]byte(`{"schema_version_id":"V_1_0","bucket_arn":"arn:aws:s3:::b","request_uri":"GET /k?X-Amz-Signature=abc HTTP/1.1","http_status":200,"acl_required":true}`))
 	opts := DefaultOptions()
 	opts.IncludeRaw = true
-	opts.Rules = mustRules(DefaultRulesConfig())
+	opts.Rules = mustRules(detect.DefaultConfig())
 	n := New(opts)
 	f.Fuzz(func(t *testing.T, doc []byte) {
 		checkOutputs(t, n, doc, SourceAuto)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // accessLine builds a 26-field access-log line from a base GetObject by
@@ -112,15 +113,15 @@ func alertsOf(t *testing.T, n *Normalizer, input string) []string {
 type ruleCase struct {
 	name   string
 	input  string
-	config func(*RulesConfig) // changes to the base config; nil keeps it
+	config func(*detect.Config) // changes to the base config; nil keeps it
 	want   []string
 }
 
 // allRulesOn is the defaults with every rule on, the slow_request
 // threshold of the test lines (15 ms) and PutObjectAcl watched: what the
 // table and golden tests exercise.
-func allRulesOn() RulesConfig {
-	c := DefaultRulesConfig()
+func allRulesOn() detect.Config {
+	c := detect.DefaultConfig()
 	c.AnonymousAccess.Enabled = true
 	c.AccessDenied.Enabled = true
 	c.SlowRequest.Enabled, c.SlowRequest.ThresholdMS = true, 15
@@ -131,10 +132,10 @@ func allRulesOn() RulesConfig {
 // ruleBase is the base config of the table tests: every rule on with the
 // defaults, the rate rule off (it has its own test), and one allow-listed
 // bucket.
-func ruleBase() RulesConfig {
+func ruleBase() detect.Config {
 	c := allRulesOn()
 	c.AccessDenied.Rate.Enabled = false
-	c.Buckets = []BucketConfig{
+	c.Buckets = []detect.BucketConfig{
 		{Name: "acme-data", Requesters: []string{"role:DataReader"}, Writers: []string{"role:DataWriter"}},
 	}
 	return c
@@ -148,7 +149,7 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 			if c.config != nil {
 				c.config(&cfg)
 			}
-			r, err := NewRules(cfg)
+			r, err := detect.New(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,8 +161,8 @@ func runRuleCases(t *testing.T, cases []ruleCase) {
 	}
 }
 
-func off(rule func(*RulesConfig) *RuleConfig) func(*RulesConfig) {
-	return func(c *RulesConfig) { rule(c).Enabled = false }
+func off(rule func(*detect.Config) *detect.RuleConfig) func(*detect.Config) {
+	return func(c *detect.Config) { rule(c).Enabled = false }
 }
 
 func TestRuleAnonymousAccess(t *testing.T) {
@@ -170,7 +171,7 @@ func TestRuleAnonymousAccess(t *testing.T) {
 		{name: "access log: requester -", input: accessLine(map[int]string{2: "public", 5: "-"}), want: []string{"anonymous_access"}},
 		{name: "access log: authenticated", input: accessLine(map[int]string{2: "public"}), want: nil},
 		{name: "access log: off", input: accessLine(map[int]string{2: "public", 5: "-"}),
-			config: off(func(c *RulesConfig) *RuleConfig { return &c.AnonymousAccess }), want: nil},
+			config: off(func(c *detect.Config) *detect.RuleConfig { return &c.AnonymousAccess }), want: nil},
 		{name: "cloudtrail: ANONYMOUS_PRINCIPAL", input: ctEvent(map[string]any{"userIdentity": anon,
 			"requestParameters": map[string]any{"bucketName": "public"}}), want: []string{"anonymous_access"}},
 		{name: "cloudtrail: authenticated", input: ctEvent(map[string]any{"requestParameters": map[string]any{"bucketName": "public"}}), want: nil},
@@ -184,9 +185,9 @@ func TestRuleAccessDenied(t *testing.T) {
 		{name: "access log: AllAccessDisabled", input: accessLine(map[int]string{10: "403", 11: "AllAccessDisabled"}), want: []string{"access_denied"}},
 		{name: "access log: NoSuchKey", input: accessLine(map[int]string{10: "404", 11: "NoSuchKey"}), want: nil},
 		{name: "access log: own code list", input: accessLine(map[int]string{10: "404", 11: "NoSuchKey"}),
-			config: func(c *RulesConfig) { c.AccessDenied.ErrorCodes = []string{"NoSuchKey"} }, want: []string{"access_denied"}},
+			config: func(c *detect.Config) { c.AccessDenied.ErrorCodes = []string{"NoSuchKey"} }, want: []string{"access_denied"}},
 		{name: "access log: off", input: accessLine(map[int]string{10: "403", 11: "AccessDenied"}),
-			config: off(func(c *RulesConfig) *RuleConfig { return &c.AccessDenied.RuleConfig }), want: nil},
+			config: off(func(c *detect.Config) *detect.RuleConfig { return &c.AccessDenied.RuleConfig }), want: nil},
 		{name: "cloudtrail: AccessDenied", input: ctEvent(map[string]any{"errorCode": "AccessDenied", "errorMessage": "Access Denied"}), want: []string{"access_denied"}},
 		{name: "cloudtrail: InvalidAccessKeyId", input: ctEvent(map[string]any{"errorCode": "InvalidAccessKeyId"}), want: []string{"access_denied"}},
 		{name: "cloudtrail: AccessDeniedException", input: ctEvent(map[string]any{"eventSource": "kms.amazonaws.com", "eventName": "Decrypt",
@@ -202,9 +203,9 @@ func TestRuleSlowRequest(t *testing.T) {
 		{name: "access log: below", input: accessLine(map[int]string{15: "14"}), want: nil},
 		{name: "access log: no turn-around time", input: accessLine(map[int]string{15: "-"}), want: nil},
 		{name: "access log: own threshold", input: accessLine(map[int]string{15: "15"}),
-			config: func(c *RulesConfig) { c.SlowRequest.ThresholdMS = 100 }, want: nil},
+			config: func(c *detect.Config) { c.SlowRequest.ThresholdMS = 100 }, want: nil},
 		{name: "access log: off", input: accessLine(map[int]string{15: "500"}),
-			config: off(func(c *RulesConfig) *RuleConfig { return &c.SlowRequest.RuleConfig }), want: nil},
+			config: off(func(c *detect.Config) *detect.RuleConfig { return &c.SlowRequest.RuleConfig }), want: nil},
 		// CloudTrail does not log request timings: the rule never fires there.
 		{name: "cloudtrail: no timings", input: ctEvent(nil), want: nil},
 	})
@@ -234,37 +235,37 @@ func TestRuleUnexpectedRequesterAndWrite(t *testing.T) {
 		{name: "access log: lifecycle expiry by S3", input: accessLine(map[int]string{5: "AmazonS3", 7: "S3.EXPIRE.OBJECT", 9: `"-"`, 10: "-"}),
 			want: []string{"unexpected_requester", "unexpected_write"}},
 		{name: "access log: lifecycle allowed by service:*", input: accessLine(map[int]string{5: "AmazonS3", 7: "S3.EXPIRE.OBJECT", 9: `"-"`, 10: "-"}),
-			config: func(c *RulesConfig) { c.Buckets[0].Requesters = append(c.Buckets[0].Requesters, "service:*") },
+			config: func(c *detect.Config) { c.Buckets[0].Requesters = append(c.Buckets[0].Requesters, "service:*") },
 			want:   []string{"unexpected_write"}},
 		{name: "access log: writers default to requesters", input: put(nil),
-			config: func(c *RulesConfig) { c.Buckets[0].Writers = nil }, want: nil},
+			config: func(c *detect.Config) { c.Buckets[0].Writers = nil }, want: nil},
 		{name: "access log: empty writers forbid every write", input: put(map[int]string{5: "arn:aws:sts::111122223333:assumed-role/DataWriter/ci"}),
-			config: func(c *RulesConfig) {
+			config: func(c *detect.Config) {
 				c.Buckets[0].Requesters = []string{"role:DataWriter"}
 				c.Buckets[0].Writers = []string{}
 			},
 			want: []string{"unexpected_write"}},
 		{name: "access log: write actions restricted", input: put(nil),
-			config: func(c *RulesConfig) { c.UnexpectedWrite.Actions = []string{"DeleteObject"} }, want: nil},
+			config: func(c *detect.Config) { c.UnexpectedWrite.Actions = []string{"DeleteObject"} }, want: nil},
 		{name: "access log: glob bucket and account pattern", input: accessLine(map[int]string{2: "team-blue", 5: "arn:aws:iam::444455556666:user/dave"}),
-			config: func(c *RulesConfig) {
-				c.Buckets = []BucketConfig{{Name: "team-*", Requesters: []string{"444455556666"}}}
+			config: func(c *detect.Config) {
+				c.Buckets = []detect.BucketConfig{{Name: "team-*", Requesters: []string{"444455556666"}}}
 			},
 			want: nil},
 		{name: "access log: role ARN pattern matches its sessions", input: accessLine(nil),
-			config: func(c *RulesConfig) {
+			config: func(c *detect.Config) {
 				c.Buckets[0].Requesters = []string{"arn:aws:iam::111122223333:role/Data*"}
 			},
 			want: nil},
 		{name: "access log: user pattern, case-insensitive", input: accessLine(map[int]string{5: "arn:aws:iam::111122223333:user/ops/Backup-Agent"}),
-			config: func(c *RulesConfig) { c.Buckets[0].Requesters = []string{"user:backup-*"} }, want: nil},
+			config: func(c *detect.Config) { c.Buckets[0].Requesters = []string{"user:backup-*"} }, want: nil},
 		{name: "access log: canonical id", input: accessLine(map[int]string{5: "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be"}),
-			config: func(c *RulesConfig) {
+			config: func(c *detect.Config) {
 				c.Buckets[0].Requesters = []string{"canonical:79A59DF900B949E55D96A1E698FBACEDFD6E09D98EACF8F8D5218E7CD47EF2BE"}
 			},
 			want: nil},
 		{name: "access log: requester rule off", input: put(map[int]string{5: "arn:aws:iam::999988887777:user/mallory"}),
-			config: off(func(c *RulesConfig) *RuleConfig { return &c.UnexpectedRequester }), want: []string{"unexpected_write"}},
+			config: off(func(c *detect.Config) *detect.RuleConfig { return &c.UnexpectedRequester }), want: []string{"unexpected_write"}},
 		{name: "cloudtrail: allowed reader reads", input: ctEvent(nil), want: nil},
 		{name: "cloudtrail: other account reads", input: ctEvent(map[string]any{"userIdentity": map[string]any{
 			"type": "IAMUser", "arn": "arn:aws:iam::999988887777:user/mallory", "accountId": "999988887777", "userName": "mallory"}}),
@@ -276,7 +277,7 @@ func TestRuleUnexpectedRequesterAndWrite(t *testing.T) {
 		{name: "cloudtrail: readOnly absent, write by eventName", input: ctPut(map[string]any{"readOnly": nil}), want: []string{"unexpected_write"}},
 		{name: "cloudtrail: service invoked", input: ctPut(map[string]any{
 			"userIdentity": map[string]any{"type": "AWSService", "invokedBy": "backup.amazonaws.com"}, "sourceIPAddress": "backup.amazonaws.com"}),
-			config: func(c *RulesConfig) { c.Buckets[0].Writers = []string{"service:backup.amazonaws.com"} },
+			config: func(c *detect.Config) { c.Buckets[0].Writers = []string{"service:backup.amazonaws.com"} },
 			want:   nil},
 	})
 }
@@ -291,7 +292,7 @@ func TestRulePresignedURL(t *testing.T) {
 			input: accessLine(map[int]string{9: `"GET /reports/q1.csv?AWSAccessKeyId=AKIA&Expires=1&Signature=x HTTP/1.1"`, 18: ""}), want: []string{"presigned_url"}},
 		{name: "access log: 2009 line, plain URI", input: accessLine(map[int]string{18: ""}), want: nil},
 		{name: "access log: off", input: accessLine(map[int]string{9: presignedURI, 22: "QueryString"}),
-			config: off(func(c *RulesConfig) *RuleConfig { return &c.PresignedURL }), want: nil},
+			config: off(func(c *detect.Config) *detect.RuleConfig { return &c.PresignedURL }), want: nil},
 		{name: "cloudtrail: QueryString", input: ctEvent(map[string]any{"additionalEventData": map[string]any{"AuthenticationMethod": "QueryString"}}),
 			want: []string{"presigned_url"}},
 		{name: "cloudtrail: AuthHeader", input: ctEvent(nil), want: nil},
@@ -324,7 +325,7 @@ func TestRulePublicExposureChange(t *testing.T) {
 		{name: "access log: denied change", input: bucketOp("REST.PUT.BUCKETPOLICY", "PUT", "/?policy", map[int]string{10: "403", 11: "AccessDenied"}),
 			want: []string{"access_denied"}},
 		{name: "access log: denied change with include_failures", input: bucketOp("REST.PUT.BUCKETPOLICY", "PUT", "/?policy", map[int]string{10: "403", 11: "AccessDenied"}),
-			config: func(c *RulesConfig) { c.PublicExposureChange.IncludeFailures = true },
+			config: func(c *detect.Config) { c.PublicExposureChange.IncludeFailures = true },
 			want:   []string{"access_denied", "public_exposure_change"}},
 		{name: "cloudtrail: PutBucketPublicAccessBlock", input: ctOp("PutBucketPublicAccessBlock", nil), want: []string{"public_exposure_change"}},
 		{name: "cloudtrail: DeleteBucketPolicy", input: ctOp("DeleteBucketPolicy", nil), want: []string{"public_exposure_change"}},
@@ -332,7 +333,7 @@ func TestRulePublicExposureChange(t *testing.T) {
 			map[string]any{"eventSource": "s3control.amazonaws.com", "requestParameters": nil}), want: []string{"public_exposure_change"}},
 		{name: "cloudtrail: GetBucketAcl", input: ctOp("GetBucketAcl", map[string]any{"readOnly": true}), want: nil},
 		{name: "cloudtrail: own action list", input: ctOp("PutBucketCors", nil),
-			config: func(c *RulesConfig) { c.PublicExposureChange.Actions = []string{"PutBucketCors"} }, want: []string{"public_exposure_change"}},
+			config: func(c *detect.Config) { c.PublicExposureChange.Actions = []string{"PutBucketCors"} }, want: []string{"public_exposure_change"}},
 	})
 }
 
@@ -354,7 +355,7 @@ func TestRuleAuditTampering(t *testing.T) {
 		{name: "cloudtrail: denied StopLogging", input: trail("StopLogging", map[string]any{"errorCode": "AccessDenied"}),
 			want: []string{"access_denied", "audit_tampering"}},
 		{name: "cloudtrail: denied StopLogging, failures excluded", input: trail("StopLogging", map[string]any{"errorCode": "AccessDenied"}),
-			config: func(c *RulesConfig) { c.AuditTampering.IncludeFailures = false }, want: []string{"access_denied"}},
+			config: func(c *detect.Config) { c.AuditTampering.IncludeFailures = false }, want: []string{"access_denied"}},
 		{name: "cloudtrail: StartLogging", input: trail("StartLogging", nil), want: nil},
 		{name: "cloudtrail: LookupEvents", input: trail("LookupEvents", map[string]any{"readOnly": true}), want: nil},
 		{name: "cloudtrail: PutBucketLogging without target", input: logging(map[string]any{"xmlns": "http://s3.amazonaws.com/doc/2006-03-01/"}),
@@ -362,12 +363,12 @@ func TestRuleAuditTampering(t *testing.T) {
 		{name: "cloudtrail: PutBucketLogging with target", input: logging(map[string]any{
 			"LoggingEnabled": map[string]any{"TargetBucket": "acme-logs", "TargetPrefix": "acme-data/"}}), want: nil},
 		{name: "cloudtrail: PutBucketLogging, option off", input: logging(map[string]any{}),
-			config: func(c *RulesConfig) { c.AuditTampering.PutBucketLogging = false }, want: nil},
+			config: func(c *detect.Config) { c.AuditTampering.PutBucketLogging = false }, want: nil},
 		{name: "access log: PutBucketLogging (target unknowable)", input: accessLine(map[int]string{7: "REST.PUT.LOGGING_STATUS", 8: "-",
 			9: `"PUT /?logging HTTP/1.1"`, 5: "arn:aws:sts::111122223333:assumed-role/DataWriter/ci"}), want: []string{"audit_tampering"}},
 		{name: "access log: PutBucketLogging, option off", input: accessLine(map[int]string{7: "REST.PUT.LOGGING_STATUS", 8: "-",
 			9: `"PUT /?logging HTTP/1.1"`, 5: "arn:aws:sts::111122223333:assumed-role/DataWriter/ci"}),
-			config: func(c *RulesConfig) { c.AuditTampering.PutBucketLogging = false }, want: nil},
+			config: func(c *detect.Config) { c.AuditTampering.PutBucketLogging = false }, want: nil},
 		{name: "access log: GetBucketLogging", input: accessLine(map[int]string{7: "REST.GET.LOGGING_STATUS", 8: "-", 9: `"GET /?logging HTTP/1.1"`}), want: nil},
 	})
 }
@@ -375,13 +376,13 @@ func TestRuleAuditTampering(t *testing.T) {
 // TestRuleAccessDeniedRate: more than Threshold denials of one principal or
 // IP within the window, counted across both sources in record time.
 func TestRuleAccessDeniedRate(t *testing.T) {
-	newN := func(set func(*RateConfig)) *Normalizer {
-		cfg := RulesConfig{AccessDenied: AccessDeniedConfig{ErrorCodes: []string{"AccessDenied"}, Rate: RateConfig{
-			RuleConfig: RuleConfig{Enabled: true}, Threshold: 2, Window: time.Minute, ByPrincipal: true, ByIP: true, MaxKeys: 100}}}
+	newN := func(set func(*detect.RateConfig)) *Normalizer {
+		cfg := detect.Config{AccessDenied: detect.AccessDeniedConfig{ErrorCodes: []string{"AccessDenied"}, Rate: detect.RateConfig{
+			RuleConfig: detect.RuleConfig{Enabled: true}, Threshold: 2, Window: time.Minute, ByPrincipal: true, ByIP: true, MaxKeys: 100}}}
 		if set != nil {
 			set(&cfg.AccessDenied.Rate)
 		}
-		r, err := NewRules(cfg)
+		r, err := detect.New(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -436,14 +437,14 @@ func TestRuleAccessDeniedRate(t *testing.T) {
 		})
 	})
 	t.Run("by principal only", func(t *testing.T) {
-		steps(t, newN(func(r *RateConfig) { r.ByIP = false }), []step{
+		steps(t, newN(func(r *detect.RateConfig) { r.ByIP = false }), []step{
 			{deniedAL("05:00", carol, "198.51.100.9"), false},
 			{deniedAL("05:01", dave, "198.51.100.9"), false},
 			{deniedAL("05:02", "-", "198.51.100.9"), false},
 		})
 	})
 	t.Run("exactly the threshold is not more", func(t *testing.T) {
-		steps(t, newN(func(r *RateConfig) { r.ByIP = false }), []step{
+		steps(t, newN(func(r *detect.RateConfig) { r.ByIP = false }), []step{
 			{deniedAL("05:00", carol, "203.0.113.1"), false},
 			{deniedAL("06:00", carol, "203.0.113.1"), false}, // 60 s later: outside (t-window, t]
 			{deniedAL("06:30", carol, "203.0.113.1"), false},
@@ -460,7 +461,7 @@ func TestRuleAccessDeniedRate(t *testing.T) {
 // TestRateWindowConcurrent exercises the window from many goroutines (the
 // plugin's workers share one Rules); run with -race.
 func TestRateWindowConcurrent(t *testing.T) {
-	r, err := NewRules(DefaultRulesConfig())
+	r, err := detect.New(detect.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +494,7 @@ func TestRateWindowConcurrent(t *testing.T) {
 // paths stay allocation-free (the rate window allocates only for a new
 // key).
 func TestRulesAllocations(t *testing.T) {
-	r, err := NewRules(allRulesOn())
+	r, err := detect.New(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -518,7 +519,7 @@ func TestReadmeListsEveryAlert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range AlertNames() {
+	for _, name := range record.AlertNames() {
 		if !strings.Contains(string(readme), "| `"+name+"` |") {
 			t.Errorf("README.md's rules table has no row for %s", name)
 		}
@@ -529,9 +530,9 @@ func TestReadmeListsEveryAlert(t *testing.T) {
 // request from another region an unexpected_requester, for buckets that
 // list source regions and records that carry one.
 func TestUnexpectedSourceRegion(t *testing.T) {
-	cfg := DefaultRulesConfig()
+	cfg := detect.DefaultConfig()
 	anyone := []string{"role:DataReader", "anonymous"}
-	cfg.Buckets = []BucketConfig{
+	cfg.Buckets = []detect.BucketConfig{
 		{Name: "acme-media", Requesters: anyone, SourceRegions: []string{"eu-central-1", "EU-West-*"}},
 		{Name: "open-bucket", Requesters: anyone},
 	}
@@ -570,7 +571,7 @@ func TestUnexpectedSourceRegion(t *testing.T) {
 			}
 		})
 	}
-	cfg.Buckets = []BucketConfig{{Name: "b", SourceRegions: []string{"not a region"}}}
+	cfg.Buckets = []detect.BucketConfig{{Name: "b", SourceRegions: []string{"not a region"}}}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "buckets[0].source_regions[0]") {
 		t.Errorf("Validate() = %v, want an error naming buckets[0].source_regions[0]", err)
 	}
@@ -583,7 +584,7 @@ func TestUnexpectedSourceRegion(t *testing.T) {
 // firing counts are logged for the record.
 func TestDefaultRulesFireRarely(t *testing.T) {
 	gen := buildGenerator(t)
-	rules, err := NewRules(DefaultRulesConfig())
+	rules, err := detect.New(detect.DefaultConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -610,7 +611,7 @@ func TestDefaultRulesFireRarely(t *testing.T) {
 	}
 	// The same count with every rule on sees the noisy ones: the corpus
 	// is one where a per-record rule would fire.
-	all, err := NewRules(allRulesOn())
+	all, err := detect.New(allRulesOn())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -632,7 +633,7 @@ func TestDefaultRulesFireRarely(t *testing.T) {
 }
 
 // fireCounts normalizes every line of data and counts each alert.
-func fireCounts(t *testing.T, rules *Rules, data []byte, src Source) (records int, fired map[string]int) {
+func fireCounts(t *testing.T, rules *detect.Rules, data []byte, src Source) (records int, fired map[string]int) {
 	t.Helper()
 	opts := DefaultOptions()
 	opts.Rules = rules

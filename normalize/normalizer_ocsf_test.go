@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/internal/testinput"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -68,10 +70,10 @@ func validateOCSF(t testing.TB, doc []byte) {
 
 // testRulesConfig is the rules file the golden tests use: the defaults,
 // plus allow-lists for buckets that the testdata inputs touch.
-func testRulesConfig() RulesConfig {
+func testRulesConfig() detect.Config {
 	c := allRulesOn()
 	c.AccessDenied.Rate.Threshold = 2
-	c.Buckets = []BucketConfig{
+	c.Buckets = []detect.BucketConfig{
 		{Name: "acme-data", Requesters: []string{"role:DataReader", "arn:aws:iam::111122223333:user/ops-*"}, Writers: []string{"role:DataWriter"}},
 		{Name: "team-*", Requesters: []string{"arn:aws:iam::123456789012:role/AWSReservedSSO_*"}},
 		{Name: "logs-bucket", Requesters: []string{"user:ops"}},
@@ -79,9 +81,9 @@ func testRulesConfig() RulesConfig {
 	return c
 }
 
-func testRules(t testing.TB) *Rules {
+func testRules(t testing.TB) *detect.Rules {
 	t.Helper()
-	r, err := NewRules(testRulesConfig())
+	r, err := detect.New(testRulesConfig())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +238,7 @@ func TestOCSFMapping(t *testing.T) {
 		"time":                           1741010709000,
 		"status_id":                      1,
 		"severity_id":                    2, // presigned_url + slow_request
-		"metadata.version":               OCSFVersion,
+		"metadata.version":               ocsf.Version,
 		"metadata.product.name":          "Amazon S3",
 		"metadata.correlation_uid":       testinput.ReadmeCorrelationID,
 		"metadata.labels":                []any{"alert:slow_request", "alert:presigned_url"},

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 )
 
 // ocsfCompiled is a compiled OCSF schema, as the OCSF server exports it
@@ -20,7 +22,7 @@ var ocsfCompiled = flag.String("ocsf-compiled", "",
 
 // ocsfSchemaFile is the JSON Schema of API Activity that tests validate
 // every Format ocsf output against.
-const ocsfSchemaFile = "testdata/ocsf/api_activity-" + OCSFVersion + ".schema.json"
+const ocsfSchemaFile = "testdata/ocsf/api_activity-" + ocsf.Version + ".schema.json"
 
 // ocsfProfiles are the profiles the encoder applies (metadata.profiles).
 var ocsfProfiles = []string{"cloud"}
@@ -58,7 +60,7 @@ type ocsfAttribute struct {
 //	go test ./normalize -run TestGenerateOCSFSchema -ocsf-compiled=/path/schema-1.3.0.json
 func TestGenerateOCSFSchema(t *testing.T) {
 	if *ocsfCompiled == "" {
-		t.Skip("needs -ocsf-compiled=PATH (a compiled OCSF " + OCSFVersion + " schema export)")
+		t.Skip("needs -ocsf-compiled=PATH (a compiled OCSF " + ocsf.Version + " schema export)")
 	}
 	data, err := os.ReadFile(*ocsfCompiled)
 	if err != nil {
@@ -73,8 +75,8 @@ func TestGenerateOCSFSchema(t *testing.T) {
 	if err := json.Unmarshal(data, &compiled); err != nil {
 		t.Fatal(err)
 	}
-	if compiled.Version != OCSFVersion {
-		t.Fatalf("compiled schema is version %s, want %s", compiled.Version, OCSFVersion)
+	if compiled.Version != ocsf.Version {
+		t.Fatalf("compiled schema is version %s, want %s", compiled.Version, ocsf.Version)
 	}
 	types := map[string]string{}
 	for name, raw := range compiled.Types {

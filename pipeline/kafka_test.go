@@ -27,6 +27,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -552,7 +554,7 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 			cfg := kafkaConfig(c)
 			cfg.TopicAlerts = topicAlerts
 			cfg.OutputFormat = format
-			cfg.Rules = normalize.DefaultRulesConfig()
+			cfg.Rules = detect.DefaultConfig()
 			cfg.Rules.AnonymousAccess.Enabled = true
 			cfg.Rules.AccessDenied.Enabled = true
 			p, _ := newKafkaPipeline(t, cfg)
@@ -575,7 +577,7 @@ func TestKafkaAlertsAndOCSF(t *testing.T) {
 			}
 			switch format {
 			case normalize.FormatOCSF:
-				if a.Headers["format"] != "ocsf" || a.Headers["ocsf_version"] != normalize.OCSFVersion || a.Headers["schema_version"] != "" {
+				if a.Headers["format"] != "ocsf" || a.Headers["ocsf_version"] != ocsf.Version || a.Headers["schema_version"] != "" {
 					t.Errorf("OCSF headers %v", a.Headers)
 				}
 				if !strings.Contains(string(a.Value), `"class_uid":6003`) {

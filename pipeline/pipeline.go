@@ -12,6 +12,7 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/redact"
 	"github.com/segmentio/kafka-go"
 )
@@ -134,7 +135,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 	}
 	// One rule set per instance, shared by its normalizers: the rate
 	// window of access_denied counts across the instance's flushes.
-	rules, err := normalize.NewRules(cfg.Rules)
+	rules, err := detect.New(cfg.Rules)
 	if err != nil {
 		return nil, fmt.Errorf("pipeline: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/ocsf"
 	"github.com/segmentio/kafka-go"
 )
 
@@ -197,7 +198,7 @@ func recordHeaders(source string, format normalize.Format) []kafka.Header {
 		return []kafka.Header{
 			{Key: "source", Value: []byte(source)},
 			{Key: "format", Value: []byte("ocsf")},
-			{Key: "ocsf_version", Value: []byte(normalize.OCSFVersion)},
+			{Key: "ocsf_version", Value: []byte(ocsf.Version)},
 		}
 	}
 	return []kafka.Header{

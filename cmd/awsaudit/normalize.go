@@ -11,7 +11,9 @@ import (
 
 	"github.com/awsaudit/awsaudit/conf"
 	"github.com/awsaudit/awsaudit/normalize"
+	"github.com/awsaudit/awsaudit/normalize/detect"
 	"github.com/awsaudit/awsaudit/normalize/redact"
+	"github.com/awsaudit/awsaudit/normalize/schema"
 )
 
 const normalizeUsage = `Usage: awsaudit normalize [flags] [FILE...]
@@ -77,7 +79,7 @@ func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int 
 		fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
 		return exitUsage
 	}
-	if opts.Rules, err = normalize.NewRules(rc); err != nil {
+	if opts.Rules, err = detect.New(rc); err != nil {
 		fmt.Fprintf(stderr, "awsaudit normalize: --rules: %v\n", err)
 		return exitUsage
 	}
@@ -179,6 +181,6 @@ func runSchema(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: awsaudit schema")
 		return exitUsage
 	}
-	stdout.Write(normalize.SchemaJSON)
+	stdout.Write(schema.JSON)
 	return exitOK
 }

@@ -57,42 +57,42 @@ func (d *Detector) Detect(u *record.Record) record.AlertSet {
 	p := &u.Principal
 	on := r.enabled
 
-	if on.Has(AlertAnonymousAccess) && u.HasPrincipal && p.Authenticated == record.BoolFalse {
-		s.Add(AlertAnonymousAccess)
+	if on.Has(record.AlertAnonymousAccess) && u.HasPrincipal && p.Authenticated == record.BoolFalse {
+		s.Add(record.AlertAnonymousAccess)
 	}
 
-	if len(u.ErrorCode) > 0 && (on.Has(AlertAccessDenied) || on.Has(AlertAccessDeniedRate)) {
+	if len(u.ErrorCode) > 0 && (on.Has(record.AlertAccessDenied) || on.Has(record.AlertAccessDeniedRate)) {
 		if _, denied := r.deniedCodes[string(u.ErrorCode)]; denied {
-			if on.Has(AlertAccessDenied) {
-				s.Add(AlertAccessDenied)
+			if on.Has(record.AlertAccessDenied) {
+				s.Add(record.AlertAccessDenied)
 			}
 			if r.rate != nil && d.denialRateExceeded(r.rate, u) {
-				s.Add(AlertAccessDeniedRate)
+				s.Add(record.AlertAccessDeniedRate)
 			}
 		}
 	}
 
-	if on.Has(AlertSlowRequest) && u.Request.TurnaroundMS.OK && u.Request.TurnaroundMS.V >= r.slowMS {
-		s.Add(AlertSlowRequest)
+	if on.Has(record.AlertSlowRequest) && u.Request.TurnaroundMS.OK && u.Request.TurnaroundMS.V >= r.slowMS {
+		s.Add(record.AlertSlowRequest)
 	}
 
-	if len(r.buckets) > 0 && (on.Has(AlertUnexpectedRequester) || on.Has(AlertUnexpectedWrite)) {
+	if len(r.buckets) > 0 && (on.Has(record.AlertUnexpectedRequester) || on.Has(record.AlertUnexpectedWrite)) {
 		d.detectAllowList(r, u, &s)
 	}
 
-	if on.Has(AlertPresignedURL) && isPresigned(u) {
-		s.Add(AlertPresignedURL)
+	if on.Has(record.AlertPresignedURL) && isPresigned(u) {
+		s.Add(record.AlertPresignedURL)
 	}
 
-	if u.ReadOnly != record.BoolTrue && (on.Has(AlertPublicExposureChange) || on.Has(AlertAuditTampering)) {
+	if u.ReadOnly != record.BoolTrue && (on.Has(record.AlertPublicExposureChange) || on.Has(record.AlertAuditTampering)) {
 		success := u.Outcome != "failure"
-		if on.Has(AlertPublicExposureChange) && (success || r.publicFailures) && hasAction(r.publicActions, u) {
-			s.Add(AlertPublicExposureChange)
+		if on.Has(record.AlertPublicExposureChange) && (success || r.publicFailures) && hasAction(r.publicActions, u) {
+			s.Add(record.AlertPublicExposureChange)
 		}
-		if on.Has(AlertAuditTampering) && (success || r.tamperFailures) {
+		if on.Has(record.AlertAuditTampering) && (success || r.tamperFailures) {
 			if hasAction(r.tamperActions, u) ||
 				(r.bucketLogging && actionIs(u, "PutBucketLogging") && loggingTurnedOff(u)) {
-				s.Add(AlertAuditTampering)
+				s.Add(record.AlertAuditTampering)
 			}
 		}
 	}
@@ -193,11 +193,11 @@ func (d *Detector) detectAllowList(r *Rules, u *record.Record, s *record.AlertSe
 		writer, writerKnown = d.matchesAny(b.writers, u), true
 		requester = writer
 	}
-	if r.enabled.Has(AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
+	if r.enabled.Has(record.AlertUnexpectedRequester) && (!requester || b.sourceRegions != nil &&
 		len(u.Request.SourceRegion) > 0 && !matchesRegion(b.sourceRegions, d.lower(u.Request.SourceRegion))) {
-		s.Add(AlertUnexpectedRequester)
+		s.Add(record.AlertUnexpectedRequester)
 	}
-	if !r.enabled.Has(AlertUnexpectedWrite) || u.ReadOnly != record.BoolFalse {
+	if !r.enabled.Has(record.AlertUnexpectedWrite) || u.ReadOnly != record.BoolFalse {
 		return
 	}
 	if r.writeActions != nil && !hasAction(r.writeActions, u) {
@@ -207,7 +207,7 @@ func (d *Detector) detectAllowList(r *Rules, u *record.Record, s *record.AlertSe
 		writer = d.matchesAny(b.writers, u)
 	}
 	if !writer {
-		s.Add(AlertUnexpectedWrite)
+		s.Add(record.AlertUnexpectedWrite)
 	}
 }
 

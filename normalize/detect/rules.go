@@ -12,25 +12,6 @@ import (
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
-// Alert names one detection (see record.Alert).
-type Alert = record.Alert
-
-const (
-	AlertAnonymousAccess      = record.AlertAnonymousAccess
-	AlertAccessDenied         = record.AlertAccessDenied
-	AlertAccessDeniedRate     = record.AlertAccessDeniedRate
-	AlertSlowRequest          = record.AlertSlowRequest
-	AlertUnexpectedRequester  = record.AlertUnexpectedRequester
-	AlertUnexpectedWrite      = record.AlertUnexpectedWrite
-	AlertPresignedURL         = record.AlertPresignedURL
-	AlertPublicExposureChange = record.AlertPublicExposureChange
-	AlertAuditTampering       = record.AlertAuditTampering
-	numAlerts                 = record.NumAlerts
-)
-
-// AlertNames lists every alert name in output order.
-func AlertNames() []string { return record.AlertNames() }
-
 // Severity is an alert's severity, numbered as OCSF's severity_id.
 type Severity uint8
 
@@ -81,16 +62,16 @@ func ParseSeverity(s string) (Severity, error) {
 }
 
 // defaultSeverity is each alert's severity when the configuration sets none.
-var defaultSeverity = [numAlerts]Severity{
-	AlertAnonymousAccess:      SeverityMedium,
-	AlertAccessDenied:         SeverityLow,
-	AlertAccessDeniedRate:     SeverityMedium,
-	AlertSlowRequest:          SeverityInformational,
-	AlertUnexpectedRequester:  SeverityMedium,
-	AlertUnexpectedWrite:      SeverityHigh,
-	AlertPresignedURL:         SeverityLow,
-	AlertPublicExposureChange: SeverityHigh,
-	AlertAuditTampering:       SeverityHigh,
+var defaultSeverity = [record.NumAlerts]Severity{
+	record.AlertAnonymousAccess:      SeverityMedium,
+	record.AlertAccessDenied:         SeverityLow,
+	record.AlertAccessDeniedRate:     SeverityMedium,
+	record.AlertSlowRequest:          SeverityInformational,
+	record.AlertUnexpectedRequester:  SeverityMedium,
+	record.AlertUnexpectedWrite:      SeverityHigh,
+	record.AlertPresignedURL:         SeverityLow,
+	record.AlertPublicExposureChange: SeverityHigh,
+	record.AlertAuditTampering:       SeverityHigh,
 }
 
 // Config configures the detections. The zero value enables nothing;
@@ -389,14 +370,14 @@ func (c Config) String() string {
 	b.WriteString("rules[")
 	first := true
 	for _, r := range []struct {
-		a  Alert
+		a  record.Alert
 		on bool
 	}{
-		{AlertAnonymousAccess, c.AnonymousAccess.Enabled}, {AlertAccessDenied, c.AccessDenied.Enabled},
-		{AlertAccessDeniedRate, c.AccessDenied.Rate.Enabled}, {AlertSlowRequest, c.SlowRequest.Enabled},
-		{AlertUnexpectedRequester, c.UnexpectedRequester.Enabled}, {AlertUnexpectedWrite, c.UnexpectedWrite.Enabled},
-		{AlertPresignedURL, c.PresignedURL.Enabled}, {AlertPublicExposureChange, c.PublicExposureChange.Enabled},
-		{AlertAuditTampering, c.AuditTampering.Enabled},
+		{record.AlertAnonymousAccess, c.AnonymousAccess.Enabled}, {record.AlertAccessDenied, c.AccessDenied.Enabled},
+		{record.AlertAccessDeniedRate, c.AccessDenied.Rate.Enabled}, {record.AlertSlowRequest, c.SlowRequest.Enabled},
+		{record.AlertUnexpectedRequester, c.UnexpectedRequester.Enabled}, {record.AlertUnexpectedWrite, c.UnexpectedWrite.Enabled},
+		{record.AlertPresignedURL, c.PresignedURL.Enabled}, {record.AlertPublicExposureChange, c.PublicExposureChange.Enabled},
+		{record.AlertAuditTampering, c.AuditTampering.Enabled},
 	} {
 		if r.on {
 			if !first {
@@ -429,7 +410,7 @@ func (c *Config) anyEnabled() bool {
 // per Rules, safe for concurrent use, and bounded in memory.
 type Rules struct {
 	enabled  record.AlertSet
-	severity [numAlerts]Severity
+	severity [record.NumAlerts]Severity
 
 	deniedCodes    map[string]struct{}
 	slowMS         int64
@@ -465,7 +446,7 @@ func New(c Config) (*Rules, error) {
 		return nil, nil
 	}
 	r := &Rules{severity: defaultSeverity}
-	set := func(a Alert, rc RuleConfig) {
+	set := func(a record.Alert, rc RuleConfig) {
 		if !rc.Enabled {
 			return
 		}
@@ -474,15 +455,15 @@ func New(c Config) (*Rules, error) {
 			r.severity[a] = rc.Severity
 		}
 	}
-	set(AlertAnonymousAccess, c.AnonymousAccess)
-	set(AlertAccessDenied, c.AccessDenied.RuleConfig)
-	set(AlertAccessDeniedRate, c.AccessDenied.Rate.RuleConfig)
-	set(AlertSlowRequest, c.SlowRequest.RuleConfig)
-	set(AlertUnexpectedRequester, c.UnexpectedRequester)
-	set(AlertUnexpectedWrite, c.UnexpectedWrite.RuleConfig)
-	set(AlertPresignedURL, c.PresignedURL)
-	set(AlertPublicExposureChange, c.PublicExposureChange.RuleConfig)
-	set(AlertAuditTampering, c.AuditTampering.RuleConfig)
+	set(record.AlertAnonymousAccess, c.AnonymousAccess)
+	set(record.AlertAccessDenied, c.AccessDenied.RuleConfig)
+	set(record.AlertAccessDeniedRate, c.AccessDenied.Rate.RuleConfig)
+	set(record.AlertSlowRequest, c.SlowRequest.RuleConfig)
+	set(record.AlertUnexpectedRequester, c.UnexpectedRequester)
+	set(record.AlertUnexpectedWrite, c.UnexpectedWrite.RuleConfig)
+	set(record.AlertPresignedURL, c.PresignedURL)
+	set(record.AlertPublicExposureChange, c.PublicExposureChange.RuleConfig)
+	set(record.AlertAuditTampering, c.AuditTampering.RuleConfig)
 
 	r.deniedCodes = stringSet(c.AccessDenied.ErrorCodes)
 	r.slowMS = c.SlowRequest.ThresholdMS
@@ -521,7 +502,7 @@ func (r *Rules) Enabled() []string {
 		return nil
 	}
 	var out []string
-	for a := Alert(0); a < numAlerts; a++ {
+	for a := record.Alert(0); a < record.NumAlerts; a++ {
 		if r.enabled.Has(a) {
 			out = append(out, a.String())
 		}
@@ -530,8 +511,8 @@ func (r *Rules) Enabled() []string {
 }
 
 // Severity returns the severity of alert a under these rules.
-func (r *Rules) Severity(a Alert) Severity {
-	if r == nil || a >= numAlerts {
+func (r *Rules) Severity(a record.Alert) Severity {
+	if r == nil || a >= record.NumAlerts {
 		return SeverityUnset
 	}
 	return r.severity[a]
@@ -544,7 +525,7 @@ func (r *Rules) Highest(s record.AlertSet) Severity {
 	if s == 0 || r == nil {
 		return severity
 	}
-	for a := Alert(0); a < numAlerts; a++ {
+	for a := record.Alert(0); a < record.NumAlerts; a++ {
 		if s.Has(a) && r.severity[a] > severity {
 			severity = r.severity[a]
 		}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
 // allRulesOn is the defaults with every rule on.
@@ -81,16 +83,16 @@ func TestNewRulesNothingEnabled(t *testing.T) {
 	if got := r.Enabled(); !slices.Equal(got, want) {
 		t.Errorf("defaults enable %v, want %v", got, want)
 	}
-	if r, _ = New(allRulesOn()); !slices.Equal(r.Enabled(), AlertNames()) {
-		t.Errorf("every rule on enables %v, want %v", r.Enabled(), AlertNames())
+	if r, _ = New(allRulesOn()); !slices.Equal(r.Enabled(), record.AlertNames()) {
+		t.Errorf("every rule on enables %v, want %v", r.Enabled(), record.AlertNames())
 	}
-	if r.Severity(AlertAuditTampering) != SeverityHigh || r.Severity(AlertSlowRequest) != SeverityInformational {
+	if r.Severity(record.AlertAuditTampering) != SeverityHigh || r.Severity(record.AlertSlowRequest) != SeverityInformational {
 		t.Error("default severities")
 	}
 	cfg := allRulesOn()
 	cfg.SlowRequest.Severity = SeverityCritical
 	r, _ = New(cfg)
-	if r.Severity(AlertSlowRequest) != SeverityCritical {
+	if r.Severity(record.AlertSlowRequest) != SeverityCritical {
 		t.Error("severity override ignored")
 	}
 }
