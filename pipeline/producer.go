@@ -169,10 +169,23 @@ func (pr *chunkProducer) WriteMessages(ctx context.Context, b batch) error {
 
 	lanes := make([]*lane, 0, 8)
 	byKey := make(map[tpKey]*lane, 8)
+	// A chunk's records mostly share their key (the bucket): the last
+	// keyed placement is reused rather than hashed again. Keyless records
+	// are placed at random each time, as the balancer does.
+	var lastKey []byte
+	lastTopic, lastPart := "", 0
 	for i := range b.len() {
-		t := b.topic(i)
-		// The balancer reads the key only.
-		p := pr.balancer.Balance(kafka.Message{Key: b.key(i)}, parts[t]...)
+		t, key := b.topic(i), b.key(i)
+		var p int
+		if len(key) > 0 && t == lastTopic && bytes.Equal(key, lastKey) {
+			p = lastPart
+		} else {
+			// The balancer reads the key only.
+			p = pr.balancer.Balance(kafka.Message{Key: key}, parts[t]...)
+			if len(key) > 0 {
+				lastKey, lastTopic, lastPart = key, t, p
+			}
+		}
 		k := tpKey{t, p}
 		l := byKey[k]
 		if l == nil {

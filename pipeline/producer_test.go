@@ -144,7 +144,7 @@ func TestKafkaBatchOverBrokerLimit(t *testing.T) {
 
 // TestKafkaRequestSplit: Batch_Size and Batch_Bytes bound each produce
 // request, a partition gets its records in chunk order, and keys keep
-// their partition.
+// their partition (the one librdkafka's CRC32 partitioner gives them).
 func TestKafkaRequestSplit(t *testing.T) {
 	c := kafkatest.New(t, 3, topicMain, topicDLQ)
 	cfg := kafkaConfig(c)
@@ -152,7 +152,8 @@ func TestKafkaRequestSplit(t *testing.T) {
 	p, _ := fakeKafkaPipeline(t, cfg)
 	ch := kafkatest.NewChunk()
 	for i := range 90 {
-		ch.Line(t0, "log", fmt.Sprintf("key%d %03d", i%3, i))
+		// Runs of one key (placed once, then reused) between changes.
+		ch.Line(t0, "log", fmt.Sprintf("key%d %03d", i/7%3, i))
 	}
 	p.Flush(kafkatest.NewChunk().Line(t0, "log", "warm").Bytes(), "t")
 	requests := c.CountProduce()
@@ -173,6 +174,10 @@ func TestKafkaRequestSplit(t *testing.T) {
 		}
 		if p, ok := parts[k]; ok && p != m.Partition {
 			t.Errorf("key %s on partitions %d and %d", k, p, m.Partition)
+		}
+		// Where librdkafka's consistent_random (CRC32) puts the key.
+		if want := (&kafka.CRC32Balancer{}).Balance(kafka.Message{Key: m.Key}, 0, 1, 2); int(m.Partition) != want {
+			t.Errorf("key %s on partition %d, the CRC32 balancer says %d", k, m.Partition, want)
 		}
 		parts[k] = m.Partition
 		seq := strings.Fields(strings.SplitN(string(m.Value), `"input":"`, 2)[1])[1][:3]
