@@ -35,6 +35,7 @@ type Normalizer struct {
 	now func() time.Time
 
 	buf        []byte                   // the encoded record handed out in Output.JSON
+	dst        *[]byte                  // the caller's buffer, when it set one (SetOutput)
 	corrID     []byte                   // the record's correlation_id
 	keyBuf     []byte                   // the unified record, for KeyPath lookups in OCSF mode
 	alertNames [record.NumAlerts]string // backs Output.Alerts
@@ -81,10 +82,10 @@ func (n *Normalizer) Trim(limit int) {
 		n.maxInput = 0
 		return
 	}
-	now, stats, keep := n.now, n.Stats(), n.cloudTrail.StreamKeep
+	now, stats, keep, dst := n.now, n.Stats(), n.cloudTrail.StreamKeep, n.dst
 	off := n.regions.NoMemo
 	n.init(n.opts)
-	n.now, n.stats, n.cloudTrail.StreamKeep = now, stats, keep
+	n.now, n.stats, n.cloudTrail.StreamKeep, n.dst = now, stats, keep, dst
 	n.setShortcuts(!off)
 }
 
@@ -103,6 +104,15 @@ func (n *Normalizer) setShortcuts(on bool) {
 	n.cloudTrail.SetShortcuts(on)
 	n.regions.NoMemo = !on
 }
+
+// SetOutput makes the Normalizer append each record it encodes to *dst,
+// the caller's buffer, instead of a buffer of its own, so that a caller
+// that keeps records (the plugin's flush arena) needs no copy. Output.JSON
+// is then the last len(JSON) bytes of *dst when emit is called; the
+// callback decides whether they stay there, may cut them off, and may
+// append after them. A record that fails to encode leaves *dst as it was.
+// nil goes back to the Normalizer's own buffer.
+func (n *Normalizer) SetOutput(dst *[]byte) { n.dst = dst }
 
 // Options returns the options the Normalizer was made with.
 func (n *Normalizer) Options() Options { return n.opts }
@@ -187,25 +197,38 @@ func (n *Normalizer) finish(u *record.Record, input, recordRegion []byte, emit f
 		u.CorrelationID = nil // no request id: no key either
 	}
 	u.Alerts = n.detector.Detect(u)
+	buf := n.buf[:0]
+	if n.dst != nil {
+		buf = *n.dst
+	}
+	start := len(buf)
 	var err error
 	var mode redact.Mode // how the record's strings were written
 	if n.opts.Format == FormatOCSF {
-		n.buf, err = n.ocsf.Encode(n.buf[:0], u)
+		buf, err = n.ocsf.Encode(buf, u)
 		mode = n.ocsf.Mode()
 	} else {
-		n.buf, err = n.unified.Encode(n.buf[:0], u)
+		buf, err = n.unified.Encode(buf, u)
 		mode = n.unified.Mode()
+	}
+	if err != nil {
+		buf = buf[:start]
+	}
+	if n.dst != nil {
+		*n.dst = buf
+	} else {
+		n.buf = buf
 	}
 	if err != nil {
 		n.emitReject(err, u.Source, input, emit)
 		return
 	}
-	n.out = Output{Source: u.Source, JSON: n.buf, Input: input}
+	n.out = Output{Source: u.Source, JSON: buf[start:len(buf):len(buf)], Input: input}
 	if u.Alerts != 0 {
 		n.out.Alerts = u.Alerts.AppendNames(n.alertNames[:0])
 	}
 	if n.opts.KeyPath != "" {
-		encoded := n.buf
+		encoded := n.out.JSON
 		if n.opts.Format != FormatUnified && !n.keys.Fast() {
 			// KeyPath names a unified-record field whatever the format.
 			n.keyBuf, _ = n.unified.Encode(n.keyBuf[:0], u)

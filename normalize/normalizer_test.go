@@ -152,3 +152,49 @@ func TestCorrelationTwins(t *testing.T) {
 		t.Errorf("no host id: %v", c)
 	}
 }
+
+// TestSetOutput: with the caller's buffer, every record is appended to it
+// and Output.JSON is its tail, with the same bytes as the Normalizer's own
+// buffer gives; what the callback appends or cuts stays as it left it.
+func TestSetOutput(t *testing.T) {
+	doc := recordsDoc(ctRecordLines(t), 2, ",")
+	inputs := [][]byte{[]byte(testinput.AccessLogLine), []byte(testinput.CloudTrailEvent), doc, []byte("not a line")}
+	own := New(DefaultOptions())
+	var want []string
+	for _, in := range inputs {
+		own.Normalize(in, SourceAuto, nil, func(o *Output) { want = append(want, string(o.JSON)) })
+	}
+	n := New(DefaultOptions())
+	arena := []byte("head")
+	n.SetOutput(&arena)
+	var got []string
+	kept := "head"
+	for _, in := range inputs {
+		n.Normalize(in, SourceAuto, nil, func(o *Output) {
+			got = append(got, string(o.JSON))
+			if o.Err != nil {
+				if string(arena) != kept {
+					t.Errorf("a rejected input changed the buffer")
+				}
+				return
+			}
+			if !bytes.HasSuffix(arena, o.JSON) || len(arena) != len(kept)+len(o.JSON) {
+				t.Fatalf("JSON is not the tail of the caller's buffer")
+			}
+			if len(got)%2 == 0 {
+				arena = arena[:len(kept)] // the callback drops every other record
+			}
+			arena = append(arena, '|')
+			kept = string(arena)
+		})
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("outputs differ from the Normalizer's own buffer:\n%s\nwant\n%s", got, want)
+	}
+	n.Trim(0) // a Trim keeps the caller's buffer
+	n.Normalize([]byte(testinput.AccessLogLine), SourceAuto, nil, func(o *Output) {
+		if !bytes.HasSuffix(arena, o.JSON) {
+			t.Error("after Trim, JSON is not in the caller's buffer")
+		}
+	})
+}

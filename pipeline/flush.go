@@ -86,8 +86,9 @@ type flushState struct {
 	buf  []byte    // arena: every key and value of this flush
 	msgs []message // queued since the last piece
 
-	tmp []byte // JSON of the record being processed
-	red []byte // redaction scratch
+	tmp     []byte // JSON of the record being processed
+	red     []byte // redaction scratch
+	waiting []byte // a normalized record while the messages before it are written
 
 	in      int64
 	dropped int64 // since the last piece
@@ -102,9 +103,17 @@ type flushState struct {
 }
 
 func (p *Pipeline) newState() *flushState {
-	st := &flushState{p: p, n: normalize.New(p.nopts)}
+	st := &flushState{p: p}
+	st.newNormalizer()
 	st.emitFn = st.emit
 	return st
+}
+
+// newNormalizer gives st a fresh normalizer that encodes records straight
+// into the arena (see emit).
+func (st *flushState) newNormalizer() {
+	st.n = normalize.New(st.p.nopts)
+	st.n.SetOutput(&st.buf)
 }
 
 func (st *flushState) reset(tag string) {
@@ -143,12 +152,15 @@ func (st *flushState) trim() {
 	if cap(st.red) > maxRetainedBytes {
 		st.red = nil
 	}
+	if cap(st.waiting) > maxRetainedBytes {
+		st.waiting = nil
+	}
 	st.n.Trim(maxRetainedNormalizer)
 }
 
 // retainedBytes is the capacity st keeps between flushes.
 func (st *flushState) retainedBytes() int {
-	return cap(st.buf) + cap(st.tmp) + cap(st.red) +
+	return cap(st.buf) + cap(st.tmp) + cap(st.red) + cap(st.waiting) +
 		cap(st.msgs)*int(unsafe.Sizeof(message{})) +
 		st.n.RetainedBytes()
 }

@@ -136,14 +136,24 @@ func (p *Pipeline) routeBody(st *flushState, body []byte) {
 	}
 }
 
-// emit receives the normalizer's outputs.
+// emit receives the normalizer's outputs. The normalizer writes each
+// record straight into the arena (normalize.Normalizer.SetOutput): its
+// JSON is the arena's tail, kept there as the message's value or cut off
+// when the record goes no further.
 func (st *flushState) emit(o *normalize.Output) {
 	p := st.p
+	off, inArena := arenaTail(st.buf, o.JSON)
+	if !inArena {
+		off = len(st.buf) // a normalizer that wrote elsewhere: copied below
+	}
+	drop := func() { st.buf = st.buf[:off] }
 	if o.Err != nil {
+		drop()
 		p.deadLetter(st, o.Source, classUnparsable, o.Err.Error(), o.Input, false)
 		return
 	}
 	if len(o.JSON) == 0 {
+		drop()
 		p.deadLetter(st, o.Source, classEmpty, reasonEmptyOut, o.Input, false)
 		return
 	}
@@ -158,23 +168,52 @@ func (st *flushState) emit(o *normalize.Output) {
 		size += len(h.Key) + len(h.Value)
 	}
 	if size > p.maxMsg {
+		drop()
 		p.deadLetter(st, o.Source, classTooLarge, fmt.Sprintf(reasonTooLarge, size, p.maxMsg), o.Input, false)
 		return
 	}
-	if !p.room(st, len(o.Key)+len(o.JSON)) {
+	if st.err == nil && off > 0 && off+len(o.Key)+len(o.JSON) > p.pieceBytes {
+		// The messages before this one are written first; the record
+		// waits aside meanwhile (writing a piece empties the arena).
+		st.waiting = append(st.waiting[:0], o.JSON...)
+		drop()
+		p.writePiece(st)
+		if st.err != nil {
+			return // the flush will be retried: the record is not queued
+		}
+		off, inArena = len(st.buf), true
+		st.buf = append(st.buf, st.waiting...)
+	}
+	if st.err != nil {
+		if inArena && st.buf != nil {
+			drop()
+		}
 		return
 	}
 	pd := message{topic: rt.topic, src: o.Source, key: span{n: -1}, headers: hdr, evTime: st.evTime}
+	if inArena {
+		pd.val = span{off, len(o.JSON)}
+	} else {
+		pd.val = st.put(o.JSON)
+	}
 	if len(o.Key) > 0 {
 		pd.key = st.put(o.Key) // copy: the normalizer reuses its buffers
 	}
-	pd.val = st.put(o.JSON)
 	st.msgs = append(st.msgs, pd)
 	if p.topicAlerts >= 0 && len(o.Alerts) > 0 {
 		alert := pd
 		alert.topic = p.topicAlerts
 		st.msgs = append(st.msgs, alert)
 	}
+}
+
+// arenaTail reports where b starts in buf when b is buf's last bytes.
+func arenaTail(buf, b []byte) (int, bool) {
+	off := len(buf) - len(b)
+	if len(b) == 0 || off < 0 || &buf[off] != &b[0] {
+		return 0, false
+	}
+	return off, true
 }
 
 // msgOverhead is the bytes per message kafka-go counts besides key, value
@@ -224,7 +263,7 @@ func (p *Pipeline) guard(st *flushState, input []byte, binary bool, fn func()) {
 			return
 		}
 		// The normalizer may be mid-way through its buffers: replace it.
-		st.n = normalize.New(p.nopts)
+		st.newNormalizer()
 		if st.err != nil {
 			return // a piece failed: the chunk is retried whole
 		}
