@@ -75,6 +75,6 @@ func (in *instance) flush(data []byte, tag string) int {
 func (in *instance) close() error {
 	defer in.log.detached.Store(true)
 	err := in.p.Close()
-	in.m.update(in.p.Stats())
+	in.m.final(in.p.Stats())
 	return err
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -12,7 +13,12 @@ import (
 // fluentbit_awsaudit_* in Fluent Bit's HTTP endpoints, labelled by the
 // instance name (its Alias, or awsaudit.N) like fluentbit_output_*.
 type metrics struct {
-	last                                                  atomic.Int64 // UnixNano of the last update (see tick)
+	last atomic.Int64 // UnixNano of the last update (see tick)
+	// late publishes what flushes counted after the last update once
+	// updateEvery is over (see tick); closed stops it for good at exit.
+	lateMu                                                sync.Mutex
+	late                                                  *time.Timer
+	closed                                                bool
 	name                                                  string
 	recordsIn, records, messages, deadLetters, dropped    *cmetrics.Metric
 	kafkaErrors, flushes, bytes, redelivered, flushTiming *cmetrics.Metric
@@ -83,16 +89,48 @@ func (m *metrics) update(s pipeline.Stats) {
 // refresh about once a second anyway.
 const updateEvery = 250 * time.Millisecond
 
-// tick publishes the counters after a flush, at most once per updateEvery.
+// tick publishes the counters after a flush, at most once per
+// updateEvery. A flush that comes too soon after the last update leaves
+// its counts to a late update at the end of the interval, so the endpoint
+// never keeps a stale snapshot when no flush follows.
 func (m *metrics) tick(p *pipeline.Pipeline) {
 	if m == nil {
 		return
 	}
 	now := time.Now().UnixNano()
 	if last := m.last.Load(); now-last < int64(updateEvery) || !m.last.CompareAndSwap(last, now) {
+		m.lateMu.Lock()
+		if m.late == nil && !m.closed {
+			m.late = time.AfterFunc(time.Duration(int64(updateEvery)-(now-m.last.Load())), func() {
+				m.lateMu.Lock()
+				defer m.lateMu.Unlock()
+				m.late = nil
+				if !m.closed { // Fluent Bit frees the context after exit
+					m.last.Store(time.Now().UnixNano())
+					m.update(p.Stats())
+				}
+			})
+		}
+		m.lateMu.Unlock()
 		return
 	}
 	m.update(p.Stats())
+}
+
+// final publishes the last counters and stops late updates: after exit
+// Fluent Bit frees the cmetrics context.
+func (m *metrics) final(s pipeline.Stats) {
+	if m == nil {
+		return
+	}
+	m.lateMu.Lock()
+	defer m.lateMu.Unlock()
+	m.closed = true
+	if m.late != nil {
+		m.late.Stop()
+		m.late = nil
+	}
+	m.update(s)
 }
 
 func (m *metrics) observe(d time.Duration) {

@@ -399,6 +399,36 @@ func TestHostMetrics(t *testing.T) {
 	}
 }
 
+// TestHostMetricsWhileIdle: flushes that end within the update interval
+// of one another still reach the counters once the plugin is idle, not
+// only at exit (a scrape between flushes must not keep a stale snapshot).
+func TestHostMetricsWhileIdle(t *testing.T) {
+	var lines []string
+	for i := range 40 {
+		lines = append(lines, e2eAccessLine(i, "idle-bucket", fmt.Sprintf("IDLE%06d", i), "sig"))
+	}
+	c := kafkatest.New(t, 1, "m.idle")
+	r := e2eRunHost(t, nil,
+		"-i", "Brokers="+c.Brokers()[0]+",Topic=m.idle,Alias=idle",
+		"-l", e2eLinesFile(t, lines), "-n", "5", "-w", "2", "--metrics-before-exit-ms", "700")
+	if r.Code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
+	}
+	got := map[string]string{}
+	for _, l := range r.Find("metric_before_exit") {
+		got[l.Fields["name"]+"{"+l.Fields["labels"]+"}"] = l.Fields["value"]
+	}
+	for k, want := range map[string]string{
+		"fluentbit_awsaudit_records_in_total{name=idle}":            "40",
+		"fluentbit_awsaudit_messages_total{name=idle;topic=m.idle}": "40",
+		"fluentbit_awsaudit_flushes_total{name=idle;result=ok}":     "8",
+	} {
+		if got[k] != want {
+			t.Errorf("before exit, %s = %q, want %s", k, got[k], want)
+		}
+	}
+}
+
 // make install puts both plugins and a plugins file naming them in place.
 func TestMakeInstall(t *testing.T) {
 	build(t) // make and cc are there

@@ -442,7 +442,7 @@ int cmt_histogram_observe(void *h, uint64_t ts, double v, int n, char **vals)
     return metric_update(h, 2, v, n, vals);
 }
 
-static void print_metrics(void)
+static void print_metrics(const char *kind)
 {
     int i, j;
 
@@ -451,12 +451,12 @@ static void print_metrics(void)
 
         for (j = 0; j < m->nseries; j++) {
             if (m->kind == 2) {
-                printf("metric instance=%d name=%s count=%ld sum=%.6f labels=%s\n",
+                printf("%s instance=%d name=%s count=%ld sum=%.6f labels=%s\n", kind,
                        ((struct instance *) m->cmt)->id, m->name, m->series[j].count,
                        m->series[j].value, m->series[j].labels);
             }
             else {
-                printf("metric instance=%d name=%s value=%.0f labels=%s\n",
+                printf("%s instance=%d name=%s value=%.0f labels=%s\n", kind,
                        ((struct instance *) m->cmt)->id, m->name, m->series[j].value,
                        m->series[j].labels);
             }
@@ -975,6 +975,10 @@ static int quiet;
 static int no_flush;             /* --no-flush: measure the host alone */
 static int print_cm;             /* --print-config-map */
 static long exit_after_ms = -1;  /* --exit-after-ms: exit while flushing */
+/* --metrics-before-exit-ms: print the metrics (as metric_before_exit
+ * lines) that long after the last flush returned, before the exit
+ * callbacks: what a scrape of Fluent Bit's endpoint sees while idle. */
+static long metrics_before_exit_ms = -1;
 static atomic_int stopping;      /* set once exit starts: take no new work */
 static atomic_long next_item;
 static atomic_long n_ok;
@@ -1466,6 +1470,8 @@ static void usage(FILE *f)
 "  Input side (a Go input plugin whose chunks every -i output flushes):\n"
 "      --print-config-map  print the config map the plugin registered\n"
 "      --no-cmetrics     give instances no cmetrics context (older engines)\n"
+"      --metrics-before-exit-ms MS\n"
+"                        print the metrics MS after the last flush, before exit\n"
 "      --input PATH      the input plugin .so\n"
 "      --input-property K=V  one property of the input instance (repeatable;\n"
 "                        Tag sets the chunks' tag, default NAME.0)\n"
@@ -1513,6 +1519,7 @@ enum {
     OPT_INPUT_CRASH,
     OPT_PRINT_CM,
     OPT_NO_CMT,
+    OPT_METRICS_BEFORE_EXIT,
 };
 
 struct source {
@@ -1588,6 +1595,7 @@ int main(int argc, char **argv)
         {"input-crash-after", required_argument, NULL, OPT_INPUT_CRASH},
         {"print-config-map", no_argument, NULL, OPT_PRINT_CM},
         {"no-cmetrics", no_argument, NULL, OPT_NO_CMT},
+        {"metrics-before-exit-ms", required_argument, NULL, OPT_METRICS_BEFORE_EXIT},
         {NULL, 0, NULL, 0},
     };
     const char *path = NULL;
@@ -1701,6 +1709,9 @@ int main(int argc, char **argv)
             break;
         case OPT_NO_CMT:
             no_cmt = 1;
+            break;
+        case OPT_METRICS_BEFORE_EXIT:
+            metrics_before_exit_ms = atol(optarg);
             break;
         case OPT_EXIT_AFTER:
             exit_after_ms = parse_long("--exit-after-ms", optarg, 0);
@@ -1879,6 +1890,12 @@ int main(int argc, char **argv)
         free(threads);
     }
 
+    if (metrics_before_exit_ms >= 0 && !failed_init) {
+        sleep_ms(metrics_before_exit_ms);
+        pthread_mutex_lock(&metrics_mu);
+        print_metrics("metric_before_exit");
+        pthread_mutex_unlock(&metrics_mu);
+    }
     if (exit_after_ms < 0 || failed_init || nchunks == 0) {
         exit_instances(cb_pre_exit);
     }
@@ -1894,7 +1911,7 @@ int main(int argc, char **argv)
     free(def);
     dlclose(dso);
 
-    print_metrics();
+    print_metrics("metric");
     printf("summary ok=%ld retry=%ld error=%ld\n",
            atomic_load(&n_ok), atomic_load(&n_retry), atomic_load(&n_error));
     printf("memory vmhwm_kb=%ld\n", vmhwm_kb());
