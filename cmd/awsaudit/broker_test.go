@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/pipeline/kafkaread"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -129,7 +130,7 @@ func TestBrokerServesKafka(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ends, err := endOffsets(ctx, cl, "demo.b")
+	ends, err := kafkaread.EndOffsets(ctx, cl, "demo.b")
 	if err != nil || len(ends) != 2 {
 		t.Fatalf("demo.b: %d partitions, %v; want 2", len(ends), err)
 	}

@@ -3,13 +3,12 @@ package kafkatest
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
-	"sort"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/awsaudit/awsaudit/pipeline/kafkaread"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -87,118 +86,38 @@ func Consume(tb testing.TB, brokers []string, topic string, opts ...kgo.Opt) []M
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
-	ends, err := EndOffsets(ctx, brokers, topic, opts...)
-	if err != nil {
-		tb.Fatalf("kafkatest: end offsets of %s: %v", topic, err)
-	}
-	want := map[int32]int64{}
-	offsets := map[int32]kgo.Offset{}
-	for p, end := range ends {
-		if end > 0 {
-			want[p] = end
-			offsets[p] = kgo.NewOffset().AtStart()
-		}
-	}
-	if len(want) == 0 {
-		return nil
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}),
-		kgo.FetchMaxWait(100 * time.Millisecond),
-	}, opts...)...)
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(100 * time.Millisecond)}, opts...)...)
 	if err != nil {
 		tb.Fatalf("kafkatest: consumer: %v", err)
 	}
 	defer cl.Close()
-	var out []Message
-	for len(want) > 0 {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			tb.Fatalf("kafkatest: consuming %s: timed out with %d partitions unfinished", topic, len(want))
-		}
-		for _, fe := range fs.Errors() {
-			tb.Fatalf("kafkatest: consuming %s[%d]: %v", fe.Topic, fe.Partition, fe.Err)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			end, ok := want[r.Partition]
-			if !ok || r.Offset >= end {
-				return
-			}
-			m := Message{
-				Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
-				Key: r.Key, Value: r.Value, Time: r.Timestamp,
-				Headers: map[string]string{},
-			}
-			for _, h := range r.Headers {
-				m.Headers[h.Key] = string(h.Value)
-			}
-			out = append(out, m)
-			if r.Offset+1 >= end {
-				delete(want, r.Partition)
-			}
-		})
+	recs, err := kafkaread.ReadTopic(ctx, cl, topic)
+	if err != nil {
+		tb.Fatalf("kafkatest: %v", err)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].Partition != out[j].Partition {
-			return out[i].Partition < out[j].Partition
+	out := make([]Message, 0, len(recs))
+	for _, r := range recs {
+		m := Message{
+			Topic: r.Topic, Partition: r.Partition, Offset: r.Offset,
+			Key: r.Key, Value: r.Value, Time: r.Timestamp,
+			Headers: map[string]string{},
 		}
-		return out[i].Offset < out[j].Offset
-	})
+		for _, h := range r.Headers {
+			m.Headers[h.Key] = string(h.Value)
+		}
+		out = append(out, m)
+	}
 	return out
 }
 
-// EndOffsets returns the high watermark of each partition of topic (the
-// client shards the ListOffsets request to each partition's leader).
+// EndOffsets returns the high watermark of each partition of topic.
 func EndOffsets(ctx context.Context, brokers []string, topic string, opts ...kgo.Opt) (map[int32]int64, error) {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}
 	defer cl.Close()
-	meta := kmsg.NewPtrMetadataRequest()
-	mt := kmsg.NewMetadataRequestTopic()
-	mt.Topic = kmsg.StringPtr(topic)
-	meta.Topics = append(meta.Topics, mt)
-	mresp, err := meta.RequestWith(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	lreq := kmsg.NewPtrListOffsetsRequest()
-	lt := kmsg.NewListOffsetsRequestTopic()
-	lt.Topic = topic
-	for _, t := range mresp.Topics {
-		if t.Topic == nil || *t.Topic != topic {
-			continue
-		}
-		if t.ErrorCode != 0 {
-			return nil, fmt.Errorf("metadata error code %d", t.ErrorCode)
-		}
-		for _, p := range t.Partitions {
-			lp := kmsg.NewListOffsetsRequestTopicPartition()
-			lp.Partition = p.Partition
-			lp.Timestamp = -1 // latest
-			lt.Partitions = append(lt.Partitions, lp)
-		}
-	}
-	if len(lt.Partitions) == 0 {
-		return nil, errors.New("topic not found")
-	}
-	lreq.Topics = append(lreq.Topics, lt)
-	lresp, err := lreq.RequestWith(ctx, cl)
-	if err != nil {
-		return nil, err
-	}
-	ends := map[int32]int64{}
-	for _, t := range lresp.Topics {
-		for _, p := range t.Partitions {
-			if p.ErrorCode != 0 {
-				return nil, fmt.Errorf("list offsets %s[%d]: error code %d", topic, p.Partition, p.ErrorCode)
-			}
-			ends[p.Partition] = p.Offset
-		}
-	}
-	return ends, nil
+	return kafkaread.EndOffsets(ctx, cl, topic)
 }
 
 // Fault is an injected produce failure; Remove ends it.
