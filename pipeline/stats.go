@@ -72,10 +72,7 @@ func (s Stats) String() string {
 		b.WriteString("}=")
 		b.WriteString(strconv.FormatInt(s.RecordsOut[t], 10))
 	}
-	for _, kv := range []struct {
-		k string
-		v int64
-	}{
+	for _, c := range []Counter{
 		{"dead_lettered", s.DeadLettered},
 		{"dropped", s.Dropped},
 		{"flushes_ok", s.FlushesOK},
@@ -85,10 +82,32 @@ func (s Stats) String() string {
 		{"bytes_out", s.BytesOut},
 		{"refused", s.Refused},
 	} {
+		c.append(&b)
+	}
+	return b.String()
+}
+
+// Counter is one name=value of a log line of counters.
+type Counter struct {
+	Name string
+	N    int64
+}
+
+// append writes the counter to b, after a space unless b is empty.
+func (c Counter) append(b *strings.Builder) {
+	if b.Len() > 0 {
 		b.WriteByte(' ')
-		b.WriteString(kv.k)
-		b.WriteByte('=')
-		b.WriteString(strconv.FormatInt(kv.v, 10))
+	}
+	b.WriteString(c.Name)
+	b.WriteByte('=')
+	b.WriteString(strconv.FormatInt(c.N, 10))
+}
+
+// FormatCounters is counters as name=value pairs for a log line.
+func FormatCounters(counters ...Counter) string {
+	var b strings.Builder
+	for _, c := range counters {
+		c.append(&b)
 	}
 	return b.String()
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -48,15 +47,10 @@ func runBroker(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // serveBroker is runBroker until ctx is done (tests cancel it).
 func serveBroker(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("broker", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("broker", brokerUsage, stderr)
 	listen := fs.String("listen", "127.0.0.1:9092", "loopback `host:port` to listen on (port 0: any free port)")
 	topics := fs.String("topics", strings.Join(demoTopics, ","), "comma-separated `topics` to create at start")
 	partitions := fs.Int("partitions", 1, "partitions of every created topic")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), brokerUsage)
-		fs.PrintDefaults()
-	}
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

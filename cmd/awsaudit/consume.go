@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -35,17 +34,12 @@ Flags:
 `
 
 func runConsume(args []string, _ io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("consume", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("consume", consumeUsage, stderr)
 	brokers := fs.String("brokers", "", "comma-separated bootstrap `brokers` (host:port)")
 	topic := fs.String("topic", "", "`topic` to read")
 	maxN := fs.Int("max", 0, "exit after this many messages (0: no limit)")
 	timeout := fs.Duration("timeout", 5*time.Second, "exit when no message arrived for this long")
 	headers := fs.Bool("headers", false, "also print each message's key and headers")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), consumeUsage)
-		fs.PrintDefaults()
-	}
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"sort"
@@ -61,15 +60,10 @@ Flags:
 `
 
 func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo", demoUsage, stderr)
 	show := fs.Int("show", 2, "messages to print per topic")
 	read := fs.String("read", "", "only print the demo topics of this broker (host:port), filled by something else")
 	settle := fs.Duration("settle", 0, "with --read: first wait until the topics have held messages and grown no more for this long (at most a minute)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), demoUsage)
-		fs.PrintDefaults()
-	}
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

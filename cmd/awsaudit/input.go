@@ -18,6 +18,18 @@ const maxLine = 64 << 20
 // parseFlags parses a command's flags the same way for every command:
 // --help prints the usage to stdout and succeeds, a bad flag is a usage
 // error. done is true when the command must return code now.
+// newFlags is a command's flag set: errors and usage (usage, then the
+// flags) to stderr, or to stdout when help is asked for (see parseFlags).
+func newFlags(name, usage string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
 func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, done bool) {
 	err := fs.Parse(args)
 	switch {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -41,18 +40,13 @@ Flags:
 const maxErrorInput = 512
 
 func runNormalize(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("normalize", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("normalize", normalizeUsage, stderr)
 	source := fs.String("source", "auto", "input source: auto, s3_access or cloudtrail")
 	defaultRegion := fs.String("default-region", "", "region when neither the record nor its host names one")
 	redact := fs.Bool("redact", true, "mask presigned-URL signatures, credentials and session tokens")
 	includeRaw := fs.Bool("include-raw", false, "add the original input as \"raw\" (redacted)")
 	rulesFile := fs.String("rules", "default", "detections, as the plugin's Rules_File: \"default\" (the built-in rules, as the plugin without Rules_File), \"off\", or a rules YAML file")
 	format := fs.String("format", "unified", "output format: unified or ocsf (OCSF API Activity)")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), normalizeUsage)
-		fs.PrintDefaults()
-	}
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -69,8 +68,7 @@ func (s *shipSettings) Set(v string) error {
 }
 
 func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("ship", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("ship", shipUsage, stderr)
 	brokers := fs.String("brokers", "", "comma-separated Kafka `bootstrap brokers` (property Brokers)")
 	topic := fs.String("topic", "", "`topic` for normalized records (property Topic)")
 	dlq := fs.String("dlq-topic", "", "dead-letter `topic`, \"off\" to drop rejected records (property DLQ_Topic)")
@@ -86,10 +84,6 @@ func runShip(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	region := fs.String("region", "", "AWS `region` of the queue and buckets (property Region)")
 	endpoint := fs.String("endpoint-url", "", "SQS and S3 `endpoint` instead of AWS's (property Endpoint_URL)")
 	exitWhenEmpty := fs.Bool("exit-when-empty", false, "with --sqs: stop once the queue is empty and every record is delivered")
-	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), shipUsage)
-		fs.PrintDefaults()
-	}
 	if code, done := parseFlags(fs, args, stdout); done {
 		return code
 	}

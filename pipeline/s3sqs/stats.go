@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/awsaudit/awsaudit/pipeline"
 )
 
 // Failure kinds, the keys of Stats.Failures.
@@ -43,29 +45,22 @@ type Stats struct {
 
 // String formats the counters for a log line.
 func (s Stats) String() string {
+	line := pipeline.FormatCounters(
+		pipeline.Counter{Name: "messages_received", N: s.MessagesReceived},
+		pipeline.Counter{Name: "messages_deleted", N: s.MessagesDeleted},
+		pipeline.Counter{Name: "messages_failed", N: s.MessagesFailed},
+		pipeline.Counter{Name: "messages_released", N: s.MessagesReleased},
+		pipeline.Counter{Name: "test_events", N: s.TestEvents},
+		pipeline.Counter{Name: "events_ignored", N: s.EventsIgnored},
+		pipeline.Counter{Name: "objects_read", N: s.ObjectsRead},
+		pipeline.Counter{Name: "objects_filtered", N: s.ObjectsFiltered},
+		pipeline.Counter{Name: "digests_skipped", N: s.DigestsSkipped},
+		pipeline.Counter{Name: "bytes_read", N: s.BytesRead},
+		pipeline.Counter{Name: "records_emitted", N: s.RecordsEmitted},
+		pipeline.Counter{Name: "visibility_extended", N: s.Extensions},
+	)
 	var b strings.Builder
-	for i, kv := range []struct {
-		k string
-		v int64
-	}{
-		{"messages_received", s.MessagesReceived},
-		{"messages_deleted", s.MessagesDeleted},
-		{"messages_failed", s.MessagesFailed},
-		{"messages_released", s.MessagesReleased},
-		{"test_events", s.TestEvents},
-		{"events_ignored", s.EventsIgnored},
-		{"objects_read", s.ObjectsRead},
-		{"objects_filtered", s.ObjectsFiltered},
-		{"digests_skipped", s.DigestsSkipped},
-		{"bytes_read", s.BytesRead},
-		{"records_emitted", s.RecordsEmitted},
-		{"visibility_extended", s.Extensions},
-	} {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(kv.k + "=" + strconv.FormatInt(kv.v, 10))
-	}
+	b.WriteString(line)
 	for _, k := range failureKinds {
 		b.WriteString(" failures{" + k + "}=" + strconv.FormatInt(s.Failures[k], 10))
 	}
