@@ -2,23 +2,13 @@ package main
 
 /*
 #cgo LDFLAGS: -ldl
+#cgo CFLAGS: -I${SRCDIR}/internal/abi
 #include <dlfcn.h>
 #include <stdlib.h>
+#include "flbabi.h"
 
-// Mirrors of Fluent Bit's ABI, declared here (not taken from fluent-bit-go,
-// whose flb_api stops after output_get_property). Layouts follow
-// fluent-bit include/fluent-bit/flb_api.h (v2.0+) and src/proxy/go/go.h.
-// Instance pointers are opaque (void *).
-struct awsaudit_flb_api {
-    const char *(*output_get_property)(const char *, void *);
-    const char *(*input_get_property)(const char *, void *);
-    void *(*output_get_cmt_instance)(void *);
-    void *(*input_get_cmt_instance)(void *);
-    void (*log_print)(int, const char *, int, const char *, ...);
-    int (*input_log_check)(void *, int);
-    int (*output_log_check)(void *, int);
-};
-
+// struct flbgo_output_plugin (src/proxy/go/go.h), the fields the plugin
+// reads.
 struct awsaudit_flbgo_output_plugin {
     char *name;
     struct awsaudit_flb_api *api;

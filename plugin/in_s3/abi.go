@@ -1,21 +1,13 @@
 package main
 
 /*
+#cgo CFLAGS: -I${SRCDIR}/../internal/abi
 #include <stdint.h>
 #include <stdlib.h>
+#include "flbabi.h"
 
 // Mirrors of Fluent Bit's input proxy ABI (v4.1+; checked against v5.1.1
-// src/proxy/go/go.h, include/fluent-bit/flb_plugin_proxy.h and
-// include/fluent-bit/flb_api.h). Instance pointers are opaque.
-struct awsaudit_in_flb_api {
-    const char *(*output_get_property)(const char *, void *);
-    const char *(*input_get_property)(const char *, void *);
-    void *(*output_get_cmt_instance)(void *);
-    void *(*input_get_cmt_instance)(void *);
-    void (*log_print)(int, const char *, int, const char *, ...);
-    int (*input_log_check)(void *, int);
-    int (*output_log_check)(void *, int);
-};
+// src/proxy/go/go.h); flb_api and the proxy definition are in flbabi.h.
 
 // struct flb_plugin_input_proxy_context. Before Fluent Bit 4.1 it was
 // { int coll_fd; void *proxy; }: the slot where remote_context now lives
@@ -29,25 +21,14 @@ struct awsaudit_in_context {
 // struct flbgo_input_plugin, the fields a plugin reads.
 struct awsaudit_flbgo_input_plugin {
     char *name;
-    struct awsaudit_in_flb_api *api;
+    struct awsaudit_flb_api *api;
     void *i_ins;
     struct awsaudit_in_context *context;
 };
 
-// struct flb_plugin_proxy_def.
-struct awsaudit_in_proxy_def {
-    int type;
-    int proxy;
-    int flags;
-    char *name;
-    char *description;
-    int event_type;
-    void *config_map;
-};
-
 // FLB_PROXY_INPUT_PLUGIN, FLB_PROXY_GOLANG; event_type 0 means logs.
 static void awsaudit_in_register(void *def, char *name, char *desc) {
-    struct awsaudit_in_proxy_def *d = def;
+    struct awsaudit_proxy_def *d = def;
     d->type = 1;
     d->proxy = 11;
     d->flags = 0;
@@ -56,7 +37,7 @@ static void awsaudit_in_register(void *def, char *name, char *desc) {
 }
 
 static void awsaudit_in_unregister(void *def) {
-    struct awsaudit_in_proxy_def *d = def;
+    struct awsaudit_proxy_def *d = def;
     free(d->name);
     free(d->description);
     d->name = NULL;
@@ -104,7 +85,7 @@ static long awsaudit_in_context_id(void *remote_context) {
 
 // 1 log it, 0 filtered by the instance's log_level, -1 no logger (stderr).
 static int awsaudit_in_log_check(void *api, void *ins, int level) {
-    struct awsaudit_in_flb_api *a = api;
+    struct awsaudit_flb_api *a = api;
     if (a == NULL || ins == NULL || a->log_print == NULL) {
         return -1;
     }
@@ -116,7 +97,7 @@ static int awsaudit_in_log_check(void *api, void *ins, int level) {
 
 // The message is always an argument, never the format: it may contain '%'.
 static void awsaudit_in_log_print(void *api, int level, const char *label, const char *msg) {
-    struct awsaudit_in_flb_api *a = api;
+    struct awsaudit_flb_api *a = api;
     a->log_print(level, NULL, 0, "[input:awsaudit_s3:%s] %s", label, msg);
 }
 */

@@ -2,6 +2,7 @@ package configmap
 
 /*
 #cgo LDFLAGS: -ldl
+#cgo CFLAGS: -I${SRCDIR}/../abi
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <link.h>
@@ -9,6 +10,7 @@ package configmap
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "flbabi.h"
 
 // The leading members of struct flb_config_map (flb_config_map.h), the
 // same in every Fluent Bit from 2.0 to 5.1; what follows them (the value
@@ -24,17 +26,6 @@ struct cm_head {
     char *desc;
 };
 
-// struct flb_plugin_proxy_def as of Fluent Bit 5.1.1, the first to carry
-// config_map (and to copy it to the plugin it registers).
-struct cm_proxy_def {
-    int type;
-    int proxy;
-    int flags;
-    char *name;
-    char *description;
-    int event_type;
-    void *config_map;
-};
 
 static int cm_valid_type(int t)
 {
@@ -102,12 +93,12 @@ static size_t cm_usable(void *p)
 // the struct, where writing could corrupt the heap.
 static int cm_def_has_field(void *def)
 {
-    return cm_usable(def) >= offsetof(struct cm_proxy_def, config_map) + sizeof(void *);
+    return cm_usable(def) >= offsetof(struct awsaudit_proxy_def, config_map) + sizeof(void *);
 }
 
 static void cm_set_def(void *def, void *map)
 {
-    ((struct cm_proxy_def *)def)->config_map = map;
+    ((struct awsaudit_proxy_def *)def)->config_map = map;
 }
 
 static void cm_fill(void *arr, size_t stride, int i, int type, char *name, char *def, char *desc)
