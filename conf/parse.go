@@ -278,16 +278,24 @@ func isOff(s string) bool {
 }
 
 func (p *parser) boolean(key string, def bool) bool {
+	b, _ := parsed(p, key, def, parseBool, "a boolean (use on/off, true/false, yes/no or 1/0)")
+	return b
+}
+
+// parsed reads key with parse and returns the value and its spelling: def
+// and "" when the key is unset, or when parse refuses it (recorded as a
+// problem: "... is not " + what).
+func parsed[T any](p *parser, key string, def T, parse func(string) (T, bool), what string) (T, string) {
 	v := p.str(key)
 	if v == "" {
-		return def
+		return def, ""
 	}
-	b, ok := parseBool(v)
+	x, ok := parse(v)
 	if !ok {
-		p.fail(key, "%q is not a boolean (use on/off, true/false, yes/no or 1/0)", v)
-		return def
+		p.fail(key, "%q is not %s", v, what)
+		return def, ""
 	}
-	return b
+	return x, v
 }
 
 // oneOf reads a key whose value is one of a few spellings, with parse;

@@ -230,13 +230,8 @@ func (p *parser) seconds(key string, def, lo, hi time.Duration) time.Duration {
 // size reads a byte count: a number with an optional K, M or G suffix
 // (powers of 1024, as Fluent Bit reads sizes).
 func (p *parser) size(key string, def, lo, hi int) int {
-	v := p.str(key)
+	n, v := parsed(p, key, int64(def), parseSize, "a size (a number of bytes with an optional K, M or G suffix, e.g. 512K or 4M)")
 	if v == "" {
-		return def
-	}
-	n, ok := parseSize(v)
-	if !ok {
-		p.fail(key, "%q is not a size (a number of bytes with an optional K, M or G suffix, e.g. 512K or 4M)", v)
 		return def
 	}
 	if n < int64(lo) || n > int64(hi) {

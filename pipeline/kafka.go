@@ -37,31 +37,17 @@ type sender interface {
 	Close() error
 }
 
-// kafkaAcks is conf's Required_Acks in kafka-go's terms.
-func kafkaAcks(a conf.Acks) kafka.RequiredAcks {
-	switch a {
-	case conf.AcksOne:
-		return kafka.RequireOne
-	case conf.AcksNone:
-		return kafka.RequireNone
+// kafkaAcks and kafkaCodec are conf's Required_Acks and Compression in
+// kafka-go's terms, by conf's value.
+var (
+	kafkaAcks = [...]kafka.RequiredAcks{
+		conf.AcksAll: kafka.RequireAll, conf.AcksOne: kafka.RequireOne, conf.AcksNone: kafka.RequireNone,
 	}
-	return kafka.RequireAll
-}
-
-// kafkaCodec is conf's Compression in kafka-go's terms.
-func kafkaCodec(c conf.Codec) kafka.Compression {
-	switch c {
-	case conf.CodecGzip:
-		return kafka.Gzip
-	case conf.CodecSnappy:
-		return kafka.Snappy
-	case conf.CodecLz4:
-		return kafka.Lz4
-	case conf.CodecZstd:
-		return kafka.Zstd
+	kafkaCodec = [...]kafka.Compression{
+		conf.CodecNone: 0, conf.CodecGzip: kafka.Gzip, conf.CodecSnappy: kafka.Snappy,
+		conf.CodecLz4: kafka.Lz4, conf.CodecZstd: kafka.Zstd,
 	}
-	return 0 // none
-}
+)
 
 func saslMechanism(cfg conf.Config) (sasl.Mechanism, error) {
 	switch cfg.SASLMechanism {
@@ -134,8 +120,8 @@ func newKafkaSettings(cfg conf.Config, topics []string) (kafkaSettings, error) {
 	if len(cfg.Brokers) == 0 {
 		return ks, errors.New("no brokers")
 	}
-	ks.acks = kafkaAcks(cfg.RequiredAcks)
-	ks.codec = kafkaCodec(cfg.Compression)
+	ks.acks = kafkaAcks[cfg.RequiredAcks]
+	ks.codec = kafkaCodec[cfg.Compression]
 	tc, err := cfg.TLSConfig() // nil when TLS is off
 	if err != nil {
 		return ks, fmt.Errorf("tls: %w", err)
