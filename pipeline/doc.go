@@ -87,11 +87,14 @@
 //     decoder of the time extensions); transcode.go: msgpack to JSON.
 //   - route.go: one record: decoded, its source detected, normalized and
 //     its outputs queued as messages with their topic and headers; a
-//     panic dead-letters it.
+//     panic dead-letters it. The normalizer writes each record straight
+//     into the arena (normalize.Normalizer.SetOutput), so a queued record
+//     is never copied before the producer reads it.
 //   - deadletter.go: dead letters, their reasons and reason classes.
 //   - deliver.go: a piece written and acknowledged, records the broker
 //     refuses replaced, what was delivered counted.
-//   - producer.go: the chunk producer; kafka.go: the sender interface,
+//   - producer.go: the chunk producer (a run of records with one key is
+//     placed once); kafka.go: the sender interface,
 //     the Kafka settings taken from conf.Config, the classes of Kafka
 //     errors; dial.go: TLS and SASL when a connection opens.
 //   - stats.go: counters, Stats and the log rate limiter.
