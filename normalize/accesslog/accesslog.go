@@ -455,15 +455,9 @@ func number(b []byte, num int) (jsonw.Int, error) {
 	if len(b) == 0 {
 		return jsonw.Int{}, nil
 	}
-	if len(b) > 18 {
+	v, ok := text.Count(b)
+	if !ok {
 		return jsonw.Int{}, record.Reject(record.SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), text.Truncate(b, 40))
-	}
-	var v int64
-	for _, c := range b {
-		if !text.IsDigit(c) {
-			return jsonw.Int{}, record.Reject(record.SourceS3Access, "field %d (%s): %q is not a number", num, fieldName(num), text.Truncate(b, 40))
-		}
-		v = v*10 + int64(c-'0')
 	}
 	return jsonw.IntOf(v), nil
 }

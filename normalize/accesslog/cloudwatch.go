@@ -15,11 +15,11 @@ import (
 // as numbers and null for what the text line writes as "-". It is the
 // same source as the text line and gives the same record.
 
-// IsCloudWatchObject tells a CloudWatch access-log object from a
-// CloudTrail record (which has eventVersion or eventName) by keys only
-// the former has.
+// IsCloudWatchObject reports whether an object that is not a CloudTrail
+// record (the caller has ruled that out) has the keys only CloudWatch
+// access-log objects have.
 func IsCloudWatchObject(v *jsondom.Value) bool {
-	if v.Type() != jsondom.Object || v.Get("eventVersion") != nil || v.Get("eventName") != nil {
+	if v.Type() != jsondom.Object {
 		return false
 	}
 	if v.Get("schema_version_id") != nil || v.Get("bucket_arn") != nil {

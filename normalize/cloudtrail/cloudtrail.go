@@ -278,7 +278,7 @@ func (c *Mapper) normalizeRecord(rec *jsondom.Value, input []byte, x *lineindex.
 	}
 	u.Strings = c.stringsMode(input, x)
 	var err error
-	if accesslog.IsCloudWatchObject(rec) {
+	if !looksLikeCloudTrail(rec) && accesslog.IsCloudWatchObject(rec) {
 		err = c.AccessLog.MapJSON(rec, &c.seen, u)
 	} else {
 		err = c.mapCloudTrail(rec, u)

@@ -28,13 +28,7 @@ func (d *Detector) now() time.Time {
 }
 
 // lower returns s in ASCII lower case, copying only when it has upper case.
-func (d *Detector) lower(s []byte) []byte {
-	if !text.HasUpper(s) {
-		return s
-	}
-	d.lowered = text.AppendLower(d.lowered[:0], s)
-	return d.lowered
-}
+func (d *Detector) lower(s []byte) []byte { return text.Lower(&d.lowered, s) }
 
 // principalKey names the requester for counting; nil when the record has
 // no principal or it is anonymous.

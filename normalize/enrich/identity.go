@@ -3,7 +3,7 @@ package enrich
 import (
 	"bytes"
 
-	"github.com/awsaudit/awsaudit/normalize/internal/text"
+	"github.com/awsaudit/awsaudit/normalize/jsonw"
 	"github.com/awsaudit/awsaudit/normalize/record"
 )
 
@@ -184,7 +184,7 @@ func isCanonicalUserID(s []byte) bool {
 		return false
 	}
 	for _, c := range s {
-		if !text.IsHexDigit(c) {
+		if !jsonw.IsHex(c) {
 			return false
 		}
 	}

@@ -69,13 +69,7 @@ func (w *Writer) RawMode() redact.Mode {
 
 // Lower returns s in ASCII lower case, copying only when it has upper
 // case; the result is valid until the next call.
-func (w *Writer) Lower(s []byte) []byte {
-	if !text.HasUpper(s) {
-		return s
-	}
-	w.lowered = text.AppendLower(w.lowered[:0], s)
-	return w.lowered
-}
+func (w *Writer) Lower(s []byte) []byte { return text.Lower(&w.lowered, s) }
 
 // RoleARN returns p's role ARN (see record.Principal.AppendRoleARN),
 // valid until the next call.
@@ -148,13 +142,7 @@ func percentDecode(dst, s []byte) (_ []byte, plain bool) {
 // the record but never copied plain: for strings the encoder composed
 // from pieces (a URL, an ARN), redacted whole.
 func (w *Writer) String(dst, s []byte) []byte {
-	dst = append(dst, '"')
-	if w.mode&redact.ModeRedact == 0 {
-		dst = jsonw.AppendEscaped(dst, s)
-	} else {
-		dst = redact.AppendText(dst, s, true, w.mode&redact.ModeLevels != 0)
-	}
-	return append(dst, '"')
+	return (w.mode &^ redact.ModePlain).Value(dst, s)
 }
 
 // JSONField is a field writer for a parsed JSON value: nothing when v is

@@ -64,11 +64,6 @@ func LowerByte(c byte) byte {
 // IsLetter reports whether c is an ASCII letter.
 func IsLetter(c byte) bool { return 'a' <= LowerByte(c) && LowerByte(c) <= 'z' }
 
-// IsHexDigit reports whether c is an ASCII hexadecimal digit.
-func IsHexDigit(c byte) bool {
-	return IsDigit(c) || ('a' <= LowerByte(c) && LowerByte(c) <= 'f')
-}
-
 // HasUpper reports whether s has an ASCII upper-case letter.
 func HasUpper(s []byte) bool {
 	for _, c := range s {
@@ -77,6 +72,16 @@ func HasUpper(s []byte) bool {
 		}
 	}
 	return false
+}
+
+// Lower returns s in ASCII lower case: s itself when it has no upper case,
+// else a copy in *scratch (valid until scratch is used again).
+func Lower(scratch *[]byte, s []byte) []byte {
+	if !HasUpper(s) {
+		return s
+	}
+	*scratch = AppendLower((*scratch)[:0], s)
+	return *scratch
 }
 
 // AppendLower appends s in ASCII lower case.
