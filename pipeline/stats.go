@@ -59,8 +59,7 @@ func (s Stats) Out() int64 {
 // secrets).
 func (s Stats) String() string {
 	var b strings.Builder
-	b.WriteString("records_in=")
-	b.WriteString(strconv.FormatInt(s.RecordsIn, 10))
+	Counter{"records_in", s.RecordsIn}.append(&b)
 	topics := make([]string, 0, len(s.RecordsOut))
 	for t := range s.RecordsOut {
 		topics = append(topics, t)
