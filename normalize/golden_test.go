@@ -26,47 +26,62 @@ func TestGolden(t *testing.T) {
 		"access_log_forms.log":       func(o *Options) { o.DefaultRegion = "ca-central-1" },
 		"redaction_access_log.log":   func(o *Options) { o.IncludeRaw = true },
 		"redaction_cloudtrail.jsonl": func(o *Options) { o.IncludeRaw = true },
-		// The detections files run with the test rules (ocsf_test.go).
+		// The detections files run with the test rules (normalizer_ocsf_test.go).
 		"detections_access_log.log":   func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
 		"detections_cloudtrail.jsonl": func(o *Options) { o.Rules = mustRules(testRulesConfig()) },
 	}
+	goldenInputs(t, func(t *testing.T, name, path string) {
+		opts := DefaultOptions()
+		if set := options[name]; set != nil {
+			set(&opts)
+		}
+		got := goldenRun(t, New(opts), name, path, func(doc []byte) {
+			validateUnified(t, doc)
+			if err := unifiedKeyOrderErr(doc); err != nil {
+				t.Errorf("key order: %v\n%s", err, doc)
+			}
+		})
+		compareGolden(t, strings.TrimSuffix(path, filepath.Ext(path))+".golden", got)
+	})
+}
+
+// goldenInputs runs fn as a subtest for every hand-written input in
+// testdata/ (.log, .jsonl and .json files).
+func goldenInputs(t *testing.T, fn func(t *testing.T, name, path string)) {
 	inputs, err := filepath.Glob("testdata/*")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range inputs {
 		name := filepath.Base(path)
-		ext := filepath.Ext(name)
-		if ext != ".log" && ext != ".jsonl" && ext != ".json" {
+		if ext := filepath.Ext(name); ext != ".log" && ext != ".jsonl" && ext != ".json" {
 			continue
 		}
-		t.Run(name, func(t *testing.T) {
-			opts := DefaultOptions()
-			if set := options[name]; set != nil {
-				set(&opts)
-			}
-			var got bytes.Buffer
-			n := New(opts)
-			for _, doc := range goldenDocs(t, path) {
-				for _, r := range normalizeAll(n, doc, SourceAuto) {
-					if r.err != nil {
-						reject := redact.Append(nil, []byte(r.err.Error()))
-						assertNoPlanted(t, name, reject, redact.Append(nil, r.input))
-						fmt.Fprintf(&got, "REJECT %s\n", reject)
-						continue
-					}
-					validateUnified(t, r.json)
-					if err := unifiedKeyOrderErr(r.json); err != nil {
-						t.Errorf("key order: %v\n%s", err, r.json)
-					}
-					assertNoSecrets(t, doc, r.json)
-					assertNoPlanted(t, name, r.json, r.key)
-					fmt.Fprintf(&got, "%s\n", r.json)
-				}
-			}
-			compareGolden(t, strings.TrimSuffix(path, ext)+".golden", got.Bytes())
-		})
+		t.Run(name, func(t *testing.T) { fn(t, name, path) })
 	}
+}
+
+// goldenRun normalizes every document of the input at path with n and
+// returns what its golden file holds: a line per record (each checked by
+// check first), or REJECT and the redacted reason. No output may carry a
+// secret of the input, nor a planted one.
+func goldenRun(t *testing.T, n *Normalizer, name, path string, check func(doc []byte)) []byte {
+	var got bytes.Buffer
+	for _, doc := range goldenDocs(t, path) {
+		for _, r := range normalizeAll(n, doc, SourceAuto) {
+			if r.err != nil {
+				reject := redact.Append(nil, []byte(r.err.Error()))
+				assertNoPlanted(t, name, reject, redact.Append(nil, r.input))
+				fmt.Fprintf(&got, "REJECT %s\n", reject)
+				continue
+			}
+			check(r.json)
+			assertNoSecrets(t, doc, r.json)
+			assertNoPlanted(t, name, r.json, r.key)
+			fmt.Fprintf(&got, "%s\n", r.json)
+		}
+	}
+	return got.Bytes()
 }
 
 // plantedSecret matches the secret values written into the redaction_*
