@@ -40,7 +40,8 @@ func main() {
 	addr := c.ListenAddrs()[0]
 	if *addrFile != "" {
 		tmp := *addrFile + ".tmp"
-		if err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644); err == nil {
+		err := os.WriteFile(tmp, []byte(addr+"\n"), 0o644)
+		if err == nil {
 			err = os.Rename(tmp, *addrFile)
 		}
 		if err != nil {
