@@ -51,6 +51,7 @@ type Value struct {
 	keyRaw   []byte
 	verbatim bool // see Verbatim
 	partial  bool // see Partial
+	distinct bool // see Distinct
 }
 
 // Member is one member of an object: its decoded name and its value.
@@ -88,6 +89,11 @@ func (v *Value) Raw() []byte { return v.raw }
 // record's strings need neither escaping nor redaction: no white space
 // between tokens, no repeated key, no secret key.
 func (v *Value) Verbatim() bool { return v.verbatim }
+
+// Distinct says the parser found no repeated member name in the object
+// (it checks objects of up to maxDistinctMembers members; bigger ones
+// are never distinct), so readers can skip their own check.
+func (v *Value) Distinct() bool { return v.distinct }
 
 // Partial says an array's items were dropped while parsing (see
 // Parser.Stream): read them with Parser.ArrayItems.
@@ -385,20 +391,26 @@ func (p *Parser) number() error {
 	return nil
 }
 
-// maxVerbatimMembers bounds the objects checked for repeated keys pair by
-// pair; bigger ones are never verbatim.
-const maxVerbatimMembers = 16
+// maxVerbatimMembers bounds the members of a verbatim object;
+// maxDistinctMembers those checked for repeated names (a CloudTrail
+// record has about 25), with a filter of their hashes (see keyBit) and a
+// pairwise check when a bit is already set.
+const (
+	maxVerbatimMembers = 16
+	maxDistinctMembers = 64
+)
 
 func (p *Parser) object(v *Value, depth int) error {
 	p.i++ // '{'
 	base := len(p.memberStack)
 	spaces := p.spaces
-	verbatim := true
-	var seen uint64
+	verbatim, distinct := true, true
+	var seen [4]uint64
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
 		v.verbatim = p.spaces == spaces
+		v.distinct = true
 		return nil
 	}
 	for {
@@ -426,21 +438,22 @@ func (p *Parser) object(v *Value, depth int) error {
 		if err != nil {
 			return err
 		}
-		if verbatim {
-			verbatim = child.verbatim && len(p.memberStack)-base < maxVerbatimMembers && !redact.IsSecretKey(key)
-			// A filter of (length, last byte) pairs seen skips the pairwise
-			// check for nearly every key.
-			bit := uint64(1) << ((uint(len(key))*7 + uint(lastByte(key))) & 63)
-			if verbatim && seen&bit != 0 {
+		n := len(p.memberStack) - base
+		if distinct {
+			if n >= maxDistinctMembers {
+				distinct = false
+			} else if word, bit := keyBit(key); seen[word]&bit == 0 {
+				seen[word] |= bit
+			} else {
 				for _, m := range p.memberStack[base:] {
 					if string(m.Key) == string(key) {
-						verbatim = false
+						distinct = false
 						break
 					}
 				}
 			}
-			seen |= bit
 		}
+		verbatim = verbatim && distinct && child.verbatim && n < maxVerbatimMembers && !redact.IsSecretKey(key)
 		child.keyRaw = keyRaw
 		p.memberStack = append(p.memberStack, Member{Key: key, V: child})
 		p.skipSpace()
@@ -455,6 +468,7 @@ func (p *Parser) object(v *Value, depth int) error {
 			p.i++
 			v.members = closeContainer(&p.memberStack, &p.members, base)
 			v.verbatim = verbatim && p.spaces == spaces
+			v.distinct = distinct
 			return nil
 		default:
 			return p.fail("want ',' or '}' in an object")
@@ -691,11 +705,4 @@ func (p *Parser) escapedString(start, esc int) ([]byte, error) {
 	}
 	p.i = len(p.b)
 	return nil, p.fail("unterminated string")
-}
-
-func lastByte(b []byte) byte {
-	if len(b) == 0 {
-		return 0
-	}
-	return b[len(b)-1]
 }

@@ -188,6 +188,17 @@ func checkVerbatim(t *testing.T, v *Value) {
 			seen[string(m.Key)] = true
 		}
 	}
+	if v.t == Object {
+		// distinct is exact up to maxDistinctMembers: Keys.Unique trusts it.
+		seen, repeats := map[string]bool{}, false
+		for _, m := range v.members {
+			repeats = repeats || seen[string(m.Key)]
+			seen[string(m.Key)] = true
+		}
+		if want := !repeats && len(v.members) <= maxDistinctMembers; v.distinct != want {
+			t.Fatalf("object %.200q: distinct %v, want %v", v.raw, v.distinct, want)
+		}
+	}
 	for _, m := range v.members {
 		if v.verbatim && !m.V.verbatim {
 			t.Fatalf("verbatim object %.200q holds %q, not verbatim", v.raw, m.V.raw)

@@ -42,6 +42,14 @@ func (k *Keys) Scope(size int) KeyScope {
 // repeated keys winning.
 func (k *Keys) Unique(obj *Value) iter.Seq2[[]byte, *Value] {
 	return func(yield func([]byte, *Value) bool) {
+		if obj.distinct { // the parser has checked
+			for _, m := range obj.members {
+				if !yield(m.Key, m.V) {
+					return
+				}
+			}
+			return
+		}
 		s := k.Scope(obj.Len())
 		defer s.Done()
 		for _, m := range obj.members {
@@ -64,14 +72,7 @@ func (s *KeyScope) Repeated(key []byte) bool {
 		s.set[string(key)] = struct{}{}
 		return false
 	}
-	// A cheap hash: keys of one object rarely share length and both ends.
-	h := uint32(len(key)) * 0x9e3779b1
-	if len(key) > 0 {
-		h ^= uint32(key[0])<<8 | uint32(key[len(key)-1])
-		h *= 0x85ebca6b
-		h ^= h >> 13
-	}
-	word, bit := (h>>6)&3, uint64(1)<<(h&63)
+	word, bit := keyBit(key)
 	if s.filter[word]&bit != 0 {
 		for _, k := range s.k.seen[s.start:] {
 			if string(k) == string(key) {
@@ -87,4 +88,16 @@ func (s *KeyScope) Repeated(key []byte) bool {
 // Done forgets the scope's keys.
 func (s *KeyScope) Done() {
 	s.k.seen = s.k.seen[:s.start]
+}
+
+// keyBit places key in a 256-bit filter: a cheap hash, since keys of one
+// object rarely share length and both ends.
+func keyBit(key []byte) (word int, bit uint64) {
+	h := uint32(len(key)) * 0x9e3779b1
+	if len(key) > 0 {
+		h ^= uint32(key[0])<<8 | uint32(key[len(key)-1])
+		h *= 0x85ebca6b
+		h ^= h >> 13
+	}
+	return int(h>>6) & 3, uint64(1) << (h & 63)
 }
