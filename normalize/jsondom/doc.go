@@ -14,6 +14,8 @@
 // one), keeps every value's text, and is strict: numbers must follow
 // JSON's grammar, escapes must be JSON's, nothing may follow the document.
 // Repeated keys are all kept; readers take the first (see Value.Get and
-// Keys). Storage is reused from one parse to the next, and a document's
+// Keys). The parser hashes every member name anyway, so it marks objects
+// it found free of repeats (Value.Distinct) and Keys walks those without
+// checking again. Storage is reused from one parse to the next, and a document's
 // huge top-level array can be parsed an item at a time (Parser.Stream).
 package jsondom
