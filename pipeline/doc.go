@@ -34,13 +34,14 @@
 // the flush waits for every response within Write_Timeout. There is no
 // batch timer (conf refuses Batch_Timeout).
 //
-// Memory: a flush holds at most about 8 MiB of encoded messages
-// (pieceBytes; one message bigger than that goes alone), whatever the
-// chunk's size. When the next message would pass it, the messages queued
-// so far are written and acknowledged first, each such piece within its
-// own Write_Timeout, and their space reused; a chunk of a few MB is one
-// piece, so only a huge record's fan-out (a CloudTrail log file of tens
-// of MB tail'ed as one line) is cut. Since a piece is written only once
+// Memory: a flush holds at most one piece of encoded messages: Batch_Bytes
+// (1 MiB by default), at least 1 MiB (one message bigger than that goes
+// alone), whatever the chunk's size. When the next message would pass it,
+// the messages queued so far are written and acknowledged first, each
+// such piece within its own Write_Timeout, and their space reused. Since
+// requests are cut at Batch_Bytes anyway, a piece costs no extra request
+// when the chunk goes to one partition; spread over several, a flush takes
+// one round of requests per piece. As a piece is written only once
 // the one before was acknowledged, each partition still receives the
 // chunk's messages in chunk order. A failed piece ends the flush with
 // StatusRetry (or StatusError, as below) even though earlier pieces were
@@ -52,10 +53,11 @@
 // JSON once), one piece of messages with their bookkeeping, the writer's
 // requests for it, and the normalizer's parse of one envelope element (of
 // the whole document up to 1 MiB; see normalize). For a 52 MB delivered
-// log file that is about 50 MB of Go heap at the peak
+// log file that is about 27 MB of Go heap at the peak
 // (BenchmarkFlushHugeRecords); through Fluent Bit v5.1.1 it peaked at
-// about 270 MB RSS, against 215 MB with Fluent Bit's null output. Between
-// flushes a pooled state keeps no buffer above 4 MiB, and its normalizer
+// about 242 MB RSS, against 210 MB with Fluent Bit's null output. Between
+// flushes a pooled state keeps no output buffer above 16 MiB (a
+// Batch_Bytes that large), and its normalizer
 // lets go of what a bigger input grew (normalize.Normalizer.Trim).
 //
 // A record the broker refuses on its own (MESSAGE_TOO_LARGE,

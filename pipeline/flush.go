@@ -11,19 +11,21 @@ import (
 
 // Bounds on the memory of a flush.
 const (
-	// A pooled state drops output buffers grown larger than this: a usual
-	// tail chunk (up to about 2 MB of lines) writes 4-6 MB, which stays
-	// (regrowing it every flush cost half the plugin's CPU inside Fluent
-	// Bit, see statePool).
+	// A pooled state drops output buffers grown larger than this (only a
+	// Batch_Bytes that large grows them so): a piece of the default 1 MiB
+	// stays (regrowing it every flush cost half the plugin's CPU inside
+	// Fluent Bit, see statePool).
 	maxRetainedBytes = 16 << 20
 	// The normalizer's buffers serve one record at a time: a usual one
 	// needs kilobytes, so what a huge document grew goes at once.
 	maxRetainedNormalizer = 4 << 20
-	// pieceBytes bounds the messages a flush holds: when the next one
-	// would take the arena past it, those queued are written and
-	// acknowledged first (see writePiece). A Fluent Bit chunk of a few MB
-	// is one piece; only a huge record's fan-out is cut.
-	pieceBytes = 8 << 20
+	// minPieceBytes is the least of the bytes a flush holds before the
+	// messages queued are written and acknowledged (see writePiece): a
+	// piece is Batch_Bytes, at least this. Requests are cut at
+	// Batch_Bytes anyway, so bigger pieces only held more: with 8 MiB
+	// pieces the Go heap inside Fluent Bit peaked at 15 MB, with 1 MiB at
+	// 7-8 MB, for the same CPU (see the README's figures).
+	minPieceBytes = 1 << 20
 )
 
 // span locates bytes in flushState.buf; n < 0 means nil.
@@ -202,7 +204,7 @@ func (st *flushState) batch(from int) batch {
 }
 
 // room makes room for a message of about n bytes: when it would take the
-// arena past pieceBytes, the messages queued are written first. False
+// arena past a piece (p.pieceBytes), the messages queued are written first. False
 // means a write failed: the flush will be retried, so the message is not
 // queued (nor counted as dropped).
 func (p *Pipeline) room(st *flushState, n int) bool {

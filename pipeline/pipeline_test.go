@@ -78,7 +78,7 @@ func withNormalize(fn normalizeFunc) option {
 	return func(p *Pipeline) { p.normalizeFn = fn }
 }
 
-// withPieceBytes writes pieces of n bytes instead of pieceBytes.
+// withPieceBytes writes pieces of n bytes instead of Batch_Bytes.
 func withPieceBytes(n int) option {
 	return func(p *Pipeline) { p.pieceBytes = n }
 }
@@ -295,4 +295,29 @@ func FuzzFlush(f *testing.F) {
 			decodeDLQ(t, m.Value)
 		}
 	})
+}
+
+// TestPieceBytes holds a flush's piece to Batch_Bytes, at least 1 MiB:
+// requests are cut at Batch_Bytes anyway, and smaller pieces would only
+// add round trips.
+func TestPieceBytes(t *testing.T) {
+	for _, tc := range []struct{ batchBytes, want int }{
+		{0, minPieceBytes}, // the default Batch_Bytes, 1 MiB
+		{64 << 10, minPieceBytes},
+		{4 << 20, 4 << 20},
+		{104857600, 104857600},
+	} {
+		cfg := testConfig()
+		if tc.batchBytes > 0 {
+			cfg.BatchBytes = tc.batchBytes
+		}
+		p, err := New(cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.pieceBytes != tc.want {
+			t.Errorf("Batch_Bytes %d: pieces of %d bytes, want %d", cfg.BatchBytes, p.pieceBytes, tc.want)
+		}
+		p.Close()
+	}
 }
