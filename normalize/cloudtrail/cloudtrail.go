@@ -123,16 +123,17 @@ func (c *Mapper) stringsMode(input []byte, x *lineindex.Index) redact.Mode {
 
 // normalizeJSON maps a document (see Map).
 func (c *Mapper) normalizeJSON(input []byte, emit Emit) {
-	plain := bytes.IndexByte(input, '\\') < 0
 	var docIndex *lineindex.Index
+	var plain bool
 	c.outer.Stream(nil, 0)
 	if len(input) > c.StreamKeep {
 		// No index either: it would take 3/4 of the input's size, and the
 		// elements' normalization rebuilds c.index during the second parse.
 		c.outer.Stream(envelopeArrays, c.StreamKeep)
-	} else if plain {
-		c.index.Build(input)
-		docIndex = &c.index
+		plain = bytes.IndexByte(input, '\\') < 0
+	} else {
+		docIndex = c.indexIfPlain(input)
+		plain = docIndex != nil
 	}
 	doc, err := c.outer.Parse(input, docIndex, plain)
 	if err != nil {
@@ -143,29 +144,28 @@ func (c *Mapper) normalizeJSON(input []byte, emit Emit) {
 		emit(nil, input, record.Reject(record.SourceCloudTrail, "want a JSON object, got %s", doc.Type()))
 		return
 	}
-	obj := doc
+	k := topKeys(doc)
 	switch {
-	case obj.Get("Records") != nil:
-		records := obj.Get("Records")
-		if records.Type() != jsondom.Array {
-			emit(nil, input, record.Reject(record.SourceCloudTrail, "Records: want an array, got %s", records.Type()))
+	case k.records != nil:
+		if k.records.Type() != jsondom.Array {
+			emit(nil, input, record.Reject(record.SourceCloudTrail, "Records: want an array, got %s", k.records.Type()))
 			return
 		}
-		for _, rec := range c.outer.ArrayItems(records, &err) {
+		for _, rec := range c.outer.ArrayItems(k.records, &err) {
 			c.normalizeElement(rec, emit)
 		}
 		c.rejectReparse(err, input, emit)
-	case obj.Get("detail-type") != nil && obj.Get("detail") != nil:
-		detail := obj.Get("detail")
+	case k.detailType != nil && k.detail != nil:
+		detail := k.detail
 		if detail.Type() != jsondom.Object || !looksLikeCloudTrail(detail) {
 			emit(nil, input, record.Reject(record.SourceCloudTrail, "EventBridge event %q does not carry a CloudTrail record in detail",
-				obj.Get("detail-type").GetStringBytes()))
+				k.detailType.GetStringBytes()))
 			return
 		}
 		c.normalizeRecord(detail, c.elementInput(detail), nil, emit)
-	case obj.Get("messageType") != nil && obj.Get("logEvents") != nil:
+	case k.messageType != nil && k.logEvents != nil:
 		c.normalizeSubscription(doc, input, emit)
-	case !looksLikeCloudTrail(obj) && isDigestFile(obj):
+	case !k.cloudTrail && k.digestStart && k.digestProof:
 		// A digest file signs the log files delivered beside it: no API
 		// call in it, nothing to normalize and nothing wrong with it.
 		c.DigestFiles++
@@ -249,18 +249,55 @@ func (c *Mapper) normalizeSubscription(doc *jsondom.Value, input []byte, emit Em
 // indexIfPlain returns c.index built over text when text holds no
 // backslash, or nil. The index is valid until the next call.
 func (c *Mapper) indexIfPlain(b []byte) *lineindex.Index {
-	if bytes.IndexByte(b, '\\') >= 0 {
+	c.index.Build(b)
+	// Unsafe marks every backslash (and control and non-ASCII bytes): a
+	// usual record has none of them and needs no search of its own.
+	if lineindex.AnySet(c.index.Unsafe) && bytes.IndexByte(b, '\\') >= 0 {
 		return nil
 	}
-	c.index.Build(b)
 	return &c.index
 }
 
-// isDigestFile recognizes a CloudTrail digest file by the keys that only
-// digest files have.
-func isDigestFile(v *jsondom.Value) bool {
-	return v.Get("digestStartTime") != nil &&
-		(v.Get("digestPublicKeyFingerprint") != nil || v.Get("digestSignatureAlgorithm") != nil || v.Get("logFiles") != nil)
+// docKeys is what the dispatch of a document reads from its top-level
+// keys, found in one pass over them (a plain record is most documents,
+// and a lookup per envelope key missed on every one of its keys). The
+// first of repeated keys counts, as with Get.
+type docKeys struct {
+	records, detailType, detail, messageType, logEvents *jsondom.Value
+	// cloudTrail: eventVersion or eventName, CloudTrail's own keys.
+	cloudTrail bool
+	// A digest file has digestStartTime and one of the keys only digest
+	// files have beside it.
+	digestStart, digestProof bool
+}
+
+func topKeys(doc *jsondom.Value) (k docKeys) {
+	first := func(dst **jsondom.Value, v *jsondom.Value) {
+		if *dst == nil {
+			*dst = v
+		}
+	}
+	for _, m := range doc.Members() {
+		switch string(m.Key) {
+		case "eventVersion", "eventName":
+			k.cloudTrail = true
+		case "Records":
+			first(&k.records, m.V)
+		case "detail-type":
+			first(&k.detailType, m.V)
+		case "detail":
+			first(&k.detail, m.V)
+		case "messageType":
+			first(&k.messageType, m.V)
+		case "logEvents":
+			first(&k.logEvents, m.V)
+		case "digestStartTime":
+			k.digestStart = true
+		case "digestPublicKeyFingerprint", "digestSignatureAlgorithm", "logFiles":
+			k.digestProof = true
+		}
+	}
+	return k
 }
 
 // looksLikeCloudTrail is true for an object carrying CloudTrail's own keys.
@@ -278,10 +315,13 @@ func (c *Mapper) normalizeRecord(rec *jsondom.Value, input []byte, x *lineindex.
 	}
 	u.Strings = c.stringsMode(input, x)
 	var err error
-	if !looksLikeCloudTrail(rec) && accesslog.IsCloudWatchObject(rec) {
-		err = c.AccessLog.MapJSON(rec, &c.seen, u)
-	} else {
+	switch {
+	case looksLikeCloudTrail(rec):
 		err = c.mapCloudTrail(rec, u)
+	case accesslog.IsCloudWatchObject(rec):
+		err = c.AccessLog.MapJSON(rec, &c.seen, u)
+	default:
+		err = record.Reject(record.SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
 	}
 	if err != nil {
 		emit(nil, input, err)

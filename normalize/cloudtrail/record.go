@@ -25,11 +25,9 @@ func firstValues(obj *jsondom.Value, keys []string, out []*jsondom.Value) {
 	}
 }
 
-// mapCloudTrail fills u from one CloudTrail record.
+// mapCloudTrail fills u from one CloudTrail record (normalizeRecord has
+// seen eventVersion or eventName in it).
 func (c *Mapper) mapCloudTrail(rec *jsondom.Value, u *record.Record) error {
-	if !looksLikeCloudTrail(rec) {
-		return record.Reject(record.SourceCloudTrail, "not a CloudTrail record: no eventVersion or eventName")
-	}
 	c.ct.Reset()
 	ct := &c.ct
 	u.CloudTrail = ct
