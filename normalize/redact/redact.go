@@ -2,7 +2,6 @@ package redact
 
 import (
 	"bytes"
-	"encoding/binary"
 	"math/bits"
 
 	"github.com/awsaudit/awsaudit/normalize/jsonw"
@@ -155,20 +154,9 @@ func plainSecretName(name []byte) bool {
 	return false
 }
 
-// hasEither reports whether s holds a or b. It is called on short text
-// (a JSON key, a short value) for every member of a record, where eight
-// bytes at a time beat both a byte loop and two calls of IndexByte.
+// hasEither reports whether s holds a or b (for short text, where a loop
+// beats two calls).
 func hasEither(s []byte, a, b byte) bool {
-	const lo, hi = 0x0101010101010101, 0x8080808080808080
-	ma, mb := lo*uint64(a), lo*uint64(b)
-	for len(s) >= 8 {
-		w := binary.LittleEndian.Uint64(s)
-		x, y := w^ma, w^mb // a zero byte where w has a or b
-		if ((x-lo)&^x|(y-lo)&^y)&hi != 0 {
-			return true
-		}
-		s = s[8:]
-	}
 	for _, c := range s {
 		if c == a || c == b {
 			return true

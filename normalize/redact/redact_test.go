@@ -1,7 +1,6 @@
 package redact
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"regexp"
 	"slices"
@@ -168,28 +167,4 @@ func FuzzIndexMayHoldSecret(f *testing.F) {
 			t.Fatalf("IndexNeedsLevels(%q) = false, NeedsLevels true", line)
 		}
 	})
-}
-
-// TestHasEither checks the eight-bytes-at-a-time search against a byte
-// loop at every position of every length up to three words, next to
-// bytes that differ from the wanted ones by one bit or by 0x80.
-func TestHasEither(t *testing.T) {
-	near := []byte{'%' ^ 1, '%' ^ 0x80, '\\' ^ 1, '\\' ^ 0x80, 0, 0xff, 'a'}
-	for n := 0; n <= 24; n++ {
-		for _, fill := range near {
-			s := bytes.Repeat([]byte{fill}, n)
-			if hasEither(s, '%', '\\') {
-				t.Fatalf("hasEither(%q) = true", s)
-			}
-			for i := range n {
-				for _, c := range []byte{'%', '\\'} {
-					s[i] = c
-					if !hasEither(s, '%', '\\') {
-						t.Fatalf("hasEither(%q) = false (byte %d)", s, i)
-					}
-					s[i] = fill
-				}
-			}
-		}
-	}
 }
