@@ -162,7 +162,8 @@ func (c *Mapper) normalizeJSON(input []byte, emit Emit) {
 				k.detailType.GetStringBytes()))
 			return
 		}
-		c.normalizeRecord(detail, c.elementInput(detail), nil, emit)
+		in := c.elementInput(detail)
+		c.normalizeRecord(detail, in, c.indexIfPlain(in), emit)
 	case k.messageType != nil && k.logEvents != nil:
 		c.normalizeSubscription(doc, input, emit)
 	case !k.cloudTrail && k.digestStart && k.digestProof:
@@ -178,6 +179,10 @@ func (c *Mapper) normalizeJSON(input []byte, emit Emit) {
 				c.rejectReparse(err, input, emit)
 				return
 			}
+		}
+		if docIndex == nil && plain {
+			c.index.Build(input) // a single record above StreamKeep
+			docIndex = &c.index
 		}
 		c.normalizeRecord(doc, input, docIndex, emit)
 	}
@@ -204,7 +209,7 @@ func (c *Mapper) normalizeElement(rec *jsondom.Value, emit Emit) {
 		emit(nil, input, record.Reject(record.SourceCloudTrail, "Records element: want an object, got %s", rec.Type()))
 		return
 	}
-	c.normalizeRecord(rec, input, nil, emit)
+	c.normalizeRecord(rec, input, c.indexIfPlain(input), emit)
 }
 
 // normalizeSubscription fans out a CloudWatch Logs subscription payload
@@ -306,13 +311,11 @@ func looksLikeCloudTrail(v *jsondom.Value) bool {
 }
 
 // normalizeRecord maps one record parsed from input; x is input's index
-// when the caller built one (input then holds no backslash), else nil.
+// when input holds no backslash, else nil (see indexIfPlain). The caller
+// has found out which while parsing, so it is not searched again here.
 func (c *Mapper) normalizeRecord(rec *jsondom.Value, input []byte, x *lineindex.Index, emit Emit) {
 	u := c.r
 	u.Reset(record.SourceCloudTrail, input)
-	if x == nil {
-		x = c.indexIfPlain(input)
-	}
 	u.Strings = c.stringsMode(input, x)
 	var err error
 	switch {
