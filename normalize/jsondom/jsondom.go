@@ -393,7 +393,7 @@ func (p *Parser) number() error {
 
 // maxVerbatimMembers bounds the members of a verbatim object;
 // maxDistinctMembers those checked for repeated names (a CloudTrail
-// record has about 25), with a filter of their hashes (see keyBit) and a
+// record has about 25), with a filter of their hashes (keyFilter) and a
 // pairwise check when a bit is already set.
 const (
 	maxVerbatimMembers = 16
@@ -405,7 +405,7 @@ func (p *Parser) object(v *Value, depth int) error {
 	base := len(p.memberStack)
 	spaces := p.spaces
 	verbatim, distinct := true, true
-	var seen [4]uint64
+	var seen keyFilter
 	p.skipSpace()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		p.i++
@@ -442,9 +442,7 @@ func (p *Parser) object(v *Value, depth int) error {
 		if distinct {
 			if n >= maxDistinctMembers {
 				distinct = false
-			} else if word, bit := keyBit(key); seen[word]&bit == 0 {
-				seen[word] |= bit
-			} else {
+			} else if !seen.add(key) {
 				for _, m := range p.memberStack[base:] {
 					if string(m.Key) == string(key) {
 						distinct = false

@@ -21,7 +21,7 @@ type Keys struct {
 type KeyScope struct {
 	k      *Keys
 	start  int
-	filter [4]uint64
+	filter keyFilter
 	set    map[string]struct{}
 }
 
@@ -72,15 +72,13 @@ func (s *KeyScope) Repeated(key []byte) bool {
 		s.set[string(key)] = struct{}{}
 		return false
 	}
-	word, bit := keyBit(key)
-	if s.filter[word]&bit != 0 {
+	if !s.filter.add(key) {
 		for _, k := range s.k.seen[s.start:] {
 			if string(k) == string(key) {
 				return true
 			}
 		}
 	}
-	s.filter[word] |= bit
 	s.k.seen = append(s.k.seen, key)
 	return false
 }
@@ -90,14 +88,23 @@ func (s *KeyScope) Done() {
 	s.k.seen = s.k.seen[:s.start]
 }
 
-// keyBit places key in a 256-bit filter: a cheap hash, since keys of one
-// object rarely share length and both ends.
-func keyBit(key []byte) (word int, bit uint64) {
+// keyFilter is a 256-bit filter of the keys of one object, so that the
+// search for a repeated key runs only when a key's bit was already set
+// (the parser's Distinct check and KeyScope both use it).
+type keyFilter [4]uint64
+
+// add sets key's bit and reports whether it was clear: key is then
+// certainly new. A cheap hash, since keys of one object rarely share
+// length and both ends.
+func (f *keyFilter) add(key []byte) bool {
 	h := uint32(len(key)) * 0x9e3779b1
 	if len(key) > 0 {
 		h ^= uint32(key[0])<<8 | uint32(key[len(key)-1])
 		h *= 0x85ebca6b
 		h ^= h >> 13
 	}
-	return int(h>>6) & 3, uint64(1) << (h & 63)
+	word, bit := int(h>>6)&3, uint64(1)<<(h&63)
+	isNew := f[word]&bit == 0
+	f[word] |= bit
+	return isNew
 }
