@@ -95,7 +95,7 @@ func Keys() []KeyDoc {
 		doc(keyCompression, "none", "Kafka compression codec: `none`, `gzip`, `snappy`, `lz4` or `zstd`."),
 		doc(keyRequiredAcks, "all", "Acknowledgements to wait for: `all` (`-1`), `one` (`1`) or `none` (`0`)."),
 		doc(keyBatchSize, "1000", "Maximum messages per Kafka batch (1-1000000)."),
-		doc(keyBatchBytes, "1048576", "Maximum bytes per Kafka batch (1-104857600); also what a flush holds before it writes and waits for the acknowledgements (at least 1 MiB)."),
+		doc(keyBatchBytes, "1048576", "Maximum bytes per Kafka batch (1-104857600); also what a flush holds before it writes and waits for the acknowledgements (at least 1 MiB, at most 8 MiB)."),
 		doc(keyWriteTimeout, "10s", "Longest one write to Kafka may take before the chunk is retried. Durations take Go syntax (`250ms`, `10s`, `1m30s`) or a bare number of seconds (`5`, `0.5`), as Fluent Bit does."),
 		doc(keyMetricsInterval, "60s", "How often counters are logged; `0` or `off` disables the periodic log."),
 		doc(keyClientID, "awsaudit", "Kafka client ID, shown in broker logs and quotas."),

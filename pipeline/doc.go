@@ -35,8 +35,8 @@
 // batch timer (conf refuses Batch_Timeout).
 //
 // Memory: a flush holds at most one piece of encoded messages: Batch_Bytes
-// (1 MiB by default), at least 1 MiB (one message bigger than that goes
-// alone), whatever the chunk's size. When the next message would pass it,
+// (1 MiB by default), at least 1 MiB and at most 8 MiB (one message bigger
+// than that goes alone), whatever the chunk's size. When the next message would pass it,
 // the messages queued so far are written and acknowledged first, each
 // such piece within its own Write_Timeout, and their space reused. Since
 // requests are cut at Batch_Bytes anyway, a piece costs no extra request
@@ -56,8 +56,8 @@
 // log file that is about 27 MB of Go heap at the peak
 // (BenchmarkFlushHugeRecords); through Fluent Bit v5.1.1 it peaked at
 // about 242 MB RSS, against 210 MB with Fluent Bit's null output. Between
-// flushes a pooled state keeps no output buffer above 16 MiB (a
-// Batch_Bytes that large), and its normalizer
+// flushes a pooled state keeps no output buffer above 16 MiB (only a
+// message that large grows one so), and its normalizer
 // lets go of what a bigger input grew (normalize.Normalizer.Trim).
 //
 // A record the broker refuses on its own (MESSAGE_TOO_LARGE,

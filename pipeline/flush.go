@@ -12,20 +12,22 @@ import (
 // Bounds on the memory of a flush.
 const (
 	// A pooled state drops output buffers grown larger than this (only a
-	// Batch_Bytes that large grows them so): a piece of the default 1 MiB
-	// stays (regrowing it every flush cost half the plugin's CPU inside
-	// Fluent Bit, see statePool).
+	// message that large grows them so): a piece stays (regrowing it every
+	// flush cost half the plugin's CPU inside Fluent Bit, see statePool).
+	// maxPieceBytes keeps every piece under it.
 	maxRetainedBytes = 16 << 20
 	// The normalizer's buffers serve one record at a time: a usual one
 	// needs kilobytes, so what a huge document grew goes at once.
 	maxRetainedNormalizer = 4 << 20
-	// minPieceBytes is the least of the bytes a flush holds before the
-	// messages queued are written and acknowledged (see writePiece): a
-	// piece is Batch_Bytes, at least this. Requests are cut at
-	// Batch_Bytes anyway, so bigger pieces only held more: with 8 MiB
-	// pieces the Go heap inside Fluent Bit peaked at 15 MB, with 1 MiB at
-	// 7-8 MB, for the same CPU (see the README's figures).
+	// A piece is what a flush holds before the messages queued are
+	// written and acknowledged (see writePiece): Batch_Bytes, within these
+	// bounds. Requests are cut at Batch_Bytes anyway, so bigger pieces
+	// only held more: with 8 MiB pieces the Go heap inside Fluent Bit
+	// peaked at 15 MB, with 1 MiB at 7-8 MB, for the same CPU (see the
+	// README's figures). The upper bound keeps a Batch_Bytes of up to
+	// 100 MiB from making a flush hold that much.
 	minPieceBytes = 1 << 20
+	maxPieceBytes = 8 << 20
 )
 
 // span locates bytes in flushState.buf; n < 0 means nil.

@@ -63,9 +63,9 @@ func hugeChunk(n int) []byte {
 }
 
 // TestHugeRecordsInPieces flushes a 3 MB Records document in pieces of
-// 64 KiB and of the default 1 MiB and wants every message, in order and byte for byte, that the
-// flush wrote in one piece before, each write at most a piece (plus one
-// message) and acknowledged before the next starts.
+// 64 KiB and of the default 1 MiB and wants every message, in order and
+// byte for byte, that the flush wrote in one piece before, each write at
+// most a piece (plus one message) and acknowledged before the next starts.
 func TestHugeRecordsInPieces(t *testing.T) {
 	chunk := hugeChunk(4000)
 	for _, piece := range []int{64 << 10, minPieceBytes} {
@@ -236,9 +236,10 @@ func TestPieceTimesOutThenPanic(t *testing.T) {
 }
 
 // TestHugeFlushReleasesMemory flushes a 20 MB Records document in one
-// piece (as with a Batch_Bytes of 64 MiB) and wants the pooled state to
-// keep no more than after usual flushes, and the live heap after a GC
-// back near where it was.
+// piece of 64 MiB, so that the arena grows past maxRetainedBytes as one
+// huge message's would, and wants the pooled state to keep no more than
+// after usual flushes, and the live heap after a GC back near where it
+// was.
 func TestHugeFlushReleasesMemory(t *testing.T) {
 	chunk := hugeChunk(30000) // 20 MB: its arena is over maxRetainedBytes
 	usual := benchChunks()[1].chunk

@@ -46,7 +46,7 @@ type Pipeline struct {
 	brokers       string // bootstrap list, for logs
 	maxMsg        int    // largest message we hand to the writer (bytes)
 	dlqInputLimit int    // bound on the escaped input in a DLQ message
-	pieceBytes    int    // Batch_Bytes, at least minPieceBytes (tests set others)
+	pieceBytes    int    // Batch_Bytes within [minPieceBytes, maxPieceBytes] (tests set others)
 	writeTimeout  time.Duration
 
 	states statePool
@@ -197,7 +197,7 @@ func newPipeline(cfg conf.Config, log Logger, w sender, opts ...option) (*Pipeli
 	// above it outright, and the broker counts batch overhead on top.
 	p.maxMsg = max(cfg.BatchBytes-512, 1024)
 	p.dlqInputLimit = min(max(p.maxMsg/2, 256), 256<<10)
-	p.pieceBytes = max(cfg.BatchBytes, minPieceBytes)
+	p.pieceBytes = min(max(cfg.BatchBytes, minPieceBytes), maxPieceBytes)
 
 	p.states.new = p.newState
 	for _, o := range opts {

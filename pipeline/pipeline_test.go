@@ -297,15 +297,16 @@ func FuzzFlush(f *testing.F) {
 	})
 }
 
-// TestPieceBytes holds a flush's piece to Batch_Bytes, at least 1 MiB:
-// requests are cut at Batch_Bytes anyway, and smaller pieces would only
-// add round trips.
+// TestPieceBytes holds a flush's piece to Batch_Bytes, at least 1 MiB
+// (requests are cut at Batch_Bytes anyway, and smaller pieces would only
+// add round trips) and at most 8 MiB (what a flush may hold).
 func TestPieceBytes(t *testing.T) {
 	for _, tc := range []struct{ batchBytes, want int }{
 		{0, minPieceBytes}, // the default Batch_Bytes, 1 MiB
 		{64 << 10, minPieceBytes},
 		{4 << 20, 4 << 20},
-		{104857600, 104857600},
+		{8 << 20, maxPieceBytes},
+		{104857600, maxPieceBytes},
 	} {
 		cfg := testConfig()
 		if tc.batchBytes > 0 {
