@@ -64,9 +64,28 @@ func EndOffsets(ctx context.Context, cl *kgo.Client, topic string) (map[int32]in
 // first, ordered by partition, then offset. cl must not be consuming
 // anything yet.
 func ReadTopic(ctx context.Context, cl *kgo.Client, topic string) ([]*kgo.Record, error) {
+	byPart := map[int32][]*kgo.Record{}
+	if _, err := EachRecord(ctx, cl, topic, func(r *kgo.Record) {
+		byPart[r.Partition] = append(byPart[r.Partition], r)
+	}); err != nil {
+		return nil, err
+	}
+	var out []*kgo.Record
+	for p := int32(0); len(byPart) > 0; p++ {
+		out = append(out, byPart[p]...)
+		delete(byPart, p)
+	}
+	return out, nil
+}
+
+// EachRecord calls fn with every record of topic up to the end offsets it
+// finds first, in each partition's order (partitions interleaved), and
+// returns how many there were; nothing is kept, so a topic of any size
+// can be checked. cl must not be consuming anything yet.
+func EachRecord(ctx context.Context, cl *kgo.Client, topic string, fn func(*kgo.Record)) (int, error) {
 	ends, err := EndOffsets(ctx, cl, topic)
 	if err != nil {
-		return nil, fmt.Errorf("end offsets of %s: %w", topic, err)
+		return 0, fmt.Errorf("end offsets of %s: %w", topic, err)
 	}
 	want := map[int32]int64{}
 	offsets := map[int32]kgo.Offset{}
@@ -77,33 +96,29 @@ func ReadTopic(ctx context.Context, cl *kgo.Client, topic string) ([]*kgo.Record
 		}
 	}
 	if len(want) == 0 {
-		return nil, nil
+		return 0, nil
 	}
 	cl.AddConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets})
-	byPart := map[int32][]*kgo.Record{}
+	n := 0
 	for len(want) > 0 {
 		fetches := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("reading %s: %w (%d partitions unfinished)", topic, err, len(want))
+			return n, fmt.Errorf("reading %s: %w (%d partitions unfinished)", topic, err, len(want))
 		}
 		for _, fe := range fetches.Errors() {
-			return nil, fmt.Errorf("reading %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
+			return n, fmt.Errorf("reading %s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
 		}
 		fetches.EachRecord(func(r *kgo.Record) {
 			end, ok := want[r.Partition]
 			if !ok || r.Offset >= end {
 				return
 			}
-			byPart[r.Partition] = append(byPart[r.Partition], r)
+			n++
+			fn(r)
 			if r.Offset+1 >= end {
 				delete(want, r.Partition)
 			}
 		})
 	}
-	var out []*kgo.Record
-	for p := int32(0); len(byPart) > 0; p++ {
-		out = append(out, byPart[p]...)
-		delete(byPart, p)
-	}
-	return out, nil
+	return n, nil
 }

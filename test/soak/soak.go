@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/awsaudit/awsaudit/pipeline/kafkaread"
 	"github.com/awsaudit/awsaudit/test/kafkatest"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
@@ -633,50 +634,13 @@ func recordIndex(v []byte) (int, bool) {
 // consume reads topic from the start of every partition to the end it
 // finds first and calls fn with each value.
 func consume(ctx context.Context, brokers []string, topic string, fn func([]byte)) (int, error) {
-	ends, err := kafkatest.EndOffsets(ctx, brokers, topic)
-	if err != nil {
-		return 0, err
-	}
-	offsets := map[int32]kgo.Offset{}
-	want := map[int32]int64{}
-	for p, end := range ends {
-		if end > 0 {
-			want[p] = end
-			offsets[p] = kgo.NewOffset().AtStart()
-		}
-	}
-	if len(want) == 0 {
-		return 0, nil
-	}
 	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: offsets}),
 		kgo.FetchMaxWait(100*time.Millisecond), kgo.FetchMaxBytes(64<<20))
 	if err != nil {
 		return 0, err
 	}
 	defer cl.Close()
-	n := 0
-	for len(want) > 0 {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			return n, fmt.Errorf("timed out with %d partitions unfinished", len(want))
-		}
-		for _, fe := range fs.Errors() {
-			return n, fmt.Errorf("%s[%d]: %w", fe.Topic, fe.Partition, fe.Err)
-		}
-		fs.EachRecord(func(r *kgo.Record) {
-			end, ok := want[r.Partition]
-			if !ok || r.Offset >= end {
-				return
-			}
-			n++
-			fn(r.Value)
-			if r.Offset+1 >= end {
-				delete(want, r.Partition)
-			}
-		})
-	}
-	return n, nil
+	return kafkaread.EachRecord(ctx, cl, topic, func(r *kgo.Record) { fn(r.Value) })
 }
 
 // ---- input -----------------------------------------------------------------
